@@ -1,0 +1,54 @@
+"""The one contract every provider module fulfils."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..options import Options
+from ..record import Message
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to reach a provider: resolved key, base URL and timeouts (seconds)."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0  # longest silence allowed between two chunks
+    settings: dict = field(default_factory=dict)  # provider-specific (e.g. echo's pacing)
+
+
+@dataclass
+class Chunk:
+    """A piece of a streamed answer. Usage and finish reason arrive on whichever chunk carries them."""
+
+    text: str = ""
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    response_model: str | None = None
+
+
+class Provider(ABC):
+    """Turns messages and options into a stream of Chunks, raising ProviderError on failure.
+
+    A stream that ends without any chunk carrying `finish_reason` is treated as cut by the caller.
+    Closing the returned generator must close the underlying HTTP response.
+    SDKs are imported inside methods, never at module import.
+    """
+
+    name: str = ""
+
+    def __init__(self, endpoint: Endpoint):
+        self.endpoint = endpoint
+
+    @abstractmethod
+    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        """Yield the answer as it arrives. Errors are raised as ProviderError (see errors.py)."""
+
+    @abstractmethod
+    def list_models(self) -> list[str]:
+        """The model names this endpoint serves (a cheap authenticated call)."""

@@ -1,0 +1,76 @@
+"""An offline demo model: a deterministic reply derived from the prompt, paced like a real stream.
+
+It needs no key and no network, and it never pretends to be an LLM: every reply says so.
+Settings (catalog `settings` table): ttft_ms, tokens_per_s, style ("mirror" or "outline").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Iterator
+
+from ..options import Options
+from ..record import Message
+from .base import Chunk, Provider
+
+DEMO_NOTICE = "[offline demo: no LLM was called]"
+_WORDS = re.compile(r"\S+\s*")
+
+
+def _last_user_text(messages: list[Message]) -> str:
+    return next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+
+
+def demo_reply(messages: list[Message], style: str = "mirror") -> str:
+    """The reply the echo model gives: the same messages always give the same text."""
+    prompt = _last_user_text(messages).strip()
+    words = prompt.split()
+    turn = sum(1 for m in messages if m["role"] == "user")
+    digest = hashlib.sha256(f"{style}\n{prompt}".encode()).hexdigest()
+    longest = max(words, key=len) if words else ""
+    if style == "outline":
+        body = (
+            f"Outline of your prompt ({len(words)} words, {len(prompt)} characters, turn {turn}):\n"
+            f"1. It opens with: {' '.join(words[:6]) or '(nothing)'}\n"
+            f"2. Its longest word is {longest!r}.\n"
+            f"3. It ends with: {' '.join(words[-6:]) or '(nothing)'}\n"
+            f"Fingerprint {digest[:8]}."
+        )
+    else:
+        body = (
+            f"You said: {prompt or '(nothing)'}\n\n"
+            f"Backwards, word by word: {' '.join(reversed(words)) or '(nothing)'}\n"
+            f"That is {len(words)} words on turn {turn}; fingerprint {digest[:8]}."
+        )
+    return f"{DEMO_NOTICE} {body}"
+
+
+class EchoProvider(Provider):
+    """Streams `demo_reply` at the configured time to first token and token rate."""
+
+    name = "echo"
+
+    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        settings = self.endpoint.settings
+        ttft = float(settings.get("ttft_ms", 250)) / 1000
+        rate = max(float(settings.get("tokens_per_s", 80)), 1e-3)
+        pieces = _WORDS.findall(demo_reply(messages, settings.get("style", "mirror")))
+        limit = options.max_tokens or len(pieces)
+        start = time.monotonic()
+        sent = 0
+        while sent < min(limit, len(pieces)):
+            due = start + ttft + sent / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            # Emit every piece that is due by now, so high rates are not limited by sleep granularity.
+            ready = int((time.monotonic() - start - ttft) * rate) + 1
+            upto = min(max(ready, sent + 1), limit, len(pieces))
+            yield Chunk(text="".join(pieces[sent:upto]), response_model=model)
+            sent = upto
+        yield Chunk(finish_reason="length" if limit < len(pieces) else "stop", response_model=model)
+
+    def list_models(self) -> list[str]:
+        return ["echo"]

@@ -1,0 +1,15 @@
+"""Gemini provider (work in progress: being written)."""
+
+from __future__ import annotations
+
+from .base import Provider
+
+
+class GeminiProvider(Provider):
+    name = "gemini"
+
+    def stream(self, model, messages, options):
+        raise NotImplementedError
+
+    def list_models(self):
+        raise NotImplementedError

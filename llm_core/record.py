@@ -1,0 +1,77 @@
+"""The one record every call ends in. Pages, the log, the CLI and the API all read this."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Literal, TypedDict
+
+Status = Literal["pending", "streaming", "ok", "incomplete", "error", "cancelled"]
+TokenSource = Literal["provider", "tiktoken", "estimate", ""]
+
+
+class Message(TypedDict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+def new_id() -> str:
+    """A short random id for requests, comparisons and sessions."""
+    return uuid.uuid4().hex[:16]
+
+
+@dataclass
+class Result:
+    """What one model said to one turn, and how it went, measured truthfully."""
+
+    model: str  # catalog id of the model that answered (or was last tried)
+    requested_model: str  # what the caller asked for (may be an alias, `auto`, or a fallback origin)
+    provider: str = ""
+    provider_model: str = ""  # the provider's own model name, as reported when it was
+    label: str = ""
+    request_id: str = field(default_factory=new_id)
+    comparison_id: str = ""
+    session_id: str = ""
+    timestamp: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    template: str = ""
+    system: str = ""
+    prompt: str = ""  # the user's latest turn, after the template was applied
+    text: str = ""
+    finish_reason: str = ""
+    status: Status = "pending"
+    error: str = ""
+    error_kind: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    token_source: TokenSource = ""
+    ttft_ms: float | None = None
+    latency_ms: float | None = None
+    tokens_per_s: float | None = None
+    cost_usd: float | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    attempts: int = 0
+    fallback_errors: list[str] = field(default_factory=list)
+    log_warning: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("ok", "incomplete", "error", "cancelled")
+
+    @property
+    def estimated_tokens(self) -> bool:
+        """True when token counts were not reported by the provider."""
+        return self.token_source in ("tiktoken", "estimate")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field (timestamp as ISO 8601 UTC)."""
+        data = asdict(self)
+        data["timestamp"] = self.timestamp.isoformat()
+        data["response"] = self.text
+        return data

@@ -1,0 +1,42 @@
+"""Scrub anything that looks like an API key out of text bound for a user or a log."""
+
+from __future__ import annotations
+
+import re
+
+# Provider key shapes, bearer headers, and key=... query parameters.
+_KEY_PATTERNS = [
+    re.compile(r"\b(sk-(?:ant-|proj-|or-v1-)?[A-Za-z0-9_\-]{8,})"),
+    re.compile(r"\b(gsk_[A-Za-z0-9]{8,})"),
+    re.compile(r"\b(AIza[0-9A-Za-z_\-]{20,})"),
+    re.compile(r"(?i)(bearer\s+)([A-Za-z0-9_\-\.=]{8,})"),
+    re.compile(r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|key|token)[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9_\-\.]{8,})"),
+]
+_known_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a configured key so it is scrubbed even when it has no known shape."""
+    if value and len(value) >= 6:
+        _known_secrets.add(value)
+
+
+def mask(value: str | None) -> str:
+    """Show at most the last four characters of a secret."""
+    if not value:
+        return ""
+    return "…" + value[-4:] if len(value) > 8 else "…" * 3
+
+
+def redact(text: str | None) -> str:
+    """Return text with every key-like string replaced by [REDACTED]."""
+    if not text:
+        return text or ""
+    for secret in sorted(_known_secrets, key=len, reverse=True):
+        text = text.replace(secret, "[REDACTED]")
+    for pattern in _KEY_PATTERNS:
+        if pattern.groups == 2:
+            text = pattern.sub(lambda m: m.group(1) + "[REDACTED]", text)
+        else:
+            text = pattern.sub("[REDACTED]", text)
+    return text

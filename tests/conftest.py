@@ -1,0 +1,23 @@
+"""Shared fixtures: every test gets its own log directory and an environment with no real keys."""
+
+from __future__ import annotations
+
+import pytest
+
+PROVIDER_VARIABLES = [
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "GROQ_API_KEY", "GROQ_BASE_URL",
+    "GEMINI_API_KEY", "GOOGLE_API_KEY", "GEMINI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+    "OPENROUTER_API_KEY", "OPENROUTER_BASE_URL", "OLLAMA_BASE_URL",
+    "SWITCHBOARD_MODELS", "SWITCHBOARD_TEMPLATES", "SWITCHBOARD_API_TOKEN",
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """A fresh log directory, no provider keys, and no Ollama server to discover."""
+    for name in PROVIDER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SWITCHBOARD_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")  # discard port: nothing answers
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
