@@ -18,7 +18,7 @@ class Options(BaseModel):
     max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Upper bound on the answer's tokens.")
     top_p: float | None = Field(None, gt=0, le=1, description="Nucleus sampling: keep the top p of probability mass.")
 
-    def merged_over(self, defaults: "Options") -> "Options":
+    def merged_over(self, defaults: Options) -> Options:
         """These options, with gaps filled from defaults."""
         return defaults.model_copy(update=self.model_dump(exclude_none=True))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal, TypedDict
 
 Status = Literal["pending", "streaming", "ok", "incomplete", "error", "cancelled"]
@@ -33,7 +33,7 @@ class Result:
     request_id: str = field(default_factory=new_id)
     comparison_id: str = ""
     session_id: str = ""
-    timestamp: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
     template: str = ""
     system: str = ""
     prompt: str = ""  # the user's latest turn, after the template was applied

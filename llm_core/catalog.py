@@ -1,0 +1,199 @@
+"""The model catalog: shipped TOML, overridden by the user's file, plus `provider:model` names and `auto`."""
+
+from __future__ import annotations
+
+import os
+import time
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import CatalogError, UnknownModelError
+from .options import Options
+from .providers import PROVIDERS
+
+SHIPPED_CATALOG = Path(__file__).with_name("models.toml")
+
+
+class Model(BaseModel):
+    """One model a user can pick: who serves it, what it costs, how it behaves by default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    label: str
+    provider: str
+    name: str
+    input_price: float | None = Field(None, ge=0, description="USD per million prompt tokens")
+    output_price: float | None = Field(None, ge=0, description="USD per million completion tokens")
+    context_window: int | None = Field(None, ge=1)
+    priority: int = 0
+    fallbacks: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    defaults: Options = Options()
+    settings: dict = Field(default_factory=dict)
+    base_url: str | None = None  # a custom OpenAI-compatible endpoint for this model only
+    api_key: str | None = Field(None, repr=False)  # a session-only key for that endpoint; never from files
+    description: str = ""
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        if value not in PROVIDERS:
+            raise ValueError(f"unknown provider {value!r}; known: {', '.join(PROVIDERS)}")
+        return value
+
+    @property
+    def is_demo(self) -> bool:
+        return self.provider == "echo"
+
+    @property
+    def priced(self) -> bool:
+        return self.input_price is not None and self.output_price is not None
+
+    def cost(self, prompt_tokens: int | None, completion_tokens: int | None) -> float | None:
+        """USD for these token counts at the catalog's prices; None when prices or counts are unknown."""
+        if not self.priced or prompt_tokens is None or completion_tokens is None:
+            return None
+        return (prompt_tokens * self.input_price + completion_tokens * self.output_price) / 1_000_000
+
+
+def adhoc_model(name: str) -> Model:
+    """A model named `provider:model` that is not in the catalog (no prices known)."""
+    provider, _, model_name = name.partition(":")
+    if provider not in PROVIDERS or not model_name:
+        raise UnknownModelError(
+            f"unknown model {name!r}: use a catalog id (see `python -m llm_core models`) "
+            f"or provider:model with a provider among {', '.join(PROVIDERS)}"
+        )
+    free = 0.0 if provider in ("ollama", "echo") else None  # local and demo models cost nothing
+    return Model(
+        id=name, label=f"{model_name} ({PROVIDERS[provider].label})", provider=provider, name=model_name,
+        input_price=free, output_price=free,
+    )
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(f"field {'.'.join(map(str, e['loc'])) or '(entry)'}: {e['msg']}" for e in error.errors())
+
+
+def parse_catalog_file(path: Path) -> dict[str, Model]:
+    """Read one catalog file; any problem names the file, the entry and the field."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise CatalogError(f"cannot read model catalog {path}: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogError(f"model catalog {path} is not valid TOML: {e}") from e
+    entries = data.get("models", {})
+    if not isinstance(entries, dict):
+        raise CatalogError(f"model catalog {path}: [models] must be a table of entries")
+    models = {}
+    for model_id, entry in entries.items():
+        if not isinstance(entry, dict):
+            raise CatalogError(f"model catalog {path}, entry {model_id!r}: must be a table")
+        try:
+            models[model_id] = Model(id=model_id, **{k: v for k, v in entry.items() if k != "api_key"})
+        except ValidationError as e:
+            raise CatalogError(f"model catalog {path}, entry {model_id!r}: {_describe(e)}") from e
+        except TypeError as e:
+            raise CatalogError(f"model catalog {path}, entry {model_id!r}: {e}") from e
+    return models
+
+
+def user_catalog_path() -> Path | None:
+    """$SWITCHBOARD_MODELS, else ./models.toml when it exists."""
+    configured = os.environ.get("SWITCHBOARD_MODELS")
+    if configured:
+        path = Path(configured)
+        if not path.is_file():
+            raise CatalogError(f"SWITCHBOARD_MODELS points to {path}, which is not a file")
+        return path
+    local = Path("models.toml")
+    return local if local.is_file() else None
+
+
+@dataclass
+class Catalog:
+    """Models by id, with aliases, fallbacks checked, and session-added models."""
+
+    models: dict[str, Model]
+    sources: list[Path] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.aliases = {alias: m.id for m in self.models.values() for alias in m.aliases}
+        for model in self.models.values():
+            for fallback in model.fallbacks:
+                if fallback not in self.models and fallback not in self.aliases:
+                    raise CatalogError(f"model catalog: entry {model.id!r}, field fallbacks: unknown model {fallback!r}")
+
+    def get(self, name: str) -> Model:
+        """A model by id, alias, or `provider:model`; UnknownModelError lists what exists."""
+        name = name.strip()
+        if name in self.models:
+            return self.models[name]
+        if name in self.aliases:
+            return self.models[self.aliases[name]]
+        if ":" in name:
+            return adhoc_model(name)
+        raise UnknownModelError(f"unknown model {name!r}; known ids: {', '.join(self.models)} (or use provider:model)")
+
+    def ids(self) -> list[str]:
+        return list(self.models)
+
+    def with_models(self, extra: list[Model]) -> Catalog:
+        """A copy with more models (e.g. a session's custom endpoint, or discovered Ollama models)."""
+        merged = dict(self.models)
+        merged.update({m.id: m for m in extra})
+        return Catalog(merged, self.sources)
+
+
+@lru_cache(maxsize=8)
+def _load(user_path: str | None, user_mtime: float | None) -> Catalog:
+    models = parse_catalog_file(SHIPPED_CATALOG)
+    sources = [SHIPPED_CATALOG]
+    if user_path:
+        models.update(parse_catalog_file(Path(user_path)))
+        sources.append(Path(user_path))
+    return Catalog(models, sources)
+
+
+def load_catalog() -> Catalog:
+    """The shipped catalog with the user's file over it; re-read when that file changes."""
+    path = user_catalog_path()
+    return _load(str(path) if path else None, path.stat().st_mtime if path else None)
+
+
+_ollama_cache: dict[str, tuple[float, list[Model]]] = {}
+
+
+def discover_ollama(base_url: str, ttl_s: float = 30.0, timeout_s: float = 0.4) -> list[Model]:
+    """Models installed on an Ollama server that answers at base_url; [] when none does."""
+    cached = _ollama_cache.get(base_url)
+    if cached and time.monotonic() - cached[0] < ttl_s:
+        return cached[1]
+    import httpx
+
+    root = base_url.removesuffix("/v1")
+    try:
+        reply = httpx.get(f"{root}/api/tags", timeout=timeout_s)
+        reply.raise_for_status()
+        names = [m["name"] for m in reply.json().get("models", []) if m.get("name")]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        names = []  # no Ollama server here: nothing to list, and nothing is wrong
+    models = [
+        Model(id=f"ollama:{n}", label=f"{n} (Ollama, local)", provider="ollama", name=n, input_price=0.0, output_price=0.0)
+        for n in names
+    ]
+    _ollama_cache[base_url] = (time.monotonic(), models)
+    return models
+
+
+def catalog_with_local_models(config) -> Catalog:
+    """The catalog plus the models of an Ollama server, when one answers at the configured URL."""
+    catalog = load_catalog()
+    base_url = config.base_url_for(PROVIDERS["ollama"])
+    return catalog.with_models(discover_ollama(base_url)) if base_url else catalog

@@ -1,0 +1,151 @@
+"""The command line: `python -m llm_core models | ask | compare | logs | rate`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import cli_logs
+from .catalog import catalog_with_local_models
+from .compare import Comparison, Job
+from .config import Config
+from .display import format_cost, metrics_line, result_json
+from .errors import SwitchboardError
+from .options import Options, parse_option_pairs
+from .record import Message, Result
+from .templates import get_template
+
+
+class UsageError(SwitchboardError):
+    """Bad command-line usage: exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="python -m llm_core", description="Switchboard: compare LLMs side by side.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    models = sub.add_parser("models", help="list every model: provider, configured or not, prices")
+    models.add_argument("--json", action="store_true", help="one JSON object per model")
+    for name, help_text in (("ask", "ask one model"), ("compare", "ask several models at once")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("-m", "--model", action="append", required=True, help="model id, alias, provider:model or auto")
+        p.add_argument("--template", help="a prompt template name (see the Settings page or templates.toml)")
+        p.add_argument("--system", help="a system prompt")
+        p.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
+                       help="temperature=0.2, max_tokens=200, top_p=0.9")
+        p.add_argument("--json", action="store_true", help="print one JSON object per response")
+        p.add_argument("prompt", help="the prompt, or - to read it from standard input")
+    cli_logs.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 all ok, 1 a response failed, 2 bad usage)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        if args.command == "models":
+            return list_models(args.json)
+        if args.command in ("ask", "compare"):
+            return run_prompt(args)
+        return cli_logs.run(args)
+    except SwitchboardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def list_models(as_json: bool) -> int:
+    """Print the catalog with each model's provider, configuration and prices."""
+    config, catalog = Config(), catalog_with_local_models(Config())
+    for model in catalog.models.values():
+        status = config.status(model.provider)
+        row = {
+            "id": model.id, "label": model.label, "provider": model.provider, "name": model.name,
+            "configured": status.configured, "hint": status.hint, "input_price": model.input_price,
+            "output_price": model.output_price, "context_window": model.context_window,
+            "priority": model.priority, "aliases": list(model.aliases), "fallbacks": list(model.fallbacks),
+            "demo": model.is_demo,
+        }
+        if as_json:
+            print(json.dumps(row))
+        else:
+            ready = "ready" if status.configured else f"not configured: {status.hint}"
+            prices = "free" if model.input_price == 0 and model.output_price == 0 else (
+                f"${model.input_price}/${model.output_price} per 1M" if model.priced else "price unknown")
+            print(f"{model.id:<26} {model.provider:<11} {prices:<24} {ready}")
+    return 0
+
+
+def build_messages(prompt: str, template: str | None, system: str | None) -> list[Message]:
+    """The first turn of a conversation: optional system prompt, then the (templated) prompt."""
+    if not prompt.strip():
+        raise UsageError("the prompt is empty: type something, or pass - and pipe it in")
+    system_text = system or ""
+    if template:
+        chosen = get_template(template)
+        prompt = chosen.render(prompt)
+        system_text = system_text or chosen.system
+    messages: list[Message] = [{"role": "system", "content": system_text}] if system_text else []
+    return messages + [{"role": "user", "content": prompt}]
+
+
+def run_prompt(args: argparse.Namespace) -> int:
+    """Ask one model (ask) or several at once (compare), printing as the answers arrive."""
+    if args.command == "ask" and len(args.model) != 1:
+        raise UsageError("ask takes one -m MODEL; use compare for several")
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    messages = build_messages(prompt, args.template, args.system)
+    options: Options = parse_option_pairs(args.option)
+    jobs = [Job(m, messages, options, template=args.template or "") for m in args.model]
+    catalog = catalog_with_local_models(Config())
+    for job in jobs:  # fail fast, before any call, on a name that cannot work
+        catalog.get(job.model) if job.model != "auto" else None
+    comparison = Comparison(jobs, catalog=catalog)
+    if args.json:
+        results = _run_quietly(comparison)
+    elif len(jobs) == 1:
+        results = _stream_one(comparison)
+    else:
+        results = _print_as_finished(comparison)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _run_quietly(comparison: Comparison) -> list[Result]:
+    for event in comparison:
+        if event.done:
+            print(json.dumps(result_json(event.result)), flush=True)
+    return comparison.results
+
+
+def _stream_one(comparison: Comparison) -> list[Result]:
+    for event in comparison:
+        if event.delta:
+            sys.stdout.write(event.delta)
+            sys.stdout.flush()
+    result = comparison.results[0]
+    _print_footer(result)
+    return comparison.results
+
+
+def _print_as_finished(comparison: Comparison) -> list[Result]:
+    for event in comparison:
+        if event.done:
+            r = event.result
+            print(f"\n── {r.label or r.model} ──")
+            print(r.text)
+            _print_footer(r)
+    total = sum(r.cost_usd or 0 for r in comparison.results)
+    print(f"\ntotal cost {format_cost(total)}")
+    return comparison.results
+
+
+def _print_footer(r: Result) -> None:
+    print(f"\n[{r.status}] {metrics_line(r)}", file=sys.stderr)
+    if r.error:
+        print(f"error: {r.error}", file=sys.stderr)
+    if r.log_warning:
+        print(f"warning: {r.log_warning}", file=sys.stderr)

@@ -1,0 +1,309 @@
+"""One model answering one turn: streamed, retried before the first token, fallen back, measured, logged."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Iterator
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from .catalog import Catalog, Model, load_catalog
+from .config import Config
+from .errors import ContextTooLongError, NeedsKeyError, ProviderError, StreamCutError, SwitchboardError
+from .options import Options
+from .policy import Policy
+from .providers import PROVIDERS, Chunk, Endpoint, Provider
+from .record import Message, Result
+from .redact import redact
+from .tokens import count_messages, count_text, estimate
+
+
+class Cancelled(Exception):
+    """The caller stopped this call."""
+
+
+_providers: dict[tuple, Provider] = {}
+_providers_lock = threading.Lock()
+
+
+def provider_for(model: Model, config: Config, policy: Policy) -> Provider:
+    """A provider instance (and its SDK client) for this model's endpoint, shared across calls."""
+    spec = PROVIDERS[model.provider]
+    if model.base_url:
+        key = model.api_key or (config.key_for(spec).value if config.key_for(spec) else None) or "no-key-needed"
+        endpoint = Endpoint(api_key=key, base_url=model.base_url)
+    else:
+        endpoint = config.endpoint(model.provider)
+    endpoint = Endpoint(
+        api_key=endpoint.api_key,
+        base_url=endpoint.base_url,
+        connect_timeout=policy.connect_timeout_s,
+        read_timeout=min(policy.read_timeout_s, policy.total_timeout_s),
+        settings=model.settings,
+    )
+    cache_key = (spec.impl, endpoint.api_key, endpoint.base_url, endpoint.connect_timeout, endpoint.read_timeout,
+                 json.dumps(endpoint.settings, sort_keys=True))
+    with _providers_lock:
+        if cache_key not in _providers:
+            _providers[cache_key] = spec.impl(endpoint)
+        return _providers[cache_key]
+
+
+def check_fits(model: Model, messages: list[Message]) -> int:
+    """Prompt tokens of the conversation; ContextTooLongError when it exceeds the model's window."""
+    tokens, _ = count_messages(messages)
+    if model.context_window and tokens > model.context_window:
+        raise ContextTooLongError(
+            f"this conversation is about {tokens:,} tokens but {model.label} accepts {model.context_window:,}: "
+            "shorten the prompt or clear the conversation"
+        )
+    return tokens
+
+
+def pick_auto(catalog: Catalog, config: Config) -> Model:
+    """Cost-aware routing: the configured model with the highest priority, then the lowest price."""
+    usable = [m for m in catalog.models.values() if config.status(m.provider).configured and not m.is_demo]
+    if not usable:
+        usable = [m for m in catalog.models.values() if m.is_demo]
+    price = lambda m: (m.input_price or 0) + (m.output_price or 0)  # noqa: E731
+    return sorted(usable, key=lambda m: (-m.priority, price(m), m.id))[0]
+
+
+class Turn:
+    """One model's answer to one conversation turn. Iterate for text as it arrives; `result` is live."""
+
+    def __init__(
+        self,
+        model: str | Model,
+        messages: list[Message],
+        options: Options | None = None,
+        *,
+        catalog: Catalog | None = None,
+        config: Config | None = None,
+        policy: Policy | None = None,
+        cancel: threading.Event | None = None,
+        store=None,
+        comparison_id: str = "",
+        session_id: str = "",
+        template: str = "",
+    ):
+        self.catalog = catalog or load_catalog()
+        self.config = config or Config()
+        self.policy = policy or Policy.from_env()
+        self.cancel_event = cancel or threading.Event()
+        self.store = store
+        self.messages = list(messages)
+        self.options = options or Options()
+        requested = model if isinstance(model, str) else model.id
+        self._model = model
+        self.result = Result(model=requested, requested_model=requested, comparison_id=comparison_id,
+                             session_id=session_id, template=template)
+        self.result.system = next((m["content"] for m in self.messages if m["role"] == "system"), "")
+        self.result.prompt = next((m["content"] for m in reversed(self.messages) if m["role"] == "user"), "")
+
+    def cancel(self) -> None:
+        """Stop streaming; the result is kept as `cancelled` with whatever text had arrived."""
+        self.cancel_event.set()
+
+    def __iter__(self) -> Iterator[str]:
+        return self._run()
+
+    def complete(self) -> Result:
+        """Drain the stream and return the final result."""
+        for _ in self:
+            pass
+        return self.result
+
+    # --- the call ---------------------------------------------------------------------------------------
+
+    def _run(self) -> Iterator[str]:
+        r = self.result
+        self._started: float | None = None  # set when the first request is sent, after local checks
+        answered: Model | None = None
+        r.status = "streaming"
+        try:
+            for model in self._candidates():
+                self._describe(model)
+                try:
+                    stream, first = self._open(model)
+                except (ProviderError, NeedsKeyError, ContextTooLongError) as e:
+                    r.fallback_errors.append(f"{model.id}: {redact(str(e))}")
+                    r.error, r.error_kind = redact(str(e)), getattr(e, "kind", type(e).__name__)
+                    continue
+                answered = model
+                yield from self._consume(stream, first)
+                break
+            else:
+                r.status = "error"
+                if len(r.fallback_errors) > 1:
+                    r.error = "every model failed: " + " | ".join(r.fallback_errors)
+        except Cancelled:
+            r.status = "cancelled"
+        except SwitchboardError as e:  # e.g. an unknown model or a bad catalog: a clear error, not a crash
+            r.status, r.error, r.error_kind = "error", redact(str(e)), type(e).__name__
+        finally:
+            if r.status == "streaming":  # the consumer stopped iterating: that is a cancel
+                r.status = "cancelled"
+            self._finish(answered)
+
+    def _candidates(self) -> Iterator[Model]:
+        model = self._model
+        if isinstance(model, str):
+            model = pick_auto(self.catalog, self.config) if model.strip() == "auto" else self.catalog.get(model)
+        yield model
+        for fallback in model.fallbacks:
+            yield self.catalog.get(fallback)
+
+    def _describe(self, model: Model) -> None:
+        r = self.result
+        r.model, r.provider, r.provider_model, r.label = model.id, model.provider, model.name, model.label
+        options = self.options.merged_over(model.defaults)
+        r.temperature, r.max_tokens, r.top_p = options.temperature, options.max_tokens, options.top_p
+
+    def _open(self, model: Model) -> tuple[Iterator[Chunk], Chunk]:
+        """Start the stream and wait for its first chunk, retrying what is worth retrying."""
+        provider = provider_for(model, self.config, self.policy)
+        check_fits(model, self.messages)
+        options = self.options.merged_over(model.defaults)
+        if self._started is None:
+            self._started = time.monotonic()
+            self._deadline = self._started + self.policy.total_timeout_s
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.max_attempts) | self._retry_is_pointless,
+            wait=self._wait,
+            retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                self.result.attempts += 1
+                stream = provider.stream(model.name, self.messages, options)
+                return stream, self._first_chunk(stream)
+        raise AssertionError("unreachable: tenacity either returns or reraises")
+
+    def _first_chunk(self, stream: Iterator[Chunk]) -> Chunk:
+        try:
+            for chunk in stream:
+                if chunk.text or chunk.finish_reason or self.cancel_event.is_set():
+                    return chunk
+                self._absorb(chunk)
+        except BaseException:
+            _close(stream)
+            raise
+        raise StreamCutError("the stream ended before the model sent anything")
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception()
+        if isinstance(error, ProviderError) and error.retry_after is not None:
+            return max(0.0, error.retry_after)
+        return self.policy.backoff(state.attempt_number) * random.uniform(0.8, 1.2)
+
+    def _retry_is_pointless(self, state: RetryCallState) -> bool:
+        """Stop when the provider asks us to wait longer than allowed, or the wait would pass the deadline."""
+        error = state.outcome.exception()
+        wait = self._wait(state)
+        if isinstance(error, ProviderError) and error.retry_after and error.retry_after > self.policy.max_retry_after_s:
+            error.args = (f"{error.args[0]} (the provider asks to wait {error.retry_after:.0f} s; try again later)",)
+            return True
+        return time.monotonic() + wait > self._deadline
+
+    def _sleep(self, seconds: float) -> None:
+        if self.cancel_event.wait(seconds):
+            raise Cancelled()
+
+    def _consume(self, stream: Iterator[Chunk], chunk: Chunk) -> Iterator[str]:
+        r = self.result
+        try:
+            while True:
+                self._absorb(chunk)
+                if chunk.text:
+                    now = time.monotonic()
+                    if r.ttft_ms is None:
+                        r.ttft_ms = (now - self._started) * 1000
+                    r.text += chunk.text
+                    self._update_live_figures(now)
+                    yield chunk.text
+                if self.cancel_event.is_set():
+                    raise Cancelled()
+                if time.monotonic() > self._deadline:
+                    raise ProviderError(
+                        f"no complete answer within {self.policy.total_timeout_s:.0f} s", kind="timeout"
+                    )
+                chunk = next(stream, None)
+                if chunk is None:
+                    break
+        except ProviderError as e:
+            r.status, r.error, r.error_kind = "incomplete", redact(str(e)), e.kind
+            return
+        finally:
+            _close(stream)
+        if r.finish_reason:
+            r.status, r.error, r.error_kind = "ok", "", ""
+        else:
+            r.status, r.error_kind = "incomplete", "connection"
+            r.error = "the stream ended before the model's finish signal: the answer may be cut short"
+
+    def _absorb(self, chunk: Chunk) -> None:
+        r = self.result
+        if chunk.finish_reason:
+            r.finish_reason = chunk.finish_reason
+        if chunk.prompt_tokens is not None:
+            r.prompt_tokens = chunk.prompt_tokens
+        if chunk.completion_tokens is not None:
+            r.completion_tokens = chunk.completion_tokens
+        if chunk.response_model:
+            r.provider_model = chunk.response_model
+
+    def _update_live_figures(self, now: float) -> None:
+        """Provisional latency and tokens/s while streaming (final figures replace them)."""
+        r = self.result
+        r.latency_ms = (now - self._started) * 1000
+        generating_s = (r.latency_ms - r.ttft_ms) / 1000
+        r.tokens_per_s = estimate(r.text) / generating_s if generating_s > 0.05 else None
+
+    def _finish(self, model: Model | None) -> None:
+        r = self.result
+        r.latency_ms = (time.monotonic() - self._started) * 1000 if self._started is not None else None
+        self._count_tokens(model is not None)
+        generating_s = ((r.latency_ms or 0) - (r.ttft_ms or 0)) / 1000
+        r.tokens_per_s = r.completion_tokens / generating_s if r.completion_tokens and generating_s > 0.001 else None
+        r.cost_usd = model.cost(r.prompt_tokens, r.completion_tokens) if model else None
+        if self.store is not False:
+            store = self.store or _default_store()
+            r.log_warning = store.append_response(r)
+
+    def _count_tokens(self, called: bool) -> None:
+        r = self.result
+        if not called:  # nothing was sent to any model: no tokens were used
+            r.prompt_tokens = r.completion_tokens = None
+            r.token_source = ""
+            return
+        reported = r.prompt_tokens is not None and r.completion_tokens is not None
+        if r.prompt_tokens is None:
+            r.prompt_tokens, source = count_messages(self.messages)
+        if r.completion_tokens is None:
+            r.completion_tokens, source = count_text(r.text)
+        r.token_source = "provider" if reported else source
+
+
+def _close(stream: Iterator) -> None:
+    close = getattr(stream, "close", None)
+    if close:
+        close()
+
+
+def _default_store():
+    from .logstore import default_store
+
+    return default_store()
+
+
+def ask(model: str | Model, messages: list[Message] | str, options: Options | None = None, **kw) -> Result:
+    """Ask one model and wait for the whole answer (a plain string is one user message)."""
+    if isinstance(messages, str):
+        messages = [{"role": "user", "content": messages}]
+    return Turn(model, messages, options, **kw).complete()

@@ -1,0 +1,83 @@
+"""Prompt templates: named text with a {prompt} placeholder and an optional system prompt."""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import TemplateError
+
+SHIPPED_TEMPLATES = Path(__file__).with_name("templates.toml")
+
+
+@dataclass(frozen=True)
+class Template:
+    """A named way of wrapping a prompt."""
+
+    name: str
+    text: str
+    system: str = ""
+    description: str = ""
+
+    def render(self, prompt: str) -> str:
+        """The template with {prompt} filled in (the prompt itself is never re-parsed)."""
+        return self.text.format(prompt=prompt)
+
+
+def _check(name: str, text: str, origin: Path) -> None:
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as e:
+        raise TemplateError(f"template {name!r} in {origin}: {e} (write {{{{ and }}}} for literal braces)") from e
+    unknown = sorted({f for f in fields if f != "prompt"})
+    if unknown:
+        raise TemplateError(
+            f"template {name!r} in {origin}: unknown placeholder {{{unknown[0]}}}; only {{prompt}} is allowed"
+        )
+    if "prompt" not in fields:
+        raise TemplateError(f"template {name!r} in {origin}: missing the {{prompt}} placeholder")
+
+
+def parse_templates_file(path: Path) -> dict[str, Template]:
+    """Read templates from TOML or JSON; every problem names the file and the template."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+        data = json.loads(raw) if path.suffix == ".json" else tomllib.loads(raw)
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # TOMLDecodeError and JSONDecodeError are ValueErrors
+        raise TemplateError(f"cannot read templates file {path}: {e}") from e
+    entries = data.get("templates", data) if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise TemplateError(f"templates file {path}: expected a table of named templates")
+    templates = {}
+    for name, entry in entries.items():
+        if isinstance(entry, str):
+            entry = {"text": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+            raise TemplateError(f"template {name!r} in {path}: needs a text field with {{prompt}} in it")
+        _check(name, entry["text"], path)
+        templates[name] = Template(name, entry["text"], entry.get("system", ""), entry.get("description", ""))
+    return templates
+
+
+def load_templates() -> dict[str, Template]:
+    """Shipped templates, with $SWITCHBOARD_TEMPLATES or ./templates.toml over them."""
+    templates = parse_templates_file(SHIPPED_TEMPLATES)
+    configured = os.environ.get("SWITCHBOARD_TEMPLATES")
+    user = Path(configured) if configured else Path("templates.toml")
+    if configured and not user.is_file():
+        raise TemplateError(f"SWITCHBOARD_TEMPLATES points to {user}, which is not a file")
+    if user.is_file():
+        templates.update(parse_templates_file(user))
+    return templates
+
+
+def get_template(name: str, templates: dict[str, Template] | None = None) -> Template:
+    """A template by name, or a TemplateError listing the known ones."""
+    templates = load_templates() if templates is None else templates
+    if name not in templates:
+        raise TemplateError(f"unknown template {name!r}; known: {', '.join(templates)}")
+    return templates[name]

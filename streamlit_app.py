@@ -1,0 +1,12 @@
+"""Switchboard: the router. It sets the page up and runs the chosen page, nothing else."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Switchboard", page_icon=":material/compare_arrows:", layout="wide")
+
+pages = [
+    st.Page("pages/compare.py", title="Compare", icon=":material/view_column:", default=True),
+    st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+]
+st.navigation(pages).run()
