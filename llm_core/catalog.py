@@ -71,8 +71,12 @@ def adhoc_model(name: str) -> Model:
         )
     free = 0.0 if provider in ("ollama", "echo") else None  # local and demo models cost nothing
     return Model(
-        id=name, label=f"{model_name} ({PROVIDERS[provider].label})", provider=provider, name=model_name,
-        input_price=free, output_price=free,
+        id=name,
+        label=f"{model_name} ({PROVIDERS[provider].label})",
+        provider=provider,
+        name=model_name,
+        input_price=free,
+        output_price=free,
     )
 
 
@@ -128,7 +132,9 @@ class Catalog:
         for model in self.models.values():
             for fallback in model.fallbacks:
                 if fallback not in self.models and fallback not in self.aliases:
-                    raise CatalogError(f"model catalog: entry {model.id!r}, field fallbacks: unknown model {fallback!r}")
+                    raise CatalogError(
+                        f"model catalog: entry {model.id!r}, field fallbacks: unknown model {fallback!r}"
+                    )
 
     def get(self, name: str) -> Model:
         """A model by id, alias, or `provider:model`; UnknownModelError lists what exists."""
@@ -185,7 +191,9 @@ def discover_ollama(base_url: str, ttl_s: float = 30.0, timeout_s: float = 0.4) 
     except (httpx.HTTPError, ValueError, KeyError, TypeError):
         names = []  # no Ollama server here: nothing to list, and nothing is wrong
     models = [
-        Model(id=f"ollama:{n}", label=f"{n} (Ollama, local)", provider="ollama", name=n, input_price=0.0, output_price=0.0)
+        Model(
+            id=f"ollama:{n}", label=f"{n} (Ollama, local)", provider="ollama", name=n, input_price=0.0, output_price=0.0
+        )
         for n in names
     ]
     _ollama_cache[base_url] = (time.monotonic(), models)

@@ -32,8 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-m", "--model", action="append", required=True, help="model id, alias, provider:model or auto")
         p.add_argument("--template", help="a prompt template name (see the Settings page or templates.toml)")
         p.add_argument("--system", help="a system prompt")
-        p.add_argument("-o", "--option", action="append", default=[], metavar="KEY=VALUE",
-                       help="temperature=0.2, max_tokens=200, top_p=0.9")
+        p.add_argument(
+            "-o",
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="temperature=0.2, max_tokens=200, top_p=0.9",
+        )
         p.add_argument("--json", action="store_true", help="print one JSON object per response")
         p.add_argument("prompt", help="the prompt, or - to read it from standard input")
     cli_logs.register(sub)
@@ -64,18 +70,29 @@ def list_models(as_json: bool) -> int:
     for model in catalog.models.values():
         status = config.status(model.provider)
         row = {
-            "id": model.id, "label": model.label, "provider": model.provider, "name": model.name,
-            "configured": status.configured, "hint": status.hint, "input_price": model.input_price,
-            "output_price": model.output_price, "context_window": model.context_window,
-            "priority": model.priority, "aliases": list(model.aliases), "fallbacks": list(model.fallbacks),
+            "id": model.id,
+            "label": model.label,
+            "provider": model.provider,
+            "name": model.name,
+            "configured": status.configured,
+            "hint": status.hint,
+            "input_price": model.input_price,
+            "output_price": model.output_price,
+            "context_window": model.context_window,
+            "priority": model.priority,
+            "aliases": list(model.aliases),
+            "fallbacks": list(model.fallbacks),
             "demo": model.is_demo,
         }
         if as_json:
             print(json.dumps(row))
         else:
             ready = "ready" if status.configured else f"not configured: {status.hint}"
-            prices = "free" if model.input_price == 0 and model.output_price == 0 else (
-                f"${model.input_price}/${model.output_price} per 1M" if model.priced else "price unknown")
+            prices = (
+                "free"
+                if model.input_price == 0 and model.output_price == 0
+                else (f"${model.input_price}/${model.output_price} per 1M" if model.priced else "price unknown")
+            )
             print(f"{model.id:<26} {model.provider:<11} {prices:<24} {ready}")
     return 0
 

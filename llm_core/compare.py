@@ -40,8 +40,15 @@ class Comparison:
         self.comparison_id = comparison_id or new_id()
         self._cancel = threading.Event()
         self.turns = [
-            Turn(job.model, job.messages, job.options, cancel=self._cancel, comparison_id=self.comparison_id,
-                 template=job.template, **turn_options)
+            Turn(
+                job.model,
+                job.messages,
+                job.options,
+                cancel=self._cancel,
+                comparison_id=self.comparison_id,
+                template=job.template,
+                **turn_options,
+            )
             for job in jobs
         ]
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()

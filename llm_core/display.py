@@ -5,10 +5,33 @@ from __future__ import annotations
 from .record import Result
 
 JSON_FIELDS = [
-    "request_id", "comparison_id", "session_id", "model", "requested_model", "provider", "provider_model", "label",
-    "text", "finish_reason", "status", "error", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",
-    "token_source", "tokens_per_s", "cost_usd", "attempts", "fallback_errors", "template", "temperature",
-    "max_tokens", "top_p", "timestamp", "log_warning",
+    "request_id",
+    "comparison_id",
+    "session_id",
+    "model",
+    "requested_model",
+    "provider",
+    "provider_model",
+    "label",
+    "text",
+    "finish_reason",
+    "status",
+    "error",
+    "latency_ms",
+    "ttft_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "token_source",
+    "tokens_per_s",
+    "cost_usd",
+    "attempts",
+    "fallback_errors",
+    "template",
+    "temperature",
+    "max_tokens",
+    "top_p",
+    "timestamp",
+    "log_warning",
 ]
 
 

@@ -44,8 +44,14 @@ def provider_for(model: Model, config: Config, policy: Policy) -> Provider:
         read_timeout=min(policy.read_timeout_s, policy.total_timeout_s),
         settings=model.settings,
     )
-    cache_key = (spec.impl, endpoint.api_key, endpoint.base_url, endpoint.connect_timeout, endpoint.read_timeout,
-                 json.dumps(endpoint.settings, sort_keys=True))
+    cache_key = (
+        spec.impl,
+        endpoint.api_key,
+        endpoint.base_url,
+        endpoint.connect_timeout,
+        endpoint.read_timeout,
+        json.dumps(endpoint.settings, sort_keys=True),
+    )
     with _providers_lock:
         if cache_key not in _providers:
             _providers[cache_key] = spec.impl(endpoint)
@@ -99,8 +105,13 @@ class Turn:
         self.options = options or Options()
         requested = model if isinstance(model, str) else model.id
         self._model = model
-        self.result = Result(model=requested, requested_model=requested, comparison_id=comparison_id,
-                             session_id=session_id, template=template)
+        self.result = Result(
+            model=requested,
+            requested_model=requested,
+            comparison_id=comparison_id,
+            session_id=session_id,
+            template=template,
+        )
         self.result.system = next((m["content"] for m in self.messages if m["role"] == "system"), "")
         self.result.prompt = next((m["content"] for m in reversed(self.messages) if m["role"] == "user"), "")
 

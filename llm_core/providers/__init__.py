@@ -36,15 +36,29 @@ class ProviderSpec:
 PROVIDERS: dict[str, ProviderSpec] = {
     "openai": ProviderSpec("openai", "OpenAI", OpenAIProvider, ("OPENAI_API_KEY",), "OPENAI_BASE_URL"),
     "groq": ProviderSpec("groq", "Groq", GroqProvider, ("GROQ_API_KEY",), "GROQ_BASE_URL"),
-    "gemini": ProviderSpec("gemini", "Google Gemini", GeminiProvider, ("GEMINI_API_KEY", "GOOGLE_API_KEY"), "GEMINI_BASE_URL"),
-    "anthropic": ProviderSpec("anthropic", "Anthropic", AnthropicProvider, ("ANTHROPIC_API_KEY",), "ANTHROPIC_BASE_URL"),
+    "gemini": ProviderSpec(
+        "gemini", "Google Gemini", GeminiProvider, ("GEMINI_API_KEY", "GOOGLE_API_KEY"), "GEMINI_BASE_URL"
+    ),
+    "anthropic": ProviderSpec(
+        "anthropic", "Anthropic", AnthropicProvider, ("ANTHROPIC_API_KEY",), "ANTHROPIC_BASE_URL"
+    ),
     "openrouter": ProviderSpec(
-        "openrouter", "OpenRouter", OpenAIProvider, ("OPENROUTER_API_KEY",), "OPENROUTER_BASE_URL",
+        "openrouter",
+        "OpenRouter",
+        OpenAIProvider,
+        ("OPENROUTER_API_KEY",),
+        "OPENROUTER_BASE_URL",
         default_base_url="https://openrouter.ai/api/v1",
     ),
     "ollama": ProviderSpec(
-        "ollama", "Ollama (local)", OpenAIProvider, (), "OLLAMA_BASE_URL",
-        default_base_url="http://localhost:11434", openai_path="/v1", placeholder_key="ollama",
+        "ollama",
+        "Ollama (local)",
+        OpenAIProvider,
+        (),
+        "OLLAMA_BASE_URL",
+        default_base_url="http://localhost:11434",
+        openai_path="/v1",
+        placeholder_key="ollama",
     ),
     "echo": ProviderSpec("echo", "Echo (offline demo)", EchoProvider),
 }
