@@ -1,0 +1,35 @@
+"""What every page shares for one browser session: its id, its keys, its catalog. Layout only; no provider logic."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import llm_core
+from llm_core.catalog import Catalog, catalog_with_local_models
+from llm_core.record import new_id
+
+
+def app_secrets() -> dict:
+    """Streamlit secrets as a plain dict; empty when there is no secrets.toml."""
+    try:
+        return st.secrets.to_dict()
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def start_session() -> None:
+    """Hand the app's secrets to the core once per run and set up per-session state."""
+    llm_core.configure(app_secrets())
+    st.session_state.setdefault("session_id", new_id())
+    st.session_state.setdefault("session_keys", {})  # variable name -> value, this browser session only
+    st.session_state.setdefault("custom_models", [])  # llm_core.Model entries added on the Settings page
+
+
+def session_config() -> llm_core.Config:
+    """Keys for this session first, then secrets, then the environment."""
+    return llm_core.Config(session=st.session_state.get("session_keys", {}))
+
+
+def session_catalog() -> Catalog:
+    """The catalog, the local Ollama models, and this session's custom endpoint models."""
+    return catalog_with_local_models(session_config()).with_models(st.session_state.get("custom_models", []))
