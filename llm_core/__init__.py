@@ -6,7 +6,7 @@ Importing this package imports no provider SDK; each is imported on first use.
 from .catalog import Catalog, Model, load_catalog
 from .compare import Comparison, Event, Job
 from .config import Config, configure
-from .engine import Turn, ask, check_fits, pick_auto
+from .engine import Turn, ask, check_fits, pick_auto, ready_models
 from .errors import (
     CatalogError,
     ContextTooLongError,
@@ -35,6 +35,7 @@ __all__ = [
     "ask",
     "check_fits",
     "pick_auto",
+    "ready_models",
     "CatalogError",
     "ContextTooLongError",
     "NeedsKeyError",
