@@ -42,7 +42,7 @@ def provider_for(model: Model, config: Config, policy: Policy) -> Provider:
         base_url=endpoint.base_url,
         connect_timeout=policy.connect_timeout_s,
         read_timeout=min(policy.read_timeout_s, policy.total_timeout_s),
-        settings=model.settings,
+        settings={**model.settings, "key_var": spec.key_vars[0]} if spec.key_vars else model.settings,
     )
     cache_key = (
         spec.impl,

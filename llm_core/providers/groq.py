@@ -1,15 +1,75 @@
-"""Groq provider (work in progress: being written)."""
+"""Groq through the `groq` SDK: OpenAI-shaped chunks, so the chunk reading is shared with openai.py.
+
+Groq reports usage in the usage chunk (stream_options.include_usage) or, as it long did, in `x_groq.usage`.
+"""
 
 from __future__ import annotations
 
-from .base import Provider
+from collections.abc import Generator, Iterator
+from functools import cached_property
+from typing import Any
+
+from ..errors import NeedsKeyError
+from ..options import Options
+from ..record import Message
+from ._errors import Context, guarded, translated, transport_errors
+from .base import Chunk, Provider
+from .openai import chat_chunks, chat_request_options
+
+GROQ_URL = "https://api.groq.com"
+
+
+def groq_usage(event: Any) -> Any:
+    """Usage from the chunk itself, or from Groq's own `x_groq` extension."""
+    return event.usage or getattr(getattr(event, "x_groq", None), "usage", None)
 
 
 class GroqProvider(Provider):
+    """Streams chat completions through the `groq` SDK."""
+
     name = "groq"
+    key_var = "GROQ_API_KEY"
 
-    def stream(self, model, messages, options):
-        raise NotImplementedError
+    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        return guarded(self._chunks(model, messages, options), self._context(model), self._errors)
 
-    def list_models(self):
-        raise NotImplementedError
+    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
+        with self._client.chat.completions.create(
+            model=model,
+            messages=messages,
+            stream=True,
+            stream_options={"include_usage": True},
+            **chat_request_options(options),
+        ) as events:
+            yield from chat_chunks(events, usage_of=groq_usage)
+
+    def list_models(self) -> list[str]:
+        with translated(self._context(), self._errors):
+            return sorted(model.id for model in self._client.models.list().data)
+
+    @cached_property
+    def _client(self) -> Any:
+        import groq
+
+        if not self.endpoint.api_key:
+            raise NeedsKeyError(self.name, self.key_var)
+        return groq.Groq(
+            api_key=self.endpoint.api_key,
+            base_url=self.endpoint.base_url,
+            max_retries=0,  # the core retries, the same way for every provider
+            timeout=groq.Timeout(
+                connect=self.endpoint.connect_timeout,
+                read=self.endpoint.read_timeout,
+                write=self.endpoint.connect_timeout,
+                pool=self.endpoint.connect_timeout,
+            ),
+        )
+
+    @cached_property
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        import groq
+
+        return (groq.GroqError, *transport_errors())
+
+    def _context(self, model: str | None = None) -> Context:
+        return Context(self.name, self.key_var, self.endpoint.base_url or GROQ_URL, model)

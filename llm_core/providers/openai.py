@@ -1,15 +1,105 @@
-"""OpenAI provider (work in progress: being written)."""
+"""OpenAI chat completions, and every OpenAI-compatible endpoint (OpenRouter, Ollama, vLLM): only the base URL differs.
+
+Usage comes in a last chunk with empty choices, because the request sets stream_options.include_usage.
+Official OpenAI (no base URL) gets `max_completion_tokens`, which its reasoning models require;
+compatible servers get `max_tokens`, which they all understand.
+"""
 
 from __future__ import annotations
 
-from .base import Provider
+from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import NeedsKeyError
+from ..options import Options
+from ..record import Message
+from ._errors import Context, guarded, translated, transport_errors
+from .base import Chunk, Provider
+
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+def chat_request_options(options: Options, token_limit: str = "max_tokens") -> dict[str, Any]:
+    """The options an OpenAI-style chat request carries; unset ones are left out for the model's defaults."""
+    values = {"temperature": options.temperature, token_limit: options.max_tokens, "top_p": options.top_p}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def chat_chunks(events: Iterable[Any], usage_of: Callable[[Any], Any] = lambda event: event.usage) -> Iterator[Chunk]:
+    """Chunks from OpenAI-style chat completion chunks: text, finish reason, and usage wherever `usage_of` finds it."""
+    for event in events:
+        choice = event.choices[0] if event.choices else None
+        text = (choice.delta.content or "") if choice is not None and choice.delta is not None else ""
+        finish = choice.finish_reason if choice is not None else None
+        usage = usage_of(event)
+        if text or finish or usage:
+            yield Chunk(
+                text=text,
+                finish_reason=finish,
+                prompt_tokens=getattr(usage, "prompt_tokens", None),
+                completion_tokens=getattr(usage, "completion_tokens", None),
+                response_model=event.model,
+            )
+
+
+def _is_official(base_url: str | None) -> bool:
+    return base_url is None or urlsplit(base_url).hostname == "api.openai.com"
 
 
 class OpenAIProvider(Provider):
+    """Streams chat completions through the `openai` SDK, from api.openai.com or any compatible base URL.
+
+    Error messages name the key variable from `endpoint.settings["key_var"]` (e.g. OPENROUTER_API_KEY),
+    else OPENAI_API_KEY.
+    """
+
     name = "openai"
+    key_var = "OPENAI_API_KEY"
 
-    def stream(self, model, messages, options):
-        raise NotImplementedError
+    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        return guarded(self._chunks(model, messages, options), self._context(model), self._errors)
 
-    def list_models(self):
-        raise NotImplementedError
+    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
+        token_limit = "max_completion_tokens" if _is_official(self.endpoint.base_url) else "max_tokens"
+        with self._client.chat.completions.create(
+            model=model,
+            messages=messages,
+            stream=True,
+            stream_options={"include_usage": True},
+            **chat_request_options(options, token_limit),
+        ) as events:
+            yield from chat_chunks(events)
+
+    def list_models(self) -> list[str]:
+        with translated(self._context(), self._errors):
+            return sorted(model.id for model in self._client.models.list())
+
+    @cached_property
+    def _client(self) -> Any:
+        import openai
+
+        if not self.endpoint.api_key:
+            raise NeedsKeyError(self.name, self.key_var)
+        return openai.OpenAI(
+            api_key=self.endpoint.api_key,
+            base_url=self.endpoint.base_url,
+            max_retries=0,  # the core retries, the same way for every provider
+            timeout=openai.Timeout(
+                connect=self.endpoint.connect_timeout,
+                read=self.endpoint.read_timeout,
+                write=self.endpoint.connect_timeout,
+                pool=self.endpoint.connect_timeout,
+            ),
+        )
+
+    @cached_property
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        import openai
+
+        return (openai.OpenAIError, *transport_errors())
+
+    def _context(self, model: str | None = None) -> Context:
+        key_var = self.endpoint.settings.get("key_var", self.key_var)
+        return Context(self.name, key_var, self.endpoint.base_url or OPENAI_URL, model)
