@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             return list_models(args.json)
         if args.command in ("ask", "compare"):
             return run_prompt(args)
-        return cli_logs.run(args)
+        return args.handler(args)
     except SwitchboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -91,7 +91,9 @@ def list_models(as_json: bool) -> int:
             prices = (
                 "free"
                 if model.input_price == 0 and model.output_price == 0
-                else (f"${model.input_price}/${model.output_price} per 1M" if model.priced else "price unknown")
+                else (
+                    f"${model.input_price:.2f} / ${model.output_price:.2f} per 1M" if model.priced else "price unknown"
+                )
             )
             print(f"{model.id:<26} {model.provider:<11} {prices:<24} {ready}")
     return 0
@@ -154,14 +156,15 @@ def _print_as_finished(comparison: Comparison) -> list[Result]:
             r = event.result
             print(f"\n── {r.label or r.model} ──")
             print(r.text)
-            _print_footer(r)
+            _print_footer(r, sys.stdout)
     total = sum(r.cost_usd or 0 for r in comparison.results)
     print(f"\ntotal cost {format_cost(total)}")
     return comparison.results
 
 
-def _print_footer(r: Result) -> None:
-    print(f"\n[{r.status}] {metrics_line(r)}", file=sys.stderr)
+def _print_footer(r: Result, out=None) -> None:
+    """Status and figures; for a single answer on stderr, so stdout holds only the answer."""
+    print(f"\n[{r.status}] {metrics_line(r)}", file=out or sys.stderr, flush=True)
     if r.error:
         print(f"error: {r.error}", file=sys.stderr)
     if r.log_warning:

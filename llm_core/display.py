@@ -56,11 +56,13 @@ def metrics_line(r: Result) -> str:
     estimated = " (est.)" if r.estimated_tokens else ""
     tokens = "–" if r.prompt_tokens is None else f"{r.prompt_tokens:,} → {r.completion_tokens or 0:,} tok{estimated}"
     rate = "–" if r.tokens_per_s is None else f"{r.tokens_per_s:.0f} tok/s"
-    parts = [f"TTFT {format_ms(r.ttft_ms)}", format_ms(r.latency_ms), tokens, rate, format_cost(r.cost_usd)]
-    if r.model != r.requested_model and r.requested_model != "auto":
-        parts.append(f"answered by {r.model} (fallback from {r.requested_model})")
-    elif r.requested_model == "auto":
+    cost = "–" if r.prompt_tokens is None else format_cost(r.cost_usd)
+    parts = [f"TTFT {format_ms(r.ttft_ms)}", format_ms(r.latency_ms), tokens, rate, cost]
+    answered_by_other = r.status != "error" and r.model != r.requested_model
+    if answered_by_other and r.requested_model == "auto":
         parts.append(f"auto → {r.model}")
+    elif answered_by_other:
+        parts.append(f"answered by {r.model} (fallback from {r.requested_model})")
     return " · ".join(parts)
 
 

@@ -163,6 +163,7 @@ class Turn:
                 break
             else:
                 r.status = "error"
+                self._describe(next(self._candidates()))  # nobody answered: name the model asked for
                 if len(r.fallback_errors) > 1:
                     r.error = "every model failed: " + " | ".join(r.fallback_errors)
         except Cancelled:
