@@ -35,13 +35,13 @@ def demo_reply(messages: list[Message], style: str = "mirror") -> str:
             f"Outline of your prompt ({len(words)} words, {len(prompt)} characters, turn {turn}):\n"
             f"1. It opens with: {' '.join(words[:6]) or '(nothing)'}\n"
             f"2. Its longest word is {longest!r}.\n"
-            f"3. It ends with: {' '.join(words[-6:]) or '(nothing)'}\n"
+            f"3. It ends with: {' '.join(words[-6:]) or '(nothing)'}\n\n"
             f"Fingerprint {digest[:8]}."
         )
     else:
         body = (
             f"You said: {prompt or '(nothing)'}\n\n"
-            f"Backwards, word by word: {' '.join(reversed(words)) or '(nothing)'}\n"
+            f"Backwards, word by word: {' '.join(reversed(words)) or '(nothing)'}\n\n"
             f"That is {len(words)} words on turn {turn}; fingerprint {digest[:8]}."
         )
     return f"{DEMO_NOTICE} {body}"
