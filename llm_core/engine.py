@@ -192,6 +192,7 @@ class Turn:
     def _open(self, model: Model) -> tuple[Iterator[Chunk], Chunk]:
         """Start the stream and wait for its first chunk, retrying what is worth retrying."""
         provider = provider_for(model, self.config, self.policy)
+        provider.prepare()
         check_fits(model, self.messages)
         options = self.options.merged_over(model.defaults)
         if self._started is None:

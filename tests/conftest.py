@@ -32,3 +32,33 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")  # discard port: nothing answers
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def loopback_servers():
+    """One loopback server per wire format for the whole run (starting them per test would only add time)."""
+    from tests.loopback import anthropic_server, gemini_server, openai_server
+
+    with openai_server() as openai, gemini_server() as gemini, anthropic_server() as anthropic:
+        yield {"openai": openai, "gemini": gemini, "anthropic": anthropic}
+
+
+@pytest.fixture
+def openai_server(loopback_servers):
+    """The OpenAI-style loopback server (it also answers Groq's /openai/v1 paths), reset for this test."""
+    loopback_servers["openai"].reset()
+    return loopback_servers["openai"]
+
+
+@pytest.fixture
+def gemini_server(loopback_servers):
+    """The loopback server speaking the Gemini API, reset for this test."""
+    loopback_servers["gemini"].reset()
+    return loopback_servers["gemini"]
+
+
+@pytest.fixture
+def anthropic_server(loopback_servers):
+    """The loopback server speaking Anthropic's Messages API, reset for this test."""
+    loopback_servers["anthropic"].reset()
+    return loopback_servers["anthropic"]

@@ -1,15 +1,117 @@
-"""Anthropic provider (work in progress: being written)."""
+"""Anthropic's Messages API through the `anthropic` SDK, streamed as raw events.
+
+System messages become the `system` parameter. Anthropic requires max_tokens: when the options leave it
+unset, DEFAULT_MAX_TOKENS is sent. The API (version 2026-10-21, which this SDK speaks) rejects every
+sampling parameter, so temperature or top_p raise a clear error instead of being sent or dropped.
+Prompt tokens are counted when the message starts (cache reads and writes included); output tokens
+and the stop reason arrive in message_delta.
+"""
 
 from __future__ import annotations
 
-from .base import Provider
+from collections.abc import Generator, Iterable, Iterator
+from functools import cached_property
+from typing import Any
+
+from ..errors import NeedsKeyError, ProviderError
+from ..options import Options
+from ..record import Message
+from ._errors import error_context, guarded, translated, transport_errors
+from .base import Chunk, Provider
+
+ANTHROPIC_URL = "https://api.anthropic.com"
+DEFAULT_MAX_TOKENS = 1024  # Anthropic rejects a request without max_tokens
+UNSUPPORTED_OPTIONS = ("temperature", "top_p")  # sampling parameters the API rejects at any value
+
+
+def anthropic_request(model: str, messages: list[Message], options: Options) -> dict[str, Any]:
+    """The keyword arguments of messages.create for a conversation."""
+    if unsupported := [name for name in UNSUPPORTED_OPTIONS if getattr(options, name) is not None]:
+        raise ProviderError(
+            f"anthropic: the Messages API no longer accepts {' or '.join(unsupported)}; leave it unset for Claude.",
+            kind="bad_request",
+            provider="anthropic",
+        )
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    request: dict[str, Any] = {
+        "model": model,
+        "messages": [m for m in messages if m["role"] != "system"],
+        "max_tokens": options.max_tokens or DEFAULT_MAX_TOKENS,
+    }
+    if system:
+        request["system"] = system
+    return request
+
+
+def anthropic_chunks(events: Iterable[Any]) -> Iterator[Chunk]:
+    """Chunks from raw message stream events: text deltas, usage, and the stop reason."""
+    finished = False
+    for event in events:
+        if event.type == "message_start":
+            usage = getattr(event.message, "usage", None)
+            yield Chunk(prompt_tokens=_prompt_tokens(usage), response_model=event.message.model)
+        elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+            yield Chunk(text=event.delta.text)
+        elif event.type == "message_delta":
+            finished = finished or event.delta.stop_reason is not None
+            usage = getattr(event, "usage", None)
+            yield Chunk(
+                finish_reason=event.delta.stop_reason,
+                prompt_tokens=_prompt_tokens(usage),
+                completion_tokens=getattr(usage, "output_tokens", None),
+            )
+        elif event.type == "message_stop" and not finished:
+            yield Chunk(finish_reason="stop")  # a complete message that gave no stop reason
+
+
+def _prompt_tokens(usage: Any) -> int | None:
+    if getattr(usage, "input_tokens", None) is None:
+        return None
+    cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
+    return usage.input_tokens + cached
 
 
 class AnthropicProvider(Provider):
+    """Streams Claude's answers from the Messages API (or any base URL speaking it)."""
+
     name = "anthropic"
+    key_var = "ANTHROPIC_API_KEY"
+    unsupported_options = UNSUPPORTED_OPTIONS
 
-    def stream(self, model, messages, options):
-        raise NotImplementedError
+    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        return guarded(self._chunks(model, messages, options), error_context(self, ANTHROPIC_URL, model), self._errors)
 
-    def list_models(self):
-        raise NotImplementedError
+    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
+        with self._client.messages.create(**anthropic_request(model, messages, options), stream=True) as events:
+            yield from anthropic_chunks(events)
+
+    def list_models(self) -> list[str]:
+        with translated(error_context(self, ANTHROPIC_URL), self._errors):
+            return sorted(model.id for model in self._client.models.list())
+
+    def prepare(self) -> None:
+        self._client  # noqa: B018 - building the client imports the SDK
+
+    @cached_property
+    def _client(self) -> Any:
+        import anthropic
+
+        if not self.endpoint.api_key:
+            raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
+        return anthropic.Anthropic(
+            api_key=self.endpoint.api_key,
+            base_url=self.endpoint.base_url,
+            max_retries=0,  # the core retries, the same way for every provider
+            timeout=anthropic.Timeout(
+                connect=self.endpoint.connect_timeout,
+                read=self.endpoint.read_timeout,
+                write=self.endpoint.connect_timeout,
+                pool=self.endpoint.connect_timeout,
+            ),
+        )
+
+    @cached_property
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        import anthropic
+
+        return (anthropic.AnthropicError, *transport_errors())

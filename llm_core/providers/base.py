@@ -49,6 +49,9 @@ class Provider(ABC):
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
         """Yield the answer as it arrives. Errors are raised as ProviderError (see errors.py)."""
 
+    def prepare(self) -> None:  # noqa: B027 - an optional hook: echo has nothing to prepare
+        """Import the SDK and build the client now, so a call's timings measure the request alone."""
+
     @abstractmethod
     def list_models(self) -> list[str]:
         """The model names this endpoint serves (a cheap authenticated call)."""

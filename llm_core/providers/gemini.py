@@ -1,15 +1,139 @@
-"""Gemini provider (work in progress: being written)."""
+"""Google Gemini through the `google-genai` SDK (`from google import genai`).
+
+System messages become the system instruction; assistant turns are the "model" role.
+Completion tokens count the answer plus any thinking (thoughtsTokenCount), as Gemini bills them.
+"""
 
 from __future__ import annotations
 
-from .base import Provider
+from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import cached_property
+from typing import Any
+
+from ..errors import NeedsKeyError
+from ..options import Options
+from ..record import Message
+from ._errors import error_context, guarded, translated, transport_errors
+from .base import Chunk, Endpoint, Provider
+
+GEMINI_URL = "https://generativelanguage.googleapis.com"
+API_VERSION = "v1beta"
+
+
+def gemini_request(messages: list[Message], options: Options) -> tuple[list[dict], dict[str, Any]]:
+    """The contents and the generation config for a conversation."""
+    contents = [
+        {"role": "model" if m["role"] == "assistant" else "user", "parts": [{"text": m["content"]}]}
+        for m in messages
+        if m["role"] != "system"
+    ]
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    values = {
+        "system_instruction": system or None,
+        "temperature": options.temperature,
+        "max_output_tokens": options.max_tokens,
+        "top_p": options.top_p,
+    }
+    return contents, {name: value for name, value in values.items() if value is not None}
+
+
+def gemini_chunks(responses: Iterable[Any]) -> Iterator[Chunk]:
+    """Chunks from GenerateContentResponses: answer text (not thoughts), finish reason, usage."""
+    for response in responses:
+        candidate = response.candidates[0] if response.candidates else None
+        text = _answer_text(candidate)
+        finish = _finish_reason(candidate)
+        usage = response.usage_metadata
+        if text or finish or usage:
+            yield Chunk(
+                text=text,
+                finish_reason=finish,
+                prompt_tokens=usage.prompt_token_count if usage else None,
+                completion_tokens=_completion_tokens(usage),
+                response_model=response.model_version,
+            )
+
+
+def _answer_text(candidate: Any) -> str:
+    parts = candidate.content.parts if candidate is not None and candidate.content else None
+    return "".join(part.text for part in parts or [] if part.text and not part.thought)
+
+
+def _finish_reason(candidate: Any) -> str | None:
+    reason = candidate.finish_reason if candidate is not None else None
+    return str(getattr(reason, "value", reason)).lower() if reason else None
+
+
+def _completion_tokens(usage: Any) -> int | None:
+    if usage is None or (usage.candidates_token_count is None and usage.thoughts_token_count is None):
+        return None
+    return (usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)
+
+
+def _timeouts(endpoint: Endpoint) -> Callable[[Any], None]:
+    """An HTTP request hook applying separate connect and read timeouts.
+
+    HttpOptions.timeout is one total deadline, also sent to the server as X-Server-Timeout;
+    it would cut long answers that are still streaming, so it is left unset.
+    """
+    limits = {
+        "connect": endpoint.connect_timeout,
+        "read": endpoint.read_timeout,
+        "write": endpoint.connect_timeout,
+        "pool": endpoint.connect_timeout,
+    }
+
+    def apply(request: Any) -> None:
+        request.extensions["timeout"] = limits
+
+    return apply
 
 
 class GeminiProvider(Provider):
+    """Streams generate_content_stream answers from the Gemini API (or any base URL speaking it)."""
+
     name = "gemini"
+    key_var = "GEMINI_API_KEY"
 
-    def stream(self, model, messages, options):
-        raise NotImplementedError
+    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        return guarded(self._chunks(model, messages, options), error_context(self, GEMINI_URL, model), self._errors)
 
-    def list_models(self):
-        raise NotImplementedError
+    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
+        contents, config = gemini_request(messages, options)
+        responses = self._client.models.generate_content_stream(model=model, contents=contents, config=config)
+        try:
+            yield from gemini_chunks(responses)
+        finally:
+            responses.close()  # closes the SDK's generators, and with them the HTTP response
+
+    def list_models(self) -> list[str]:
+        with translated(error_context(self, GEMINI_URL), self._errors):
+            return sorted(
+                model.name.removeprefix("models/")
+                for model in self._client.models.list()
+                if "generateContent" in (model.supported_actions or ["generateContent"])
+            )
+
+    def prepare(self) -> None:
+        self._client  # noqa: B018 - building the client imports the SDK
+
+    @cached_property
+    def _client(self) -> Any:
+        from google import genai
+        from google.genai import types
+
+        if not self.endpoint.api_key:
+            raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
+        options = types.HttpOptions(
+            base_url=self.endpoint.base_url,
+            api_version=API_VERSION,
+            retry_options=types.HttpRetryOptions(attempts=1),  # the core retries, the same way for every provider
+            client_args={"event_hooks": {"request": [_timeouts(self.endpoint)]}},
+        )
+        return genai.Client(api_key=self.endpoint.api_key, http_options=options)
+
+    @cached_property
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        from google.genai import errors
+
+        return (errors.APIError, *transport_errors())

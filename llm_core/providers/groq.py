@@ -1,6 +1,7 @@
 """Groq through the `groq` SDK: OpenAI-shaped chunks, so the chunk reading is shared with openai.py.
 
-Groq reports usage in the usage chunk (stream_options.include_usage) or, as it long did, in `x_groq.usage`.
+Groq reports usage in the usage chunk (stream_options.include_usage, sent through extra_body because
+the SDK has no argument for it) or, as it long did, in the finishing chunk's `x_groq.usage`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
-from ._errors import Context, guarded, translated, transport_errors
+from ._errors import error_context, guarded, translated, transport_errors
 from .base import Chunk, Provider
 from .openai import chat_chunks, chat_request_options
 
@@ -31,28 +32,31 @@ class GroqProvider(Provider):
     key_var = "GROQ_API_KEY"
 
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
-        return guarded(self._chunks(model, messages, options), self._context(model), self._errors)
+        return guarded(self._chunks(model, messages, options), error_context(self, GROQ_URL, model), self._errors)
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         with self._client.chat.completions.create(
             model=model,
             messages=messages,
             stream=True,
-            stream_options={"include_usage": True},
-            **chat_request_options(options),
+            extra_body={"stream_options": {"include_usage": True}},  # the API takes it; this SDK has no argument
+            **chat_request_options(options, "max_completion_tokens"),  # Groq deprecates max_tokens
         ) as events:
             yield from chat_chunks(events, usage_of=groq_usage)
 
     def list_models(self) -> list[str]:
-        with translated(self._context(), self._errors):
+        with translated(error_context(self, GROQ_URL), self._errors):
             return sorted(model.id for model in self._client.models.list().data)
+
+    def prepare(self) -> None:
+        self._client  # noqa: B018 - building the client imports the SDK
 
     @cached_property
     def _client(self) -> Any:
         import groq
 
         if not self.endpoint.api_key:
-            raise NeedsKeyError(self.name, self.key_var)
+            raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
         return groq.Groq(
             api_key=self.endpoint.api_key,
             base_url=self.endpoint.base_url,
@@ -70,6 +74,3 @@ class GroqProvider(Provider):
         import groq
 
         return (groq.GroqError, *transport_errors())
-
-    def _context(self, model: str | None = None) -> Context:
-        return Context(self.name, self.key_var, self.endpoint.base_url or GROQ_URL, model)

@@ -1,7 +1,7 @@
 """OpenAI chat completions, and every OpenAI-compatible endpoint (OpenRouter, Ollama, vLLM): only the base URL differs.
 
 Usage comes in a last chunk with empty choices, because the request sets stream_options.include_usage.
-Official OpenAI (no base URL) gets `max_completion_tokens`, which its reasoning models require;
+Official OpenAI (no base URL, or api.openai.com) gets `max_completion_tokens`, which its reasoning models require;
 compatible servers get `max_tokens`, which they all understand.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
-from ._errors import Context, guarded, translated, transport_errors
+from ._errors import error_context, guarded, translated, transport_errors
 from .base import Chunk, Provider
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -59,7 +59,7 @@ class OpenAIProvider(Provider):
     key_var = "OPENAI_API_KEY"
 
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
-        return guarded(self._chunks(model, messages, options), self._context(model), self._errors)
+        return guarded(self._chunks(model, messages, options), error_context(self, OPENAI_URL, model), self._errors)
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         token_limit = "max_completion_tokens" if _is_official(self.endpoint.base_url) else "max_tokens"
@@ -73,15 +73,18 @@ class OpenAIProvider(Provider):
             yield from chat_chunks(events)
 
     def list_models(self) -> list[str]:
-        with translated(self._context(), self._errors):
+        with translated(error_context(self, OPENAI_URL), self._errors):
             return sorted(model.id for model in self._client.models.list())
+
+    def prepare(self) -> None:
+        self._client  # noqa: B018 - building the client imports the SDK
 
     @cached_property
     def _client(self) -> Any:
         import openai
 
         if not self.endpoint.api_key:
-            raise NeedsKeyError(self.name, self.key_var)
+            raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
         return openai.OpenAI(
             api_key=self.endpoint.api_key,
             base_url=self.endpoint.base_url,
@@ -99,7 +102,3 @@ class OpenAIProvider(Provider):
         import openai
 
         return (openai.OpenAIError, *transport_errors())
-
-    def _context(self, model: str | None = None) -> Context:
-        key_var = self.endpoint.settings.get("key_var", self.key_var)
-        return Context(self.name, key_var, self.endpoint.base_url or OPENAI_URL, model)

@@ -1,0 +1,260 @@
+"""Turn any SDK's or HTTP library's exception into one ProviderError, in one place, for every provider.
+
+The SDKs share a shape (status_code or code, response headers, a JSON body) but not a class tree,
+so this reads the shape; transport failures are found by walking the exception's causes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import ProviderError, StreamCutError
+from ..redact import redact
+from .base import Chunk, Provider
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who was being called, for the error message: provider name, key variable, and where."""
+
+    provider: str
+    key_var: str
+    where: str
+    model: str | None = None
+
+
+def error_context(provider: Provider, default_url: str, model: str | None = None) -> Context:
+    """How a provider's errors name it; the engine puts the key variable in `endpoint.settings["key_var"]`."""
+    endpoint = provider.endpoint
+    key_var = endpoint.settings.get("key_var") or getattr(provider, "key_var", "the API key")
+    return Context(provider.name, key_var, _public(endpoint.base_url or default_url), model)
+
+
+def retry_after_seconds(headers: object) -> float | None:
+    """Seconds to wait, from retry-after-ms or Retry-After (seconds or an HTTP date); None if absent or unreadable."""
+    get = getattr(headers, "get", None)
+    if get is None:
+        return None
+    if (millis := _number(get("retry-after-ms"))) is not None:
+        return max(millis / 1000, 0.0)
+    value = get("retry-after")
+    if (seconds := _number(value)) is not None:
+        return max(seconds, 0.0)
+    return _seconds_until(value) if value else None
+
+
+def provider_error(error: BaseException, context: Context) -> ProviderError:
+    """A ProviderError saying, in plain words and without any key, what went wrong and what to do."""
+    status = _status(error)
+    if status is not None and status >= 400:
+        return _status_error(error, status, context)
+    if kind := _kind_from_body(error):
+        message = f"{context.provider}: the provider reported an error in the stream ({_provider_message(error)})."
+        return ProviderError(redact(message), kind=kind, provider=context.provider)
+    return _transport_error(error, context)
+
+
+def stream_cut_error(error: BaseException, context: Context) -> StreamCutError:
+    """The error for a stream that broke after part of the answer was shown."""
+    cause = provider_error(error, context)
+    detail = _provider_message(error) if _status(error) else _root_cause_text(error)
+    message = f"{context.provider}: the stream was cut before the model finished ({detail})."
+    return StreamCutError(redact(message), kind=cause.kind, status_code=cause.status_code, provider=context.provider)
+
+
+@contextmanager
+def translated(context: Context, catch: tuple[type[BaseException], ...]) -> Iterator[None]:
+    """Raise any `catch` exception from the block as a ProviderError, chained to it."""
+    try:
+        yield
+    except catch as e:
+        raise provider_error(e, context) from e
+
+
+def guarded(
+    chunks: Generator[Chunk, None, None], context: Context, catch: tuple[type[BaseException], ...]
+) -> Iterator[Chunk]:
+    """Yield `chunks`; failures become ProviderError, or StreamCutError once text was yielded.
+
+    Closing this generator closes `chunks` at once, which closes the SDK's stream and its HTTP response.
+    """
+    shown_text = False
+    try:
+        for chunk in chunks:
+            shown_text = shown_text or bool(chunk.text)
+            yield chunk
+    except catch as e:
+        raise (stream_cut_error(e, context) if shown_text else provider_error(e, context)) from e
+    finally:
+        chunks.close()
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """Network-level exception classes an SDK may let through: httpx's and httpx2's, and the OS's."""
+    loaded = [sys.modules.get(name) for name in ("httpx", "httpx2")]
+    return (*(module.TransportError for module in loaded if module is not None), OSError)
+
+
+def _status_error(error: BaseException, status: int, context: Context) -> ProviderError:
+    detail = _provider_message(error)
+    kind = _kind(status, error)
+    label = context.provider
+    messages = {
+        "auth": f"{label}: the API key was rejected ({status}: {detail}). Check {context.key_var}.",
+        "not_found": f"{label}: {_missing(context)} was not found ({status}: {detail}).",
+        "rate_limit": f"{label}: rate limited ({status}: {detail}).",
+        "server": f"{label}: the server failed ({status}: {detail}). Trying again later may help.",
+        "timeout": f"{label}: the server timed out ({status}: {detail}).",
+        "bad_request": f"{label} rejected the request ({status}: {detail}).",
+    }
+    message = messages.get(kind, f"{label}: unexpected answer ({status}: {detail}).")
+    retry_after = _retry_after(error) if kind == "rate_limit" else None
+    return ProviderError(redact(message), kind=kind, status_code=status, retry_after=retry_after, provider=label)
+
+
+def _status(error: BaseException) -> int | None:
+    for name in ("status_code", "code"):
+        value = getattr(error, name, None)
+        if isinstance(value, int) and 100 <= value < 600 and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _kind(status: int, error: BaseException) -> str:
+    if status in (401, 403) or _says_key_invalid(error):
+        return "auth"
+    if status == 404:
+        return "not_found"
+    if status == 429:
+        return "rate_limit"
+    if status in (408, 504):
+        return "timeout"
+    if status >= 500:
+        return "server"
+    if 400 <= status < 500:
+        return "bad_request"
+    return "other"
+
+
+_KIND_BY_ERROR_TYPE = {
+    "server_error": "server",
+    "api_error": "server",
+    "overloaded_error": "server",
+    "rate_limit_error": "rate_limit",
+    "rate_limit_exceeded": "rate_limit",
+}
+
+
+def _kind_from_body(error: BaseException) -> str | None:
+    """The kind of an error reported inside a stream that started fine (its HTTP status was 200)."""
+    body = getattr(error, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    return _KIND_BY_ERROR_TYPE.get(inner.get("type")) if isinstance(inner, dict) else None
+
+
+def _says_key_invalid(error: BaseException) -> bool:
+    """Gemini answers a bad key with 400 INVALID_ARGUMENT and the reason API_KEY_INVALID."""
+    return any(detail.get("reason") == "API_KEY_INVALID" for detail in _error_details(error))
+
+
+def _error_details(error: BaseException) -> list[dict]:
+    body = getattr(error, "details", None) or getattr(error, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    details = inner.get("details") if isinstance(inner, dict) else None
+    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+
+
+def _provider_message(error: BaseException) -> str:
+    """The provider's own words: the message in the JSON body, else the exception's text."""
+    body = getattr(error, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    if isinstance(inner, dict) and isinstance(inner.get("message"), str) and inner["message"]:
+        return inner["message"].rstrip(".")
+    message = getattr(error, "message", None)
+    text = message if isinstance(message, str) and message else str(error) or type(error).__name__
+    return text.rstrip(".")
+
+
+def _retry_after(error: BaseException) -> float | None:
+    response = getattr(error, "response", None)
+    from_header = retry_after_seconds(getattr(response, "headers", None))
+    return from_header if from_header is not None else _retry_delay(error)
+
+
+def _retry_delay(error: BaseException) -> float | None:
+    """Gemini says when to retry in a RetryInfo detail: {"retryDelay": "20s"}."""
+    for detail in _error_details(error):
+        delay = detail.get("retryDelay")
+        if isinstance(delay, str) and delay.endswith("s"):
+            return _number(delay[:-1])
+    return None
+
+
+def _transport_error(error: BaseException, context: Context) -> ProviderError:
+    kind = _transport_kind(error)
+    detail = _root_cause_text(error)
+    if kind == "timeout":
+        message = f"{context.provider}: timed out waiting for {context.where} ({detail})."
+    elif kind == "connection":
+        message = f"{context.provider}: the connection to {context.where} failed ({detail})."
+    else:
+        message = f"{context.provider}: {detail}"
+    return ProviderError(redact(message), kind=kind, provider=context.provider)
+
+
+def _transport_kind(error: BaseException) -> str:
+    timeouts = tuple(m.TimeoutException for m in map(sys.modules.get, ("httpx", "httpx2")) if m is not None)
+    for link in _causes(error):
+        if isinstance(link, (*timeouts, TimeoutError)):
+            return "timeout"
+        if isinstance(link, transport_errors()):
+            return "connection"
+    return "other"
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        link = link.__cause__ or link.__context__
+
+
+def _root_cause_text(error: BaseException) -> str:
+    texts = [(str(link) or type(link).__name__).rstrip(".") for link in _causes(error)]
+    return ": ".join(dict.fromkeys(texts))
+
+
+def _missing(context: Context) -> str:
+    return f"the model {context.model!r}" if context.model else f"the endpoint {context.where}"
+
+
+def _public(url: str) -> str:
+    """The URL without credentials, query or fragment, fit for a message."""
+    parts = urlsplit(url)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname or ""
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _seconds_until(http_date: str) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)

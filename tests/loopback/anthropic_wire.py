@@ -1,0 +1,95 @@
+"""The Anthropic Messages API: `POST /v1/messages` as a typed event stream, and `GET /v1/models`."""
+
+from __future__ import annotations
+
+from .wire import Received, Wire, presented_key, retry_headers, sse
+
+_ERRORS = {
+    400: ("invalid_request_error", "Invalid request."),
+    401: ("authentication_error", "invalid x-api-key: {key}"),
+    403: ("permission_error", "Your API key does not have permission to use the specified resource."),
+    404: ("not_found_error", "model: {model}"),
+    429: ("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit."),
+    529: ("overloaded_error", "Overloaded"),
+}
+
+
+def _event(kind: str, **data) -> bytes:
+    return sse({"type": kind, **data}, event=kind)
+
+
+class AnthropicWire(Wire):
+    """message_start, content_block_start, ping, content_block_delta…, content_block_stop,
+    message_delta (stop_reason and output usage), message_stop."""
+
+    name = "anthropic"
+    default_models = ("claude-sonnet-4-5", "claude-haiku-4-5")
+
+    def route(self, method: str, path: str) -> str | None:
+        if method == "POST" and path == "/v1/messages":
+            return "stream"
+        if method == "GET" and path == "/v1/models":
+            return "models"
+        return None
+
+    def prompt_text(self, body: dict) -> str:
+        system = body.get("system") or ""
+        system_text = system if isinstance(system, str) else " ".join(block.get("text", "") for block in system)
+        return " ".join([system_text, *(_text(m.get("content", "")) for m in body.get("messages", []))])
+
+    def max_tokens(self, body: dict) -> int | None:
+        return body.get("max_tokens")
+
+    def opening(self, received: Received, prompt_tokens: int) -> list[bytes]:
+        message = {
+            "id": "msg_loopback",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": received.model,
+            "stop_reason": None,
+            "stop_sequence": None,
+        }
+        if received.behaviour.usage:
+            message["usage"] = {"input_tokens": prompt_tokens, "output_tokens": 1}
+        return [
+            _event("message_start", message=message),
+            _event("content_block_start", index=0, content_block={"type": "text", "text": ""}),
+            _event("ping"),
+        ]
+
+    def token(self, received: Received, text: str, prompt_tokens: int) -> bytes:
+        return _event("content_block_delta", index=0, delta={"type": "text_delta", "text": text})
+
+    def closing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
+        delta = {"stop_reason": "max_tokens" if truncated else "end_turn", "stop_sequence": None}
+        usage = {"output_tokens": sent} if received.behaviour.usage else {}
+        return [
+            _event("content_block_stop", index=0),
+            _event("message_delta", delta=delta, **({"usage": usage} if usage else {})),
+            _event("message_stop"),
+        ]
+
+    def stream_error(self, received: Received) -> bytes:
+        return _event("error", error={"type": "overloaded_error", "message": "Overloaded"})
+
+    def error(self, received: Received, status: int) -> tuple[dict, dict[str, str]]:
+        kind, message = _ERRORS.get(status, ("api_error", "Internal server error"))
+        text = message.format(key=presented_key(received), model=received.model)
+        body = {"type": "error", "error": {"type": kind, "message": text}, "request_id": "req_loopback"}
+        return body, retry_headers(received.behaviour)
+
+    def models(self, names: list[str]) -> dict:
+        entries = [{"type": "model", "id": n, "display_name": n, "created_at": "2025-01-01T00:00:00Z"} for n in names]
+        return {
+            "data": entries,
+            "has_more": False,
+            "first_id": names[0] if names else None,
+            "last_id": names[-1] if names else None,
+        }
+
+
+def _text(content: str | list) -> str:
+    if isinstance(content, str):
+        return content
+    return " ".join(block.get("text", "") for block in content)

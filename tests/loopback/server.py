@@ -1,0 +1,233 @@
+"""A real HTTP server on 127.0.0.1 that answers like a provider, scripted one request at a time."""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from .behaviour import Behaviour, Pacer
+from .wire import Received, Wire, words
+
+_POLL_S = 0.02  # how often the serving loop checks for shutdown: keeps test teardown quick
+
+
+class ClientGone(Exception):
+    """The client closed the connection while the server was still answering."""
+
+
+class _Body:
+    """A chunked response body, written event by event, that notices when the client leaves."""
+
+    def __init__(self, handler: BaseHTTPRequestHandler):
+        self.handler = handler
+        self.sock: socket.socket = handler.connection
+
+    def start(self, content_type: str) -> None:
+        self.handler.send_response(200)
+        self.handler.send_header("Content-Type", content_type)
+        self.handler.send_header("Transfer-Encoding", "chunked")
+        self.handler.send_header("Cache-Control", "no-cache")
+        self.handler.end_headers()
+
+    def send(self, data: bytes) -> None:
+        self._write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def end(self) -> None:
+        self._write(b"0\r\n\r\n")
+
+    def abort(self) -> None:
+        """Drop the connection mid-body, as a crashed proxy or a network failure would."""
+        self.handler.close_connection = True
+        self.sock.shutdown(socket.SHUT_RDWR)
+
+    def wait_until(self, due: float) -> None:
+        """Sleep until `due` (monotonic), waking early only to notice the client leaving."""
+        while (delay := due - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.sock], [], [], delay)
+            if readable and not self.sock.recv(1, socket.MSG_PEEK):
+                raise ClientGone("the client closed the connection")
+            if readable:  # the client sent something early; nothing to do but wait
+                time.sleep(max(due - time.monotonic(), 0))
+
+    def _write(self, data: bytes) -> None:
+        self.handler.wfile.write(data)
+
+
+class LoopbackServer:
+    """Serves one provider's wire format. Script it with `script(...)`; read what it got in `requests`."""
+
+    def __init__(self, wire: Wire, port: int = 0):
+        self.wire = wire
+        self.requests: list[Received] = []
+        self.models: list[str] = list(wire.default_models)
+        self._queue: deque[Behaviour] = deque([Behaviour()])
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.loopback = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's root URL (Groq, Gemini and Anthropic SDKs add their own API paths)."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        """The base URL to give this provider's SDK."""
+        return self.url + self.wire.base_path
+
+    @property
+    def last(self) -> Received:
+        """The most recent request."""
+        return self.requests[-1]
+
+    def reset(self) -> None:
+        """Forget past requests and scripts: the next request gets the default reply."""
+        with self._lock:
+            self._queue = deque([Behaviour()])
+        self.requests = []
+        self.models = list(self.wire.default_models)
+
+    def script(self, *behaviours: Behaviour) -> None:
+        """Answer the next requests with these behaviours, in order; the last one then repeats."""
+        with self._lock:
+            self._queue = deque(behaviours or [Behaviour()])
+
+    def start(self) -> LoopbackServer:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(_POLL_S,), name=f"loopback-{self.wire.name}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until interrupted."""
+        self._httpd.serve_forever()
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _next_behaviour(self) -> Behaviour:
+        with self._lock:
+            return self._queue.popleft() if len(self._queue) > 1 else self._queue[0]
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        """Record the request, then answer it: 404, the scripted error, the model list, or a stream."""
+        received = _receive(handler)
+        self.requests.append(received)
+        try:
+            route = self.wire.route(handler.command, received.path)
+            if route is None:
+                _send_json(handler, 404, *self.wire.error(received, 404))
+                return
+            received.behaviour = self._next_behaviour()
+            if received.behaviour.status != 200:
+                _send_json(handler, received.behaviour.status, *self._error(received))
+            elif route == "models":
+                _send_json(handler, 200, self.wire.models(self.models), {})
+            else:
+                self._stream(handler, received)
+        except (ClientGone, BrokenPipeError, ConnectionResetError):
+            received.client_gone.set()
+        finally:
+            received.done.set()
+
+    def _error(self, received: Received) -> tuple[dict, dict[str, str]]:
+        body, headers = self.wire.error(received, received.behaviour.status)
+        return received.behaviour.error_body or body, headers
+
+    def _stream(self, handler: BaseHTTPRequestHandler, received: Received) -> None:
+        """Stream the scripted reply at its pace, then finish it, cut it, or just end it, as scripted."""
+        behaviour = received.behaviour
+        prompt_tokens = self._prompt_tokens(received)
+        tokens = behaviour.tokens()
+        allowed = min(self.wire.max_tokens(received.body or {}) or len(tokens), len(tokens))
+        endings = (behaviour.cut_after_tokens, behaviour.end_after_tokens, behaviour.error_after_tokens)
+        stops = [n for n in endings if n is not None]
+        pacer = Pacer(behaviour, received.arrived)
+        out = _Body(handler)
+        out.start(self.wire.content_type)
+        for event in self.wire.opening(received, prompt_tokens):
+            out.send(event)
+        for index, token in enumerate(tokens[: min([allowed, *stops])]):
+            out.wait_until(pacer.due(index))
+            out.send(self.wire.token(received, token, prompt_tokens))
+            received.tokens_sent += 1
+        if behaviour.cut_after_tokens is not None:
+            out.abort()
+            return
+        if behaviour.error_after_tokens is not None:
+            out.send(self.wire.stream_error(received))
+        elif behaviour.end_after_tokens is None:
+            for event in self.wire.closing(received, prompt_tokens, allowed, truncated=allowed < len(tokens)):
+                out.send(event)
+        out.end()
+
+    def _prompt_tokens(self, received: Received) -> int:
+        scripted = received.behaviour.prompt_tokens
+        return scripted if scripted is not None else words(self.wire.prompt_text(received.body or {}))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Each event leaves at once, as from a real API: no Nagle delay, which would skew timings by ~40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client dropped an idle keep-alive connection: it has left
+
+    def do_GET(self) -> None:
+        self.server.loopback.handle(self)  # type: ignore[attr-defined]
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output quiet: requests are recorded on the server instead."""
+
+
+def _receive(handler: BaseHTTPRequestHandler) -> Received:
+    arrived = time.monotonic()
+    parts = urlsplit(handler.path)
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw = handler.rfile.read(length) if length else b""
+    return Received(
+        method=handler.command,
+        path=parts.path,
+        query=dict(parse_qsl(parts.query)),
+        headers={name.lower(): value for name, value in handler.headers.items()},
+        body=json.loads(raw) if raw else None,
+        arrived=arrived,
+    )
+
+
+def _send_json(handler: BaseHTTPRequestHandler, status: int, body: dict, headers: dict[str, str]) -> None:
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)

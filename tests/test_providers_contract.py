@@ -1,0 +1,249 @@
+"""The same story for every real provider: its own SDK, over real HTTP, against a loopback server speaking its wire.
+
+How a cut stream surfaces, per SDK: all four raise StreamCutError after yielding the partial text
+(openai wraps the broken read in APIConnectionError; groq, gemini and anthropic let httpx's
+RemoteProtocolError through; all are mapped the same way). So does an error event the provider sends
+mid-answer (its kind is then "server"). A body that ends cleanly without the finish signal just ends,
+with no finish_reason, for the caller to judge.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from llm_core.errors import NeedsKeyError, ProviderError, StreamCutError
+from llm_core.options import Options
+from llm_core.providers import Endpoint, Provider
+from llm_core.providers.anthropic import AnthropicProvider
+from llm_core.providers.gemini import GeminiProvider
+from llm_core.providers.groq import GroqProvider
+from llm_core.providers.openai import OpenAIProvider
+from tests.loopback import Behaviour, LoopbackServer
+
+REPO = Path(__file__).parents[1]
+MESSAGES = [
+    {"role": "system", "content": "Answer briefly."},
+    {"role": "user", "content": "Say something nice."},
+]
+
+
+@dataclass
+class Wired:
+    """A provider class, its loopback server, how its SDK is pointed there, and what it calls a normal finish."""
+
+    impl: type[Provider]
+    server: LoopbackServer
+    base_url: Callable[[LoopbackServer], str]
+    key: str
+    key_var: str
+    finish: str
+
+    def provider(self, **endpoint) -> Provider:
+        """The provider pointed at the server, reused like the engine reuses it (SDK clients are slow to build)."""
+        endpoint = {
+            "api_key": self.key,
+            "base_url": self.base_url(self.server),
+            "connect_timeout": 2.0,
+            "read_timeout": 5.0,
+            **endpoint,
+        }
+        key = (self.impl, repr(sorted(endpoint.items())))
+        if key not in _PROVIDERS:
+            _PROVIDERS[key] = self.impl(Endpoint(**endpoint))
+        return _PROVIDERS[key]
+
+
+_PROVIDERS: dict[tuple, Provider] = {}
+
+
+WIRINGS = {
+    "openai": ("openai_server", OpenAIProvider, lambda s: s.base_url, "sk-proj-loopbackKEY0123456789", "stop"),
+    "groq": ("openai_server", GroqProvider, lambda s: s.url, "gsk_loopbackKEY0123456789abc", "stop"),
+    "gemini": ("gemini_server", GeminiProvider, lambda s: s.url, "AIzaSyLoopbackKEY0123456789abcdef", "stop"),
+    "anthropic": ("anthropic_server", AnthropicProvider, lambda s: s.url, "sk-ant-api03-loopbackKEY0123", "end_turn"),
+}
+
+
+@pytest.fixture(params=sorted(WIRINGS))
+def wired(request) -> Wired:
+    server_fixture, impl, base_url, key, finish = WIRINGS[request.param]
+    return Wired(impl, request.getfixturevalue(server_fixture), base_url, key, impl.key_var, finish)
+
+
+def answer(provider: Provider, options: Options | None = None) -> tuple[str, list]:
+    """Stream one answer to the end: its text and every chunk."""
+    chunks = list(provider.stream("test-model", MESSAGES, options or Options()))
+    return "".join(c.text for c in chunks), chunks
+
+
+def failure(provider: Provider) -> ProviderError:
+    """The error a request ends in."""
+    with pytest.raises(ProviderError) as raised:
+        answer(provider)
+    return raised.value
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_the_answer_streams_in_order_with_the_providers_usage_and_finish(wired):
+    wired.server.script(Behaviour(reply="The quick brown fox jumps", prompt_tokens=12))
+    text, chunks = answer(wired.provider())
+    assert text == "The quick brown fox jumps"
+    assert [c.text for c in chunks if c.text] == ["The", " quick", " brown", " fox", " jumps"]
+    assert [c.prompt_tokens for c in chunks if c.prompt_tokens is not None][-1] == 12
+    assert [c.completion_tokens for c in chunks if c.completion_tokens is not None][-1] == 5
+    assert [c.finish_reason for c in chunks if c.finish_reason] == [wired.finish]
+    assert any(c.response_model == "test-model" for c in chunks)
+
+
+def test_without_reported_usage_no_token_counts_are_invented(wired):
+    wired.server.script(Behaviour(reply="No usage here", usage=False))
+    text, chunks = answer(wired.provider())
+    assert text == "No usage here"
+    assert all(c.prompt_tokens is None and c.completion_tokens is None for c in chunks)
+    assert chunks[-1].finish_reason == wired.finish
+
+
+def test_a_rejected_key_is_an_auth_error_that_never_shows_the_key(wired):
+    wired.server.script(Behaviour(status=401))
+    error = failure(wired.provider())
+    assert (error.kind, error.status_code, error.retryable) == ("auth", 401, False)
+    assert wired.key not in str(error)
+    assert wired.key_var in str(error)
+    assert wired.key in str(wired.server.last.headers)  # it did reach the server, whose error message quotes it
+
+
+def test_the_engine_can_name_the_key_variable_to_fix(wired):
+    wired.server.script(Behaviour(status=401))
+    error = failure(wired.provider(settings={"key_var": "SOME_PROXY_KEY"}))
+    assert "Check SOME_PROXY_KEY" in str(error)
+
+
+def test_a_rate_limit_says_how_long_to_wait(wired):
+    wired.server.script(Behaviour(status=429, retry_after=7))
+    error = failure(wired.provider())
+    assert (error.kind, error.status_code, error.retry_after, error.retryable) == ("rate_limit", 429, 7.0, True)
+
+
+def test_a_server_error_is_worth_retrying(wired):
+    wired.server.script(Behaviour(status=500))
+    error = failure(wired.provider())
+    assert (error.kind, error.status_code, error.retryable) == ("server", 500, True)
+
+
+def test_an_unknown_model_is_not_found(wired):
+    wired.server.script(Behaviour(status=404))
+    error = failure(wired.provider())
+    assert (error.kind, error.status_code) == ("not_found", 404)
+    assert "test-model" in str(error)
+
+
+def test_a_stream_cut_mid_answer_raises_after_the_partial_text(wired):
+    wired.server.script(Behaviour(reply="one two three four five", cut_after_tokens=2))
+    seen = []
+    with pytest.raises(StreamCutError) as raised:
+        for chunk in wired.provider().stream("test-model", MESSAGES, Options()):
+            seen.append(chunk.text)
+    assert "".join(seen) == "one two"
+    assert raised.value.kind == "connection"
+    assert "cut" in str(raised.value)
+
+
+def test_an_error_the_provider_sends_mid_answer_cuts_the_stream_and_is_worth_retrying(wired):
+    wired.server.script(Behaviour(reply="one two three four five", error_after_tokens=3))
+    seen = []
+    with pytest.raises(StreamCutError) as raised:
+        for chunk in wired.provider().stream("test-model", MESSAGES, Options()):
+            seen.append(chunk.text)
+    assert "".join(seen) == "one two three"
+    assert (raised.value.kind, raised.value.retryable) == ("server", True)
+    assert "overloaded" in str(raised.value).lower() or "server had an error" in str(raised.value)
+
+
+def test_a_stream_that_ends_without_its_finish_signal_just_ends(wired):
+    wired.server.script(Behaviour(reply="one two three four", end_after_tokens=2))
+    text, chunks = answer(wired.provider())
+    assert text == "one two"
+    assert not any(c.finish_reason for c in chunks)
+
+
+def test_a_slow_first_token_still_arrives(wired):
+    wired.server.script(Behaviour(reply="worth the wait", ttft_ms=250))
+    started = time.monotonic()
+    first_text_at = None
+    text = ""
+    for chunk in wired.provider().stream("test-model", MESSAGES, Options()):
+        if chunk.text and first_text_at is None:
+            first_text_at = time.monotonic() - started
+        text += chunk.text
+    assert text == "worth the wait"
+    assert 0.25 <= first_text_at < 3
+
+
+def test_a_first_token_slower_than_the_read_timeout_is_a_timeout(wired):
+    wired.server.script(Behaviour(ttft_ms=1000))
+    error = failure(wired.provider(read_timeout=0.15))
+    assert (error.kind, error.retryable) == ("timeout", True)
+    assert not isinstance(error, StreamCutError)
+
+
+def test_nothing_listening_is_a_connection_error(wired):
+    error = failure(wired.provider(base_url=closed_port_url()))
+    assert (error.kind, error.retryable) == ("connection", True)
+    assert "127.0.0.1" in str(error)
+
+
+def test_the_models_the_endpoint_serves_are_listed(wired):
+    wired.server.models = ["model-b", "model-a"]
+    assert wired.provider().list_models() == ["model-a", "model-b"]
+
+
+def test_listing_models_with_a_rejected_key_is_an_auth_error(wired):
+    wired.server.script(Behaviour(status=401))
+    with pytest.raises(ProviderError) as raised:
+        wired.provider().list_models()
+    assert raised.value.kind == "auth"
+    assert wired.key not in str(raised.value)
+
+
+def test_closing_the_stream_early_makes_the_server_stop_sending(wired):
+    wired.server.script(Behaviour(reply="word " * 500, tokens_per_s=100))  # five seconds of answer
+    stream = wired.provider().stream("test-model", MESSAGES, Options())
+    assert next(c for c in stream if c.text).text == "word"
+    stream.close()
+    request = wired.server.last
+    assert request.client_gone.wait(2), "the server kept streaming to a reader that had left"
+    assert request.tokens_sent < 500
+
+
+def test_a_missing_key_names_the_variable_to_set(wired):
+    with pytest.raises(NeedsKeyError) as raised:
+        answer(wired.provider(api_key=None))
+    assert wired.key_var in str(raised.value)
+    assert wired.server.requests == []
+
+
+def test_importing_the_providers_imports_no_sdk():
+    code = (
+        "import sys, llm_core, llm_core.providers\n"
+        "loaded = [m for m in ('openai', 'groq', 'anthropic', 'google.genai') if m in sys.modules]\n"
+        "print(','.join(loaded))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=REPO
+    )
+    assert result.stdout.strip() == ""
