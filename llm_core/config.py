@@ -19,7 +19,13 @@ def configure(secrets: Mapping | None = None) -> None:
     for name, value in (secrets or {}).items():
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             _app_secrets[str(name)] = str(value)
-            register_secret(str(value))
+            if _is_secret_name(str(name)):
+                register_secret(str(value))
+
+
+def _is_secret_name(name: str) -> bool:
+    """Keys and tokens are secrets; base URLs and other settings are not (they help explain errors)."""
+    return any(word in name.upper() for word in ("KEY", "TOKEN", "SECRET", "PASSWORD"))
 
 
 @dataclass(frozen=True)
@@ -53,15 +59,16 @@ class Config:
     def __init__(self, session: Mapping[str, str] | None = None, secrets: Mapping[str, str] | None = None):
         self.session = {k: v for k, v in (session or {}).items() if v}
         self.secrets = dict(_app_secrets if secrets is None else secrets)
-        for value in self.session.values():
-            register_secret(value)
+        for name, value in self.session.items():
+            if _is_secret_name(name):
+                register_secret(value)
 
     def lookup(self, name: str) -> Setting:
         """The first place that sets `name`, or an unset Setting."""
         for source, values in (("session", self.session), ("secrets", self.secrets), ("environment", os.environ)):
             value = values.get(name)
             if value:
-                if source == "environment":
+                if source == "environment" and _is_secret_name(name):
                     register_secret(value)
                 return Setting(name, value, source)
         return Setting(name, None, "")

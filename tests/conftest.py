@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from llm_core.config import configure
+
 PROVIDER_VARIABLES = [
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
@@ -40,7 +42,9 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("SWITCHBOARD_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setenv("OLLAMA_BASE_URL", "http://127.0.0.1:9")  # discard port: nothing answers
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    configure({})  # no Streamlit secrets carried over from another test
+    yield tmp_path
+    configure({})
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,238 @@
+"""Switchboard over HTTP, for people who script: `uvicorn llm_core.api:app`, docs at /docs.
+
+The same catalog, providers and log as the app: every call is logged to requests.csv like one made on a page.
+Settings (environment): SWITCHBOARD_API_TOKEN (a bearer token every route but /health then requires),
+SWITCHBOARD_CORS_ORIGINS (comma-separated; none by default) and SWITCHBOARD_MAX_BODY_BYTES (default 1 MiB).
+Streaming (`stream=true`) is described in api_sse.py.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from .api_calls import (
+    BadRequestError,
+    http_status,
+    model_with_fallbacks,
+    new_comparison,
+    new_turn,
+    prepare,
+    reply_response,
+)
+from .api_models import ChatBody, CompareBody, CompareReply, ErrorReply, GenerateBody, RateBody, RateReply, Reply
+from .api_settings import ApiSettings, BodyLimit, token_guard
+from .api_sse import SSE_FORMAT, stream_turn
+from .catalog import catalog_with_local_models
+from .config import Config
+from .conversation import is_ready
+from .errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
+from .health import check_provider, provider_overview
+from .policy import Policy
+from .providers import PROVIDERS
+from .redact import redact
+from .templates import load_templates
+
+CLIENT_ERRORS = (BadRequestError, UnknownModelError, TemplateError, OptionsError, ContextTooLongError)
+_FAILURES = {
+    400: {"model": ErrorReply, "description": "Unknown model (the message lists the valid ids), template or option"},
+    401: {"model": ErrorReply, "description": "Missing or wrong bearer token"},
+    413: {"model": ErrorReply, "description": "Body larger than SWITCHBOARD_MAX_BODY_BYTES"},
+    422: {"model": ErrorReply, "description": "Malformed body: a missing or unknown field, a value out of range"},
+    502: {"description": "The provider failed: `detail` is its message (keys redacted), with the record"},
+    503: {"description": "The model's provider is not configured on this server"},
+    504: {"description": "The provider did not answer in time"},
+}
+GENERATE_DOC = "Ask one model one prompt; the reply is measured and logged.\n\n" + SSE_FORMAT
+_STREAM_DOC = {
+    200: {
+        "description": "The answer; with stream=true, server-sent events: start, delta..., result (see api_sse.py)",
+        "content": {"text/event-stream": {}},
+    }
+}
+
+
+def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
+    """The API; `store` replaces the default log store (tests and benchmarks)."""
+    settings = settings or ApiSettings.from_env()
+    app = FastAPI(
+        title="Switchboard API",
+        summary="Ask, compare and rate LLMs; every call measured and logged.",
+    )
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    _add_error_handlers(app)
+    app.include_router(_health_router())
+    guarded = [Depends(token_guard(settings))]
+    app.include_router(_calls_router(store), dependencies=guarded, responses=_FAILURES)
+    app.include_router(_info_router(settings), dependencies=guarded, responses={401: _FAILURES[401]})
+    return app
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter()
+    started = time.monotonic()
+
+    @router.get("/health", tags=["info"])
+    def health() -> dict:
+        """Liveness, open even when a token is set: says nothing about keys or providers."""
+        return {"status": "ok", "uptime_s": round(time.monotonic() - started, 1)}
+
+    return router
+
+
+def _calls_router(store) -> APIRouter:
+    router = APIRouter(tags=["calls"])
+
+    @router.post("/generate", response_model=Reply, responses=_STREAM_DOC, description=GENERATE_DOC)
+    async def generate(
+        body: GenerateBody,
+        model: str = Query("auto", description="A catalog id, alias, provider:model, or auto."),
+        stream: bool = Query(False, description="Server-sent events instead of one JSON reply."),
+    ):
+        """Ask one model one prompt."""
+        turn = await run_in_threadpool(_prepared_turn, body, model, None, store)
+        return await stream_turn(turn) if stream else reply_response(await run_in_threadpool(turn.complete))
+
+    @router.post("/chat", response_model=Reply, responses=_STREAM_DOC)
+    async def chat(body: ChatBody, stream: bool = Query(False, description="Server-sent events, as for /generate.")):
+        """One chat turn, with earlier turns as history; falls back along the model's chain before answering."""
+        turn = await run_in_threadpool(_prepared_turn, body, body.model, body.fallbacks, store)
+        return await stream_turn(turn) if stream else reply_response(await run_in_threadpool(turn.complete))
+
+    @router.post("/compare", response_model=CompareReply)
+    def compare(body: CompareBody):
+        """Ask several models at once; 200 when any answered (each result has its own status)."""
+        prepared = prepare(body.prompt, template=body.template, system=body.system, options=body.options)
+        comparison = new_comparison(prepared, body.models, store)
+        started = time.monotonic()
+        results = comparison.run()
+        reply = CompareReply(
+            comparison_id=comparison.comparison_id,
+            wall_ms=(time.monotonic() - started) * 1000,
+            results=[Reply.of(r) for r in results],
+        ).model_dump()
+        if any(r.ok for r in results):
+            return reply
+        first_error = results[0]
+        return JSONResponse(status_code=http_status(first_error), content={"detail": first_error.error, **reply})
+
+    @router.post("/rate", response_model=RateReply, responses={404: {"model": ErrorReply}})
+    def rate(body: RateBody) -> RateReply:
+        """Score an answer 1–5 by its request_id (from /generate, /chat or /compare)."""
+        log = _log_store(store)
+        if log.find_request(body.request_id) is None:
+            raise HTTPException(
+                status_code=404,
+                detail=f"unknown request_id {body.request_id!r}: rate a request_id returned by this server",
+            )
+        log.append_rating(body.request_id, body.score, body.comment)
+        return RateReply(request_id=body.request_id, score=body.score, comment=body.comment)
+
+    return router
+
+
+def _prepared_turn(body: GenerateBody, model: str, fallbacks: list[str] | None, store):
+    history = [m.model_dump() for m in getattr(body, "history", [])]
+    prepared = prepare(body.prompt, template=body.template, system=body.system, options=body.options, history=history)
+    return new_turn(prepared, model_with_fallbacks(prepared, model, fallbacks), store)
+
+
+def _info_router(settings: ApiSettings) -> APIRouter:
+    router = APIRouter(tags=["info"])
+
+    @router.get("/config")
+    def config() -> dict:
+        """What this server is set up with. Never a key: only where each comes from."""
+        templates = load_templates()
+        return {
+            "api": {
+                "auth_required": settings.auth_required,
+                "cors_origins": list(settings.cors_origins),
+                "max_body_bytes": settings.max_body_bytes,
+            },
+            "providers": [
+                {k: v for k, v in asdict(p).items() if k != "key_masked"} for p in provider_overview(Config())
+            ],
+            "policy": asdict(Policy.from_env()),
+            "catalog_sources": [str(p) for p in catalog_with_local_models(Config()).sources],
+            "templates": [
+                {"name": t.name, "description": t.description, "system": t.system, "text": t.text}
+                for t in templates.values()
+            ],
+        }
+
+    @router.get("/models")
+    def models() -> list[dict]:
+        """Every model: id, provider, prices (USD per million tokens), context window, priority, fallbacks."""
+        config = Config()
+        return [
+            {
+                "id": m.id,
+                "label": m.label,
+                "provider": m.provider,
+                "name": m.name,
+                "configured": config.status(m.provider).configured,
+                "ready": m.is_demo or is_ready(m, config),
+                "input_price": m.input_price,
+                "output_price": m.output_price,
+                "context_window": m.context_window,
+                "priority": m.priority,
+                "fallbacks": list(m.fallbacks),
+                "aliases": list(m.aliases),
+                "demo": m.is_demo,
+            }
+            for m in catalog_with_local_models(config).models.values()
+        ]
+
+    @router.get("/providers/{provider}/check", responses={404: {"model": ErrorReply}})
+    def check(provider: str) -> dict:
+        """List the provider's models and time the round trip (a cheap authenticated call)."""
+        if provider not in PROVIDERS:
+            raise HTTPException(404, detail=f"unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
+        return asdict(check_provider(provider, Config()))
+
+    return router
+
+
+def _log_store(store):
+    if store is not None:
+        return store
+    from .logstore import default_store
+
+    return default_store()
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SwitchboardError)
+    async def switchboard_error(request: Request, error: SwitchboardError) -> JSONResponse:
+        status = 400 if isinstance(error, CLIENT_ERRORS) else 500
+        return JSONResponse(status_code=status, content={"detail": redact(str(error))})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _describe_validation(error)})
+
+
+def _describe_validation(error: RequestValidationError) -> str:
+    """'body.score: Input should be less than or equal to 5; ...' without echoing the input back."""
+    problems = []
+    for e in error.errors():
+        where = ".".join(str(part) for part in e.get("loc", ()))
+        problems.append(f"{where}: {e.get('msg', 'invalid')}")
+    return "; ".join(problems) or "the request is not valid"
+
+
+app = create_app()

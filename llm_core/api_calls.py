@@ -1,0 +1,119 @@
+"""From an API request to a ready Turn or Comparison: every check that can fail is made before any call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from .api_models import Reply
+from .catalog import Catalog, Model, catalog_with_local_models
+from .compare import Comparison, Job
+from .config import Config
+from .engine import Turn, pick_auto
+from .errors import SwitchboardError
+from .options import Options, parse_options
+from .record import Message, Result
+from .templates import get_template
+
+API_SESSION = "api"  # the session id API calls are logged under, so Analytics can tell them apart
+
+
+class BadRequestError(SwitchboardError):
+    """The request is well-formed but cannot be answered as it stands (an empty prompt, say)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a call needs, checked: the conversation, the options, and where models come from."""
+
+    messages: list[Message]
+    options: Options
+    template: str
+    catalog: Catalog
+    config: Config
+
+
+def prepare(
+    prompt: str,
+    *,
+    template: str | None = None,
+    system: str | None = None,
+    options: dict[str, Any] | None = None,
+    history: list[Message] | None = None,
+) -> Prepared:
+    """Apply the template, check the prompt and options, and load the catalog once for the call."""
+    if not prompt.strip():
+        raise BadRequestError("the prompt is empty: send some text in `prompt`")
+    parsed = parse_options(options)
+    system_text = system or ""
+    if template:
+        chosen = get_template(template)
+        prompt = chosen.render(prompt)
+        system_text = system_text or chosen.system
+    messages: list[Message] = [{"role": "system", "content": system_text}] if system_text else []
+    messages += list(history or []) + [{"role": "user", "content": prompt}]
+    config = Config()
+    return Prepared(messages, parsed, template or "", catalog_with_local_models(config), config)
+
+
+def check_model(catalog: Catalog, name: str) -> None:
+    """UnknownModelError, listing the valid ids, unless `name` is `auto` or a model the catalog can resolve."""
+    if name.strip() != "auto":
+        catalog.get(name)
+
+
+def model_with_fallbacks(prepared: Prepared, name: str, fallbacks: list[str] | None) -> str | Model:
+    """The model to ask: its name as given, or (with explicit fallbacks) the model carrying that chain."""
+    check_model(prepared.catalog, name)
+    if fallbacks is None:
+        return name
+    for fallback in fallbacks:
+        if fallback.strip() == "auto":
+            raise BadRequestError("`auto` cannot be a fallback: name the models to fall back to")
+        check_model(prepared.catalog, fallback)
+    base = pick_auto(prepared.catalog, prepared.config) if name.strip() == "auto" else prepared.catalog.get(name)
+    return base.model_copy(update={"fallbacks": tuple(fallbacks)})
+
+
+def new_turn(prepared: Prepared, model: str | Model, store=None) -> Turn:
+    """A Turn ready to run; it logs itself when it ends, however it ends."""
+    return Turn(
+        model,
+        prepared.messages,
+        prepared.options,
+        catalog=prepared.catalog,
+        config=prepared.config,
+        store=store,
+        session_id=API_SESSION,
+        template=prepared.template,
+    )
+
+
+def new_comparison(prepared: Prepared, models: list[str], store=None) -> Comparison:
+    """Every model on its own thread, answering the same conversation."""
+    for name in models:
+        check_model(prepared.catalog, name)
+    jobs = [Job(name, prepared.messages, prepared.options, template=prepared.template) for name in models]
+    return Comparison(jobs, catalog=prepared.catalog, config=prepared.config, store=store, session_id=API_SESSION)
+
+
+def http_status(result: Result) -> int:
+    """200 for an answer; 504 when the provider timed out; 502 for any other provider failure.
+
+    A model that is not configured is the server's problem (503); a prompt too long for the model is the
+    caller's (400).
+    """
+    if result.ok:
+        return 200
+    special = {"timeout": 504, "NeedsKeyError": 503, "ContextTooLongError": 400}
+    return special.get(result.error_kind, 502)
+
+
+def reply_response(result: Result) -> JSONResponse:
+    """The reply for a finished call: the record, with `detail` and a 4xx/5xx status when it failed."""
+    body = Reply.of(result).model_dump()
+    if result.ok:
+        return JSONResponse(body)
+    return JSONResponse(status_code=http_status(result), content={"detail": result.error, **body})

@@ -1,0 +1,139 @@
+"""The HTTP API's request and response bodies. Unknown fields are rejected, so a typo is an error, not a no-op."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .options import KNOWN_OPTIONS
+from .record import Result
+
+MAX_COMPARE_MODELS = 8
+
+_OPTIONS_HELP = (
+    f"Generation options, any of: {', '.join(KNOWN_OPTIONS)} "
+    "(temperature 0–2, max_tokens ≥ 1, top_p in (0, 1]); unknown names are rejected."
+)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GenerateBody(_Body):
+    """One prompt for the model named in the query string."""
+
+    prompt: str = Field(description="The text to send; a template, when given, wraps it.")
+    template: str | None = Field(None, description="A template name (see GET /config).")
+    system: str | None = Field(None, description="A system prompt; overrides the template's.")
+    options: dict[str, Any] | None = Field(None, description=_OPTIONS_HELP, examples=[{"temperature": 0.2}])
+
+
+class ChatMessage(_Body):
+    """An earlier turn of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ChatBody(GenerateBody):
+    """One chat turn: the model answers, or the next in its fallback chain when it fails before answering."""
+
+    model: str = Field("auto", description="A catalog id, alias, provider:model, or auto.")
+    history: list[ChatMessage] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    fallbacks: list[str] | None = Field(
+        None, description="Models to try in order when the first fails; default: the catalog's fallbacks."
+    )
+
+
+class CompareBody(GenerateBody):
+    """One prompt for several models at once."""
+
+    models: list[str] = Field(min_length=1, max_length=MAX_COMPARE_MODELS, description="Model ids to ask.")
+
+
+class RateBody(_Body):
+    """A score for an answer the log holds."""
+
+    request_id: str = Field(min_length=1, max_length=64)
+    score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent).")
+    comment: str = Field("", max_length=2000)
+
+
+class Reply(BaseModel):
+    """One model's answer and how it went, measured (token counts may be estimates: see token_source)."""
+
+    request_id: str
+    model: str = Field(description="The model that answered (or was last tried).")
+    requested_model: str
+    provider: str
+    prompt: str = Field(description="The prompt as sent, after the template.")
+    response: str
+    status: Literal["ok", "incomplete", "error", "cancelled", "pending", "streaming"]
+    error: str
+    finish_reason: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    token_count: int | None
+    token_source: str
+    latency_ms: float | None
+    ttft_ms: float | None
+    tokens_per_s: float | None
+    cost_usd: float | None
+    attempts: int
+    fallback_errors: list[str]
+    template: str
+    log_warning: str
+
+    @classmethod
+    def of(cls, r: Result) -> Reply:
+        """The reply for a finished result."""
+        known = r.prompt_tokens is not None and r.completion_tokens is not None
+        total = r.prompt_tokens + r.completion_tokens if known else None
+        return cls(
+            request_id=r.request_id,
+            model=r.model,
+            requested_model=r.requested_model,
+            provider=r.provider,
+            prompt=r.prompt,
+            response=r.text,
+            status=r.status,
+            error=r.error,
+            finish_reason=r.finish_reason,
+            prompt_tokens=r.prompt_tokens,
+            completion_tokens=r.completion_tokens,
+            token_count=total,
+            token_source=r.token_source,
+            latency_ms=r.latency_ms,
+            ttft_ms=r.ttft_ms,
+            tokens_per_s=r.tokens_per_s,
+            cost_usd=r.cost_usd,
+            attempts=r.attempts,
+            fallback_errors=list(r.fallback_errors),
+            template=r.template,
+            log_warning=r.log_warning,
+        )
+
+
+class CompareReply(BaseModel):
+    """Every model's answer to the same prompt; wall time is the slowest model's."""
+
+    comparison_id: str
+    wall_ms: float
+    results: list[Reply]
+
+
+class RateReply(BaseModel):
+    """The rating as recorded."""
+
+    request_id: str
+    score: int
+    comment: str
+    recorded: bool = True
+
+
+class ErrorReply(BaseModel):
+    """Every error: `detail` says what went wrong and what to do."""
+
+    detail: str

@@ -1,0 +1,133 @@
+"""Settings, reference tabs: the model catalog, the prompt templates, and deploying to Community Cloud."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from llm_core.catalog import Catalog
+from llm_core.config import Config
+from llm_core.conversation import is_ready
+from llm_core.errors import TemplateError
+from llm_core.health import provider_overview
+from llm_core.logstore import default_store
+from llm_core.templates import load_templates
+
+ROW_PX = 35  # st.dataframe's default row height
+PRICE = st.column_config.NumberColumn(format="$%.2f", help="USD per million tokens")
+
+
+def catalog_section(catalog: Catalog, config: Config) -> None:
+    """Every model this session can pick: provider, prices, context window, priority for `auto`, fallbacks."""
+    st.subheader("Model catalog", anchor=False)
+    sources = " + ".join(f"`{p.name}`" for p in catalog.sources)
+    st.caption(
+        f"From {sources}, with local Ollama models and this session's custom endpoints. Override or extend it "
+        "with `./models.toml` or `$SWITCHBOARD_MODELS`. `auto` picks the ready model with the highest priority."
+    )
+    rows = [
+        {
+            "ID": m.id,
+            "Label": m.label,
+            "Provider": m.provider,
+            "Ready": m.is_demo or is_ready(m, config),
+            "Input": m.input_price,
+            "Output": m.output_price,
+            "Context": m.context_window,
+            "Priority": m.priority,
+            "Fallbacks": ", ".join(m.fallbacks),
+            "Aliases": ", ".join(m.aliases),
+        }
+        for m in catalog.models.values()
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        height=ROW_PX * (len(rows) + 1) + 3,  # every model visible without scrolling inside the table
+        key="catalog_table",
+        column_config={
+            "ID": st.column_config.TextColumn(pinned=True, width="medium"),
+            "Label": st.column_config.TextColumn(width="medium"),
+            "Fallbacks": st.column_config.TextColumn(width="medium"),
+            "Ready": st.column_config.CheckboxColumn(help="Its key is set, or its local server listed it"),
+            "Input": PRICE,
+            "Output": PRICE,
+            "Context": st.column_config.NumberColumn(format="localized", help="Context window, tokens"),
+            "Priority": st.column_config.NumberColumn(help="Higher is preferred by auto"),
+        },
+    )
+
+
+def templates_section() -> None:
+    """Each template: what it is for, its system prompt, and its text with the {prompt} placeholder."""
+    st.subheader("Prompt templates", anchor=False)
+    st.caption("Shipped in `templates.toml`; add your own in `./templates.toml` or `$SWITCHBOARD_TEMPLATES`.")
+    try:
+        templates = load_templates()
+    except TemplateError as e:
+        st.error(str(e), icon=":material/error:")
+        return
+    for template in templates.values():
+        title = f"**{template.name}** · {template.description or 'no description'}"
+        with st.expander(title, key=f"template_{template.name}"):
+            if template.system:
+                st.markdown(f"**System:** {template.system}")
+            st.code(template.text, language=None, wrap_lines=True)
+
+
+def deploy_section() -> None:
+    """Which secrets to set on Streamlit Community Cloud, and why to download the logs before a restart."""
+    st.subheader("Deploy to Streamlit Community Cloud", anchor=False)
+    st.markdown(
+        "1. Push this repository to GitHub (`.streamlit/secrets.toml` is git-ignored: keys never go in the repo).\n"
+        "2. On [share.streamlit.io](https://share.streamlit.io), create an app from the repository with "
+        "`streamlit_app.py` as the main file.\n"
+        "3. In **Advanced settings → Secrets**, paste the keys of the providers you want; any you leave out stay "
+        "*not configured* (visitors can still add their own on this page, for their session only):"
+    )
+    st.code(secrets_template(), language="toml")
+    st.warning(
+        "Every visitor's calls use the keys in Secrets: keep the app private, or set spending limits with "
+        "each provider.",
+        icon=":material/group:",
+    )
+    st.markdown("**Logs do not survive a restart.**")
+    st.caption(
+        "Community Cloud's disk is temporary: `requests.csv`, `ratings.csv` and `votes.csv` are lost when the app "
+        "restarts, sleeps or is redeployed. Download them now and then."
+    )
+    _log_downloads()
+
+
+def secrets_template() -> str:
+    """A secrets.toml skeleton naming every provider's key variable (values are placeholders)."""
+    lines = ["# .streamlit/secrets.toml, or the Secrets box on Community Cloud"]
+    for row in provider_overview(Config(session={}, secrets={})):
+        if row.needs_key:
+            lines.append(f'{row.key_variable} = "paste your {row.label} key"')
+    lines += ["", "# optional: a proxy or self-hosted server that speaks a provider's API", '# OPENAI_BASE_URL = "..."']
+    return "\n".join(lines)
+
+
+def _log_downloads() -> None:
+    store = default_store()
+    files = [store.requests_path, store.ratings_path, store.votes_path]
+    with st.container(horizontal=True, key="log_downloads"):
+        for path in files:
+            st.download_button(
+                path.name,
+                data=_reader(path),
+                file_name=path.name,
+                mime="text/csv",
+                key=f"download_{path.stem}",
+                icon=":material/download:",
+                on_click="ignore",
+                disabled=not path.is_file(),
+                help=None if path.is_file() else "Nothing logged yet",
+            )
+
+
+def _reader(path: Path):
+    return lambda: path.read_bytes() if path.is_file() else b""

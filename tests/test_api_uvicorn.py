@@ -1,0 +1,137 @@
+"""The HTTP API as deployed: `python -m uvicorn llm_core.api:app` in its own process, called over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from llm_core.logstore import default_store
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "uvicorn-token-0000aaaa1111"
+SLOW_ECHO = """
+[models.echo-slow]
+label = "Echo · slow (offline demo)"
+provider = "echo"
+name = "echo-slow"
+input_price = 0.0
+output_price = 0.0
+settings = { ttft_ms = 50, tokens_per_s = 20, style = "mirror" }
+"""
+
+
+@contextmanager
+def api_server(workdir: Path, env: dict[str, str] | None = None, timeout_s: float = 30) -> Iterator[str]:
+    """Run `uvicorn llm_core.api:app` on a free loopback port (in workdir, with env added); yield its URL."""
+    log_path = workdir / "uvicorn.log"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    command = [sys.executable, "-m", "uvicorn", "llm_core.api:app", "--host", "127.0.0.1", "--port", "0"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [*command, "--no-access-log"], cwd=workdir, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield _wait_until_serving(process, log_path, timeout_s)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_until_serving(process: subprocess.Popen, log_path: Path, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if match := re.search(r"Uvicorn running on (http://\S+)", log_path.read_text(errors="replace")):
+            return match.group(1)
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.05)
+    raise RuntimeError(f"uvicorn did not start within {timeout_s:.0f} s:\n{log_path.read_text(errors='replace')}")
+
+
+@pytest.fixture
+def server(isolated) -> Iterator[str]:
+    """The API with a token and a slow echo model in its catalog."""
+    catalog = isolated / "slow.toml"
+    catalog.write_text(SLOW_ECHO)
+    with api_server(isolated, {"SWITCHBOARD_API_TOKEN": TOKEN, "SWITCHBOARD_MODELS": str(catalog)}) as url:
+        yield url
+
+
+def authorised(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+
+
+def test_generate_over_real_http_needs_the_token_and_logs_the_call(server):
+    assert httpx.get(f"{server}/health").json()["status"] == "ok"
+    assert httpx.post(f"{server}/generate?model=echo", json={"prompt": "hi"}).status_code == 401
+
+    with authorised(server) as client:
+        reply = client.post("/generate?model=echo", json={"prompt": "over the wire"})
+
+    assert reply.status_code == 200 and "You said: over the wire" in reply.json()["response"]
+    assert default_store().find_request(reply.json()["request_id"])["status"] == "ok"
+
+
+def test_stream_arrives_piece_by_piece_over_real_http(server):
+    arrivals: list[tuple[float, str]] = []
+    with (
+        authorised(server) as client,
+        client.stream("POST", "/generate?model=echo-slow&stream=true", json={"prompt": "one two three"}) as reply,
+    ):
+        assert reply.headers["content-type"].startswith("text/event-stream")
+        for line in reply.iter_lines():
+            if line.startswith("event: "):
+                arrivals.append((time.monotonic(), line.removeprefix("event: ")))
+
+    names = [name for _, name in arrivals]
+    assert names[0] == "start" and names[-1] == "result" and names.count("delta") > 5
+    first_delta = next(t for t, name in arrivals if name == "delta")
+    assert arrivals[-1][0] - first_delta > 0.5  # the text came over time, not in one buffered lump
+
+
+def test_client_that_leaves_mid_stream_cancels_the_turn_and_it_is_logged(server):
+    with (
+        authorised(server) as client,
+        client.stream("POST", "/generate?model=echo-slow&stream=true", json={"prompt": "a b c d e f"}) as reply,
+    ):
+        lines = reply.iter_lines()
+        start = json.loads(next(line for line in lines if line.startswith("data: ")).removeprefix("data: "))
+        deltas = 0
+        for line in lines:
+            deltas += line.startswith("event: delta")
+            if deltas == 2:
+                break  # leaving the block closes the connection mid-answer
+
+    logged = None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not logged:
+        logged = default_store().find_request(start["request_id"])
+        time.sleep(0.1)
+    assert logged is not None, "the abandoned turn was never logged"
+    assert logged["status"] == "cancelled"
+    assert logged["response"].startswith("[offline demo")
+    assert "fingerprint" not in logged["response"]  # cut short: the full reply ends with its fingerprint
+
+
+def test_concurrent_generates_are_all_answered_and_logged(server):
+    def generate(n: int) -> httpx.Response:
+        with authorised(server) as client:
+            return client.post("/generate?model=echo", json={"prompt": f"request {n}"})
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        replies = list(pool.map(generate, range(25)))
+
+    assert [r.status_code for r in replies] == [200] * 25
+    logged = set(default_store().read_requests().frame["request_id"])
+    assert {r.json()["request_id"] for r in replies} <= logged
