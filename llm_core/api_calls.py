@@ -15,7 +15,7 @@ from .engine import Turn, pick_auto
 from .errors import SwitchboardError
 from .options import Options, parse_options
 from .record import Message, Result
-from .templates import get_template
+from .templates import compose_messages
 
 API_SESSION = "api"  # the session id API calls are logged under, so Analytics can tell them apart
 
@@ -47,13 +47,7 @@ def prepare(
     if not prompt.strip():
         raise BadRequestError("the prompt is empty: send some text in `prompt`")
     parsed = parse_options(options)
-    system_text = system or ""
-    if template:
-        chosen = get_template(template)
-        prompt = chosen.render(prompt)
-        system_text = system_text or chosen.system
-    messages: list[Message] = [{"role": "system", "content": system_text}] if system_text else []
-    messages += list(history or []) + [{"role": "user", "content": prompt}]
+    messages = compose_messages(prompt, template, system, history)
     config = Config()
     return Prepared(messages, parsed, template or "", catalog_with_local_models(config), config)
 

@@ -14,7 +14,7 @@ from .display import format_cost, metrics_line, result_json
 from .errors import SwitchboardError
 from .options import Options, parse_option_pairs
 from .record import Message, Result
-from .templates import get_template
+from .templates import compose_messages
 
 
 class UsageError(SwitchboardError):
@@ -100,16 +100,10 @@ def list_models(as_json: bool) -> int:
 
 
 def build_messages(prompt: str, template: str | None, system: str | None) -> list[Message]:
-    """The first turn of a conversation: optional system prompt, then the (templated) prompt."""
+    """The first turn of a conversation; an empty prompt is a usage error."""
     if not prompt.strip():
         raise UsageError("the prompt is empty: type something, or pass - and pipe it in")
-    system_text = system or ""
-    if template:
-        chosen = get_template(template)
-        prompt = chosen.render(prompt)
-        system_text = system_text or chosen.system
-    messages: list[Message] = [{"role": "system", "content": system_text}] if system_text else []
-    return messages + [{"role": "user", "content": prompt}]
+    return compose_messages(prompt, template, system)
 
 
 def run_prompt(args: argparse.Namespace) -> int:

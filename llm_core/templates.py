@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TemplateError
+from .record import Message
 
 SHIPPED_TEMPLATES = Path(__file__).with_name("templates.toml")
 
@@ -81,3 +82,16 @@ def get_template(name: str, templates: dict[str, Template] | None = None) -> Tem
     if name not in templates:
         raise TemplateError(f"unknown template {name!r}; known: {', '.join(templates)}")
     return templates[name]
+
+
+def compose_messages(
+    prompt: str, template: str | None = None, system: str | None = None, history: list[Message] | None = None
+) -> list[Message]:
+    """A turn ready to send: the system prompt (explicit, else the template's), earlier turns, the templated prompt."""
+    system_text = system or ""
+    if template:
+        chosen = get_template(template)
+        prompt = chosen.render(prompt)
+        system_text = system_text or chosen.system
+    messages: list[Message] = [{"role": "system", "content": system_text}] if system_text else []
+    return messages + list(history or []) + [{"role": "user", "content": prompt}]
