@@ -1,0 +1,147 @@
+"""`logs` and `rate`: recent requests from the log, and a star rating recorded from the command line.
+
+`register(subparsers)` adds both to the main CLI; each handler returns an exit code (0 ok, 1 failure, 2 bad usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+import pandas as pd
+
+from .errors import SwitchboardError
+from .logstore import Table, default_store
+
+DEFAULT_TAIL = 20
+SNIPPET_CHARS = 40
+
+
+def register(subparsers: Any) -> None:
+    """Add the `logs` and `rate` subcommands to an argparse subparsers object (handler in `handler`)."""
+    logs = subparsers.add_parser("logs", help="show recent requests from the log", description=run_logs.__doc__)
+    logs.add_argument("--json", action="store_true", help="print full rows as a JSON list instead of a table")
+    logs.add_argument("--tail", type=_positive_int, default=DEFAULT_TAIL, metavar="N", help="how many (default 20)")
+    logs.set_defaults(handler=run_logs)
+    rate = subparsers.add_parser("rate", help="rate a logged response, 1 to 5 stars", description=run_rate.__doc__)
+    rate.add_argument("request_id", help="the request_id shown by `logs`")
+    rate.add_argument("stars", type=_stars, help="1 (bad) to 5 (excellent)")
+    rate.add_argument("--comment", default="", help="an optional note stored with the rating")
+    rate.set_defaults(handler=run_rate)
+
+
+def run_logs(args: argparse.Namespace) -> int:
+    """Print the most recent requests (oldest first), as a table or as JSON."""
+    store = default_store()
+    try:
+        table = store.read_requests()
+    except SwitchboardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    _report_skipped(table)
+    recent = table.frame.tail(args.tail)
+    if args.json:
+        print(json.dumps(_records(recent), ensure_ascii=False, indent=2))
+    elif recent.empty:
+        print(f"No requests logged yet in {store.requests_path}.")
+    else:
+        summary = _summary(recent)
+        width = int(summary["prompt"].str.len().max())
+        print(summary.to_string(index=False, formatters={"prompt": lambda text: text.ljust(width)}))
+    return 0
+
+
+def run_rate(args: argparse.Namespace) -> int:
+    """Record a 1-5 star rating of a logged response; a later rating of the same response replaces it."""
+    store = default_store()
+    try:
+        if store.find_request(args.request_id) is None:
+            print(
+                f"error: no logged request has the id {args.request_id!r}; see `logs` for recent ids.", file=sys.stderr
+            )
+            return 1
+        store.append_rating(args.request_id, args.stars, args.comment)
+    except SwitchboardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"Rated {args.request_id}: {'★' * args.stars}{'☆' * (5 - args.stars)} ({args.stars}/5)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `logs` or `rate` on their own (the main CLI registers them too); returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m llm_core")
+    register(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse has printed the usage error; hand back its code instead of exiting
+        return int(e.code or 0)
+    return args.handler(args)
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _stars(text: str) -> int:
+    value = _int(text)
+    if not 1 <= value <= 5:
+        raise argparse.ArgumentTypeError(f"stars are 1 to 5, got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from e
+
+
+def _report_skipped(table: Table) -> None:
+    if table.skipped:
+        print(f"warning: {table.skipped} log rows were skipped:", file=sys.stderr)
+        for reason in table.skip_reasons:
+            print(f"  {reason}", file=sys.stderr)
+
+
+def _summary(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "time (UTC)": frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "request_id": frame["request_id"],
+            "model": frame["model"].astype(str),
+            "status": frame["status"].astype(str),
+            "latency": frame["latency_ms"].map(lambda v: "" if pd.isna(v) else f"{v:.0f} ms"),
+            "tokens": frame["completion_tokens"].map(lambda v: "" if pd.isna(v) else str(v)),
+            "cost": frame["cost_usd"].map(lambda v: "" if pd.isna(v) else f"${v:.4f}"),
+            "stars": frame["stars"].map(lambda v: "" if pd.isna(v) else f"{v}/5"),
+            "prompt": frame["prompt"].map(_snippet),
+        }
+    )
+
+
+def _snippet(text: str) -> str:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1] + "…"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{name: _plain(value) for name, value in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, list | tuple | dict):
+        return value
+    return None if pd.isna(value) else value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Complete log rows (bytes) to a typed frame: Arrow parses blocks in parallel, damage is found and reported.
+
+Rows end in CRLF and a carriage return never appears raw inside a cell (see csvsafe), so
+  - CRLF always ends a row: blocks can be cut there and parsed on their own;
+  - a row the writer found cut off by a crash was closed with LF CRLF, and no whole row ends in a bare LF.
+A row may have fewer fields than the columns, down to the schema's first version (it was written by an older
+version): its fields map by position onto the columns, which only ever grow at the end.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from .csvsafe import decode_cells
+from .errors import SwitchboardError
+
+ROW_END = b"\r\n"
+TORN_END = b"\n\r\n"
+BLOCK_SIZE = 1 << 23  # bytes per block parsed in parallel (cut at row ends)
+
+
+class LogReadError(SwitchboardError):
+    """A log file cannot be read at all (unreadable, or not a Switchboard log)."""
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The columns of one log file, in order, and how each is typed when read (the rest are text)."""
+
+    columns: tuple[str, ...]
+    first_width: int  # how many columns the first version wrote: a row with fewer fields is damaged
+    timestamps: frozenset[str] = frozenset()
+    floats: frozenset[str] = frozenset()
+    ints: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+
+
+@dataclass
+class Chunk:
+    """Rows parsed from one stretch of a file: the typed frame, how many rows it spanned, what was skipped and why."""
+
+    frame: pd.DataFrame
+    rows: int
+    skipped: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+def parse_rows(
+    data: bytes, start: int, end: int, columns: tuple[str, ...], schema: Schema, name: str, first_row: int
+) -> Chunk:
+    """Typed rows from data[start:end], complete CRLF-ended rows; damaged ones are left out and reported."""
+    if data.find(TORN_END, start, end) >= 0:
+        return _parse_damaged(data[start:end], columns, schema, name, first_row)
+    table, invalid = _arrow_parse(data, start, end, columns)
+    if invalid:
+        return _parse_damaged(data[start:end], columns, schema, name, first_row)
+    typed = _typed_frame(table, schema)
+    return Chunk(typed.frame, table.num_rows, typed.skipped, [f"{name}: {r}" for r in typed.reasons])
+
+
+def _parse_damaged(data: bytes, columns: tuple[str, ...], schema: Schema, name: str, first_row: int) -> Chunk:
+    """The slow path, row by row: leave out torn rows, pad rows written by older versions, skip the rest."""
+    rows = data.split(ROW_END)[:-1]
+    kept = [i for i, row in enumerate(rows) if row and not row.endswith(b"\n")]
+    problems = [(i, "torn (a write was cut off by a crash)") for i, row in enumerate(rows) if row.endswith(b"\n")]
+    remaining = ROW_END.join(rows[i] for i in kept) + ROW_END
+    _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining))
+    widest = len(columns)
+    for number, width in invalid:
+        index = kept[number - 1]  # one block, so numbers count the rows given, from 1
+        if schema.first_width <= width < widest:
+            rows[index] += b"," * (widest - width)
+        else:
+            problems.append((index, f"{width} fields where {schema.first_width} to {widest} were expected"))
+    dropped = {index for index, _ in problems}
+    fixed = ROW_END.join(rows[i] for i in kept if i not in dropped) + ROW_END
+    table, still_invalid = _arrow_parse(fixed, 0, len(fixed), columns)
+    typed = _typed_frame(table, schema)
+    reasons = [f"{name} row {first_row + index}: {why}" for index, why in sorted(problems)]
+    reasons += [f"{name}: {len(still_invalid)} rows that would not parse"] if still_invalid else []
+    reasons += [f"{name}: {r}" for r in typed.reasons]
+    return Chunk(typed.frame, len(rows), len(problems) + len(still_invalid) + typed.skipped, reasons)
+
+
+def _arrow_parse(
+    data: bytes, start: int, end: int, columns: tuple[str, ...], block_size: int = BLOCK_SIZE
+) -> tuple[pa.Table, list[tuple[int, int]]]:
+    """Parse data[start:end] as text columns, blocks in parallel; rows of the wrong width come back as (number, width).
+
+    Blocks are cut at CRLF, which only ever ends a row, so each parses on its own (numbers count within a block).
+    """
+    bounds = _block_bounds(data, start, end, block_size)
+    buffer = pa.py_buffer(data)
+    invalid: list[tuple[int, int]] = []
+    blocks = [buffer.slice(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
+    if len(blocks) < 2:
+        return (_parse_block(blocks[0], columns, invalid) if blocks else _empty_table(columns)), invalid
+    with ThreadPoolExecutor(min(len(blocks), os.cpu_count() or 1)) as pool:
+        tables = list(pool.map(lambda block: _parse_block(block, columns, invalid), blocks))
+    return pa.concat_tables(tables), invalid
+
+
+def _block_bounds(data: bytes, start: int, end: int, block_size: int) -> list[int]:
+    bounds = [start] if end > start else []
+    while bounds and end - bounds[-1] > block_size:
+        cut = data.find(ROW_END, bounds[-1] + block_size, end)
+        if cut < 0 or cut + len(ROW_END) >= end:
+            break
+        bounds.append(cut + len(ROW_END))
+    return bounds + [end] if bounds else []
+
+
+def _parse_block(block: pa.Buffer, columns: tuple[str, ...], invalid: list[tuple[int, int]]) -> pa.Table:
+    def collect(row: pcsv.InvalidRow) -> str:
+        invalid.append((row.number, row.actual_columns))
+        return "skip"
+
+    try:
+        return pcsv.read_csv(
+            pa.BufferReader(block),
+            read_options=pcsv.ReadOptions(column_names=list(columns), use_threads=False, block_size=block.size + 1),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=collect),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as e:
+        raise LogReadError(f"Could not parse the log: {e}") from e
+
+
+@functools.cache
+def _empty_typed(schema: Schema, columns: tuple[str, ...]) -> pd.DataFrame:
+    return _typed_frame(_empty_table(columns), schema).frame
+
+
+def empty_frame(schema: Schema, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """A frame with no rows and the schema's columns and dtypes."""
+    return _empty_typed(schema, columns or schema.columns).copy(deep=False)
+
+
+def _empty_table(columns: tuple[str, ...]) -> pa.Table:
+    return pa.table({c: pa.array([], pa.string()) for c in columns})
+
+
+def _typed_frame(table: pa.Table, schema: Schema) -> Chunk:
+    """Arrow text columns to a typed frame; rows with a value that will not parse are skipped and reported."""
+    columns: dict[str, pa.ChunkedArray] = {}
+    unreadable = np.zeros(table.num_rows, dtype=bool)
+    reasons: list[str] = []
+    for name in table.column_names:
+        text = table[name]
+        target = _target_type(name, schema)
+        if target is None:
+            columns[name] = decode_cells(pc.fill_null(text, ""))
+            continue
+        values, bad = _convert(text, target)
+        columns[name] = values
+        if bad.any():
+            unreadable |= bad
+            samples = ", ".join(repr(v) for v in pc.filter(text, pa.array(bad)).to_pylist()[:3])
+            count = int(bad.sum())
+            reasons.append(f"{count} {'row' if count == 1 else 'rows'} with an unreadable {name} ({samples})")
+    typed = pa.table(columns)
+    if unreadable.any():
+        typed = typed.filter(pa.array(~unreadable))
+    frame = typed.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    for name in schema.categories & set(frame.columns):
+        frame[name] = frame[name].astype("category")
+    return Chunk(frame, table.num_rows, int(unreadable.sum()), reasons)
+
+
+def _target_type(name: str, schema: Schema) -> pa.DataType | None:
+    if name in schema.timestamps:
+        return pa.timestamp("us", tz="UTC")
+    if name in schema.floats:
+        return pa.float64()
+    if name in schema.ints:
+        return pa.int64()
+    return None
+
+
+def _convert(text: pa.ChunkedArray, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
+    """Cast text to the target type; when some values will not parse, say which (as a mask)."""
+    try:
+        return pc.cast(text, target), np.zeros(len(text), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    series = pd.Series(text.to_pylist(), dtype=object)
+    if pa.types.is_timestamp(target):
+        parsed = pd.to_datetime(series, utc=True, format="ISO8601", errors="coerce")
+    else:
+        parsed = pd.to_numeric(series, errors="coerce")
+        if pa.types.is_integer(target):
+            parsed = parsed.where(parsed == parsed.round())
+    bad = (series.notna() & parsed.isna()).to_numpy()
+    return pa.array(parsed.where(~bad), target, from_pandas=True), bad
+
+
+def append_frames(old: pd.DataFrame, new: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Append new rows to the cached frame, keeping category columns categorical (categories only ever grow)."""
+    if new.empty:
+        return old
+    old, new = old.copy(deep=False), new.copy(deep=False)
+    for name in schema.categories & set(old.columns):
+        known = old[name].cat.categories
+        unseen = new[name].cat.categories.difference(known)
+        if len(unseen):  # rare: a new model or provider; recoding the old rows costs a pass over them
+            known = known.append(unseen)
+            old[name] = old[name].cat.add_categories(unseen)
+        new[name] = new[name].cat.set_categories(known)
+    return pd.concat([old, new], ignore_index=True)

@@ -1,0 +1,298 @@
+"""The log store: every response, rating and vote as an appended CSV row that users can analyse later.
+
+Files live in `$SWITCHBOARD_LOG_DIR`, else `./logs`: requests.csv, ratings.csv, votes.csv.
+  - Rows are only ever appended, under a file lock (threads and processes), each append one write(2).
+  - Columns only ever grow at the end; rows written by an older version read by position (see logparse).
+  - A crash mid-write leaves at most one torn row: the next append closes it first, the reader skips and reports it.
+  - Cells are stored so that any text round-trips and none can run as a spreadsheet formula (see csvsafe).
+  - Errors are redacted before they are stored; a failed write never breaks a response (`append_response`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import numbers
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import filelock
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .csvsafe import Cell, format_header, format_row, to_safe_csv, utc_iso
+from .errors import SwitchboardError
+from .logread import LogReadError, Schema, Table, read_log
+from .record import Result
+from .redact import redact
+
+__all__ = [
+    "REQUEST_COLUMNS", "RATING_COLUMNS", "VOTE_COLUMNS", "LogEntryError", "LogReadError", "LogStore",
+    "LogWriteError", "Table", "default_store", "response_row", "to_safe_csv",
+]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+LOG_DIR_VARIABLE = "SWITCHBOARD_LOG_DIR"
+LOCK_TIMEOUT_S = 10.0
+LOCK_POLL_S = 0.001  # other processes' turns: short, since a hold lasts one write
+
+FIRST_REQUEST_COLUMNS = [
+    "timestamp", "request_id", "comparison_id", "session_id", "provider", "model", "requested_model", "template",
+    "system", "prompt", "response", "status", "error", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",
+    "token_source", "tokens_per_s", "cost_usd", "temperature", "max_tokens",
+]  # fmt: skip
+LATER_REQUEST_COLUMNS = ["finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label"]
+REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
+RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
+VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids"]
+VOTE_OUTCOMES = ("tie", "both_bad")
+
+REQUEST_SCHEMA = Schema(
+    columns=tuple(REQUEST_COLUMNS),
+    first_width=len(FIRST_REQUEST_COLUMNS),
+    timestamps=frozenset({"timestamp"}),
+    floats=frozenset({"latency_ms", "ttft_ms", "tokens_per_s", "cost_usd", "temperature", "top_p"}),
+    ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts"}),
+    categories=frozenset({"provider", "model", "status", "token_source"}),
+)
+RATING_SCHEMA = Schema(tuple(RATING_COLUMNS), 4, timestamps=frozenset({"timestamp"}), ints=frozenset({"stars"}))
+VOTE_SCHEMA = Schema(tuple(VOTE_COLUMNS), 4, timestamps=frozenset({"timestamp"}))
+
+
+class LogWriteError(SwitchboardError):
+    """A row could not be written to the log (disk full, read-only folder, lock held too long)."""
+
+
+class LogEntryError(SwitchboardError):
+    """A rating or vote that cannot be recorded as given; the message says why."""
+
+
+def response_row(result: Result) -> list[Cell]:
+    """The requests.csv row for one result, in REQUEST_COLUMNS order (errors redacted)."""
+    values: dict[str, Cell] = {name: getattr(result, name, None) for name in REQUEST_COLUMNS}
+    values.update(timestamp=utc_iso(result.timestamp), response=result.text, error=redact(result.error))
+    numeric = REQUEST_SCHEMA.floats | REQUEST_SCHEMA.ints
+    return [values[n] if n in numeric else _text(values[n]) for n in REQUEST_COLUMNS]
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+class LogStore:
+    """The three log files of one folder: append rows, read them back as typed frames."""
+
+    def __init__(self, directory: str | Path | None = None, *, fsync: bool = True):
+        chosen = directory or os.environ.get(LOG_DIR_VARIABLE) or "logs"
+        self.directory = Path(chosen).expanduser().resolve()
+        self.fsync = fsync  # flush each append to the disk, so a power cut loses no row that was reported saved
+
+    @property
+    def requests_path(self) -> Path:
+        """One row per model response."""
+        return self.directory / "requests.csv"
+
+    @property
+    def ratings_path(self) -> Path:
+        """One row per star rating; the latest rating of a response counts."""
+        return self.directory / "ratings.csv"
+
+    @property
+    def votes_path(self) -> Path:
+        """One row per comparison vote."""
+        return self.directory / "votes.csv"
+
+    def append_response(self, result: Result) -> str:
+        """Log one response; return "" when written, else a warning for the user. Never raises."""
+        try:
+            self._append(self.requests_path, REQUEST_COLUMNS, [format_row(response_row(result))])
+        except LogWriteError as e:
+            log.warning("response %s not logged: %s", result.request_id, e)
+            return f"This answer was not saved to the log: {e}"
+        except Exception as e:  # logging never breaks a response: report the bug, keep the answer
+            log.exception("response %s not logged", result.request_id)
+            return f"This answer was not saved to the log because of an unexpected error: {redact(repr(e))}"
+        return ""
+
+    def append_rating(self, request_id: str, stars: int, comment: str = "") -> None:
+        """Record a 1-5 star rating of one response; a later rating of the same response replaces it when read."""
+        if not isinstance(stars, numbers.Integral) or isinstance(stars, bool) or not 1 <= stars <= 5:
+            raise LogEntryError(f"A rating is 1 to 5 stars, not {stars!r}.")
+        if not request_id:
+            raise LogEntryError("A rating needs the request_id of the response it rates.")
+        row = [_now(), request_id, int(stars), comment or ""]
+        self._append(self.ratings_path, RATING_COLUMNS, [format_row(row)])
+
+    def append_vote(self, comparison_id: str, winner: str, models: list[str], request_ids: list[str]) -> None:
+        """Record which pane of a comparison won: a request_id, "tie" or "both_bad"; lists aligned by pane."""
+        if not comparison_id:
+            raise LogEntryError("A vote needs the comparison_id of the comparison it judges.")
+        if len(models) != len(request_ids) or len(models) < 2:
+            raise LogEntryError(
+                f"A vote compares two or more panes: got {len(models)} models for {len(request_ids)} requests."
+            )
+        if winner not in request_ids and winner not in VOTE_OUTCOMES:
+            raise LogEntryError(
+                f"The winner must be one of the compared request ids, 'tie' or 'both_bad', not {winner!r}."
+            )
+        row = [_now(), comparison_id, winner, _json(models), _json(request_ids)]
+        self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
+
+    def read_requests(self) -> Table:
+        """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`)."""
+        requests = read_log(self.requests_path, REQUEST_SCHEMA)
+        ratings = self.read_ratings()
+        version = (requests.version, ratings.version)
+        cached = _joined.get(self.requests_path)
+        if cached is None or cached[0] != version:
+            cached = _joined[self.requests_path] = (version, _join_ratings(requests.frame, ratings.frame))
+        skipped, reasons = requests.skipped + ratings.skipped, requests.skip_reasons + ratings.skip_reasons
+        return Table(cached[1].copy(deep=False), skipped, reasons, version)
+
+    def read_ratings(self) -> Table:
+        """The latest rating of each rated response."""
+        table = read_log(self.ratings_path, RATING_SCHEMA)
+        frame = table.frame
+        valid = frame["stars"].between(1, 5).fillna(False).astype(bool)
+        reasons = [f"ratings.csv: a rating of {s} stars (expected 1 to 5)" for s in frame.loc[~valid, "stars"]]
+        latest = frame[valid].drop_duplicates("request_id", keep="last").reset_index(drop=True)
+        return Table(latest, table.skipped + len(reasons), table.skip_reasons + reasons, table.version)
+
+    def read_votes(self) -> Table:
+        """Every vote, with `models` and `request_ids` as Python lists."""
+        table = read_log(self.votes_path, VOTE_SCHEMA)
+        frame = table.frame.copy()
+        decoded = {name: frame[name].map(_list_or_none) for name in ("models", "request_ids")}
+        valid = decoded["models"].notna() & decoded["request_ids"].notna()
+        for name, values in decoded.items():
+            frame[name] = values.astype(object)
+        reasons = [
+            f"votes.csv: comparison {c}: models or request_ids are not JSON lists"
+            for c in frame.loc[~valid, "comparison_id"]
+        ]
+        skipped, reasons = table.skipped + len(reasons), table.skip_reasons + reasons
+        return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version)
+
+    def find_request(self, request_id: str) -> dict | None:
+        """The latest logged row for one request id (missing values as None), or None when there is none."""
+        frame = self.read_requests().frame
+        matches = frame.index[frame["request_id"] == request_id]
+        if not len(matches):
+            return None
+        record = frame.loc[[matches[-1]]].to_dict("records")[0]
+        return {name: None if _missing(value) else value for name, value in record.items()}
+
+    def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
+        append_rows(path, columns, rows, fsync=self.fsync)
+
+
+def default_store() -> LogStore:
+    """The log store for the current environment (`$SWITCHBOARD_LOG_DIR`, else ./logs)."""
+    return LogStore()
+
+
+def append_rows(path: Path, columns: list[str], rows: list[str], fsync: bool = True) -> None:
+    """Append formatted rows to a log file in one write, under the file's lock; the header goes first in a new file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LogWriteError(f"could not create the log folder {path.parent}: {e.strerror or e}. {_advice()}") from e
+    try:
+        with _exclusive(path):
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            try:
+                payload = _lead_in(fd, columns) + "".join(rows)
+                _write_all(fd, payload.encode("utf-8", errors="replace"))
+                if fsync:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+    except OSError as e:
+        raise LogWriteError(f"could not write {path}: {e.strerror or e}. {_advice()}") from e
+
+
+def _advice() -> str:
+    return f"Free some disk space, or set {LOG_DIR_VARIABLE} to a writable folder."
+
+
+def _lead_in(fd: int, columns: list[str]) -> str:
+    """What must come before new rows: the header for a new file, or the end of a row a crash cut off."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return format_header(columns)
+    os.lseek(fd, max(size - 2, 0), os.SEEK_SET)  # reading moves the offset; O_APPEND still writes at the end
+    last = os.read(fd, 2)
+    if last.endswith(b"\r\n"):
+        return ""
+    # Only a row end puts a CR in the file, so a lone CR at the end is a row end cut in half.
+    return "\n" if last.endswith(b"\r") else "\n\r\n"
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+_joined: dict[Path, tuple[tuple, pd.DataFrame]] = {}  # requests.csv → (versions read, requests with ratings)
+_locks: dict[tuple[int, str], tuple[threading.Lock, filelock.FileLock]] = {}
+_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold the log file's lock: threads of this process queue on a mutex, processes on the sibling .lock file."""
+    key = (os.getpid(), str(path))  # per process: a lock object is never shared across a fork
+    with _locks_guard:
+        if key not in _locks:
+            lock_file = filelock.FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT_S, poll_interval=LOCK_POLL_S)
+            _locks[key] = (threading.Lock(), lock_file)
+        mutex, lock_file = _locks[key]
+    with mutex:
+        try:
+            lock_file.acquire()
+        except filelock.Timeout as e:
+            raise LogWriteError(
+                f"{path.name} has been locked by another process for over {LOCK_TIMEOUT_S:.0f} s; try again."
+            ) from e
+        try:
+            yield
+        finally:
+            lock_file.release()
+
+
+def _join_ratings(requests: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
+    """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at`."""
+    ids = pa.array(requests["request_id"].array)
+    where = pc.index_in(ids, value_set=pa.array(latest["request_id"].array)).fill_null(-1).to_numpy()
+    return requests.assign(
+        stars=latest["stars"].array.take(where, allow_fill=True),
+        rating_comment=latest["comment"].array.take(where, allow_fill=True).fillna(""),
+        rated_at=latest["timestamp"].array.take(where, allow_fill=True),
+    )
+
+
+def _now() -> str:
+    return utc_iso(datetime.now(UTC))
+
+
+def _json(values: list[str]) -> str:
+    return json.dumps([str(v) for v in values], ensure_ascii=False)
+
+
+def _list_or_none(text: str) -> list | None:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, list) else None
+
+
+def _missing(value: object) -> bool:
+    return not isinstance(value, list | tuple | dict) and bool(pd.isna(value))
