@@ -13,9 +13,10 @@ from collections.abc import Generator, Iterable, Iterator
 from functools import cached_property
 from typing import Any
 
-from ..errors import NeedsKeyError, ProviderError
+from ..errors import ProviderError
 from ..options import Options
 from ..record import Message
+from ._clients import sdk_client
 from ._errors import error_context, guarded, translated, transport_errors
 from .base import Chunk, Provider
 
@@ -96,19 +97,7 @@ class AnthropicProvider(Provider):
     def _client(self) -> Any:
         import anthropic
 
-        if not self.endpoint.api_key:
-            raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
-        return anthropic.Anthropic(
-            api_key=self.endpoint.api_key,
-            base_url=self.endpoint.base_url,
-            max_retries=0,  # the core retries, the same way for every provider
-            timeout=anthropic.Timeout(
-                connect=self.endpoint.connect_timeout,
-                read=self.endpoint.read_timeout,
-                write=self.endpoint.connect_timeout,
-                pool=self.endpoint.connect_timeout,
-            ),
-        )
+        return sdk_client(anthropic, anthropic.Anthropic, self)
 
     @cached_property
     def _errors(self) -> tuple[type[BaseException], ...]:

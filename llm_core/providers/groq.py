@@ -10,9 +10,9 @@ from collections.abc import Generator, Iterator
 from functools import cached_property
 from typing import Any
 
-from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
+from ._clients import sdk_client
 from ._errors import error_context, guarded, translated, transport_errors
 from .base import Chunk, Provider
 from .openai import chat_chunks, chat_request_options
@@ -55,19 +55,7 @@ class GroqProvider(Provider):
     def _client(self) -> Any:
         import groq
 
-        if not self.endpoint.api_key:
-            raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
-        return groq.Groq(
-            api_key=self.endpoint.api_key,
-            base_url=self.endpoint.base_url,
-            max_retries=0,  # the core retries, the same way for every provider
-            timeout=groq.Timeout(
-                connect=self.endpoint.connect_timeout,
-                read=self.endpoint.read_timeout,
-                write=self.endpoint.connect_timeout,
-                pool=self.endpoint.connect_timeout,
-            ),
-        )
+        return sdk_client(groq, groq.Groq, self)
 
     @cached_property
     def _errors(self) -> tuple[type[BaseException], ...]:

@@ -12,9 +12,9 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
+from ._clients import sdk_client
 from ._errors import error_context, guarded, translated, transport_errors
 from .base import Chunk, Provider
 
@@ -83,19 +83,7 @@ class OpenAIProvider(Provider):
     def _client(self) -> Any:
         import openai
 
-        if not self.endpoint.api_key:
-            raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
-        return openai.OpenAI(
-            api_key=self.endpoint.api_key,
-            base_url=self.endpoint.base_url,
-            max_retries=0,  # the core retries, the same way for every provider
-            timeout=openai.Timeout(
-                connect=self.endpoint.connect_timeout,
-                read=self.endpoint.read_timeout,
-                write=self.endpoint.connect_timeout,
-                pool=self.endpoint.connect_timeout,
-            ),
-        )
+        return sdk_client(openai, openai.OpenAI, self)
 
     @cached_property
     def _errors(self) -> tuple[type[BaseException], ...]:
