@@ -170,6 +170,9 @@ class Turn:
             r.status = "cancelled"
         except SwitchboardError as e:  # e.g. an unknown model or a bad catalog: a clear error, not a crash
             r.status, r.error, r.error_kind = "error", redact(str(e)), type(e).__name__
+        except Exception as e:  # a bug, not the user's doing: record it on the result rather than lose the turn
+            r.status, r.error_kind = "error", "internal"
+            r.error = f"Switchboard hit an unexpected {type(e).__name__}: {redact(str(e))}. Please report it."
         finally:
             if r.status == "streaming":  # the consumer stopped iterating: that is a cancel
                 r.status = "cancelled"

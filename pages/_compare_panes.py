@@ -1,0 +1,241 @@
+"""Drawing the panes: each model's header, its conversation, and the slots where streaming answers are painted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from llm_core.catalog import Catalog
+from llm_core.config import Config
+from llm_core.conversation import (
+    MIN_PANES,
+    Choice,
+    Conversation,
+    Exchange,
+    Pane,
+    Switch,
+    answer_metrics,
+    error_title,
+    live_metrics,
+    model_choices,
+    settled_blocks,
+)
+from llm_core.record import Result
+from pages import _compare_state as state
+
+LINE_EVERY_S = 0.25
+TAIL_CHARS_PER_S = 12_000  # a long tail is repainted less often: the browser re-renders all of it each time
+
+
+@dataclass
+class Slots:
+    """Where one streaming answer is painted: its text and the line under it.
+
+    While streaming, finished Markdown blocks are painted once and only the growing tail is repainted,
+    so a long answer does not make the browser re-render all of it at every beat.
+    """
+
+    text: DeltaGenerator
+    line: DeltaGenerator
+    blocks: DeltaGenerator | None = None
+    tail: DeltaGenerator | None = None
+    settled: int = 0  # blocks painted
+    painted: int = -1  # characters painted
+    tail_chars: int = 0
+    text_elapsed_s: float = -1.0  # when the text was last painted
+    line_elapsed_s: float = -1.0  # when the live line was last painted
+
+
+@dataclass
+class Panes:
+    """The drawn panes: each one's body and the slots of the answers still streaming."""
+
+    bodies: dict[str, DeltaGenerator]
+    live: dict[str, Slots]  # request_id -> slots
+
+
+def render_panes(c: Conversation, catalog: Catalog, config: Config) -> Panes:
+    """Every pane side by side, in shown order, with its whole conversation replayed."""
+    choices = model_choices(catalog, config)
+    panes = Panes({}, {})
+    for column, pane in zip(st.columns(len(c.panes), gap="small"), c.shown(), strict=True):
+        body = column.container(key=f"pane_{pane.id}", border=True)
+        with body:
+            render_header(c, pane, choices)
+            if not pane.items:
+                st.caption(":material/forum: Your prompt goes to every pane at once.")
+            for item in pane.items:
+                render_item(c, pane, item, panes)
+        panes.bodies[pane.id] = body
+    return panes
+
+
+def render_header(c: Conversation, pane: Pane, choices: list[Choice]) -> None:
+    """The pane's letter and model picker (or just 'Model A' in blind mode), its parameters, and a close button."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=False):
+        if c.hidden:
+            st.markdown(f"**{c.title(pane)}**", width="stretch")
+        else:
+            st.badge(c.letters()[pane.id], color="blue")
+            render_model_picker(pane, choices)
+        if st.session_state.get("per_pane_params"):
+            with st.popover("", icon=":material/tune:", help="Parameters for this pane"):
+                render_pane_parameters(pane)
+        if len(c.panes) > MIN_PANES:
+            st.button(
+                "",
+                icon=":material/close:",
+                key=f"remove_{pane.id}",
+                help="Close this pane",
+                type="tertiary",
+                on_click=state.remove_pane,
+                args=(pane.id,),
+            )
+    if not c.hidden:
+        choice = next((ch for ch in choices if ch.id == pane.model), None)
+        if choice and not choice.configured:
+            st.caption(f":material/key_off: Not configured: {choice.hint}.")
+
+
+def render_model_picker(pane: Pane, choices: list[Choice]) -> None:
+    """Models grouped by provider; the ones without a key say so."""
+    names = {ch.id: ch.label + ("" if ch.configured else "  (not configured)") for ch in choices}
+    ids = list(names) if pane.model in names else [pane.model, *names]
+    st.selectbox(
+        "Model",
+        ids,
+        index=ids.index(pane.model),
+        format_func=lambda model_id: names.get(model_id, model_id),
+        key=f"model_{pane.id}",
+        on_change=state.switch_model,
+        args=(pane.id,),
+        label_visibility="collapsed",
+        width="stretch",
+    )
+
+
+def render_pane_parameters(pane: Pane) -> None:
+    """This pane's own temperature, max tokens and top_p (empty: the shared value)."""
+    parameter_inputs(f"_{pane.id}", "shared value")
+
+
+def parameter_inputs(suffix: str, placeholder: str) -> None:
+    """Temperature, max tokens and top_p inputs, empty meaning 'not set'."""
+    common = {"value": None, "placeholder": placeholder, "persist_state": "session"}
+    st.number_input("Temperature", 0.0, 2.0, step=0.1, key=f"temperature{suffix}", **common)
+    st.number_input("Max tokens", 1, 1_000_000, step=64, key=f"max_tokens{suffix}", **common)
+    st.number_input("Top p", 0.01, 1.0, step=0.05, key=f"top_p{suffix}", **common)
+
+
+def render_item(c: Conversation, pane: Pane, item: Exchange | Switch, panes: Panes) -> None:
+    """One entry of a pane's history."""
+    if isinstance(item, Switch):
+        text = "Model changed" if c.hidden else f"Switched from **{item.from_label}** to **{item.to_label}**"
+        st.caption(f":material/swap_horiz: {text}")
+    else:
+        render_exchange(c, pane, item, panes)
+
+
+def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Panes) -> None:
+    """The prompt, then the answer: live slots while it streams, else its text, outcome, metrics and rating."""
+    with st.chat_message("user"):
+        st.markdown(exchange.prompt)
+    r = exchange.result
+    with st.chat_message("assistant"):
+        if is_streaming(c, r):
+            panes.live[r.request_id] = Slots(st.empty(), st.empty())
+            paint_live(panes.live[r.request_id], r, 0.0)
+            return
+        if r.text:
+            st.markdown(r.text)
+        render_outcome(c, pane, exchange)
+        if r.log_warning:
+            st.warning(f"Not logged: {r.log_warning}", icon=":material/warning:")
+        if r.text and r.done:
+            render_rating(pane, exchange)
+
+
+def is_streaming(c: Conversation, r: Result) -> bool:
+    """True while this answer belongs to the turn in flight."""
+    return c.live is not None and not r.done and any(r is live for live in c.live.comparison.results)
+
+
+def paint_live(slots: Slots, r: Result, elapsed_s: float) -> None:
+    """The text so far with a cursor, and the live time to first token and rate, each at its own pace."""
+    if len(r.text) != slots.painted and elapsed_s - slots.text_elapsed_s >= slots.tail_chars / TAIL_CHARS_PER_S:
+        paint_text(slots, r.text, cursor=True)
+        slots.text_elapsed_s = elapsed_s
+    if elapsed_s - slots.line_elapsed_s >= LINE_EVERY_S:  # the line is secondary: repaint it less often
+        slots.line.caption(live_metrics(r, elapsed_s))
+        slots.line_elapsed_s = elapsed_s
+
+
+def paint_text(slots: Slots, text: str, cursor: bool) -> None:
+    """Paint finished Markdown blocks once each and repaint only the growing tail."""
+    slots.painted = len(text)
+    if not text:
+        slots.text.markdown("…" if cursor else "")
+        return
+    blocks, tail = settled_blocks(text)
+    if slots.blocks is None:
+        slots.blocks = slots.text.container()
+        slots.tail = slots.blocks.empty()
+    for block in blocks[slots.settled :]:
+        slots.tail.markdown(block)
+        slots.tail = slots.blocks.empty()
+    slots.settled = len(blocks)
+    slots.tail_chars = len(tail)
+    slots.tail.markdown(tail + " ▌" if cursor else tail)
+
+
+def render_outcome(c: Conversation, pane: Pane, exchange: Exchange) -> None:
+    """The metrics line, or what went wrong in plain words with a retry button."""
+    r = exchange.result
+    if r.status == "ok":
+        st.caption(answer_metrics(r, hidden=c.hidden))
+        return
+    if not r.done:
+        st.caption(":material/hourglass_top: Stopping…")
+        return
+    if r.status == "cancelled":
+        st.caption(f":material/stop_circle: Stopped · {answer_metrics(r, hidden=c.hidden)}")
+    elif r.status == "incomplete":
+        st.warning(f"**{error_title(r)}.** {r.error}", icon=":material/content_cut:")
+        st.caption(answer_metrics(r, hidden=c.hidden))
+    else:
+        st.error(f"**{error_title(r)}.** {r.error}", icon=":material/error:")
+    if exchange is pane.last:
+        st.button(
+            "Retry",
+            icon=":material/refresh:",
+            key=f"retry_{pane.id}",
+            on_click=state.retry,
+            args=(pane.id,),
+            disabled=c.live is not None,
+        )
+
+
+def render_rating(pane: Pane, exchange: Exchange) -> None:
+    """Five stars, stored at a click, and a short optional comment."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.feedback(
+            "stars",
+            key=f"stars_{pane.id}_{exchange.serial}",
+            default=exchange.rating - 1 if exchange.rating else None,
+            on_change=state.rate,
+            args=(pane.id, exchange.serial),
+        )
+        if exchange.rating:
+            st.text_input(
+                "Comment",
+                value=exchange.comment,
+                key=f"comment_{pane.id}_{exchange.serial}",
+                placeholder="Add a short comment (optional)",
+                max_chars=200,
+                label_visibility="collapsed",
+                on_change=state.comment,
+                args=(pane.id, exchange.serial),
+                width="stretch",
+            )

@@ -1,0 +1,178 @@
+"""The Compare page's session state and the callbacks that change it. Layout lives elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from llm_core import Options, SwitchboardError, Template, load_templates, parse_options
+from llm_core.conversation import MAX_PANES, Conversation, default_models
+from llm_core.logstore import default_store
+from pages._session import session_catalog, session_config
+
+PARAMETERS = ("temperature", "max_tokens", "top_p")
+DEFAULT_TEMPLATE = "plain"
+
+
+@dataclass
+class TurnSettings:
+    """What the sidebar says every turn should use."""
+
+    template: Template | None
+    system: str
+    options: dict[str, Options]  # pane id -> options
+
+
+def conversation() -> Conversation:
+    """This session's conversation, opened on the default models the first time."""
+    if "conversation" not in st.session_state:
+        st.session_state.conversation = Conversation.opening(session_catalog(), session_config())
+    return st.session_state.conversation
+
+
+def settle_interrupted() -> None:
+    """A click during streaming interrupted the last run: stop its models and let their answers file themselves."""
+    live = conversation().live
+    if live is not None and live.started_at is not None:
+        conversation().settle()
+
+
+def notify(message: str) -> None:
+    """Queue a message for the next run to show as a toast (callbacks cannot draw)."""
+    notices = st.session_state.setdefault("compare_notices", [])
+    if message not in notices:
+        notices.append(message)
+
+
+def take_notices() -> list[str]:
+    """The queued messages, emptied."""
+    return st.session_state.pop("compare_notices", [])
+
+
+def templates() -> dict[str, Template]:
+    """The prompt templates; none (and a notice) when the user's templates file is broken."""
+    try:
+        return load_templates()
+    except SwitchboardError as e:
+        notify(f"Templates not loaded: {e}")
+        return {}
+
+
+def turn_settings(conversation: Conversation) -> TurnSettings:
+    """The template, system prompt and per-pane options, read from the sidebar's widgets."""
+    template = templates().get(st.session_state.get("template", DEFAULT_TEMPLATE))
+    system = st.session_state.get("system_prompt", "").strip() or (template.system if template else "")
+    shared = _options("")
+    per_pane = st.session_state.get("per_pane_params", False)
+    options = {p.id: _options(f"_{p.id}").merged_over(shared) if per_pane else shared for p in conversation.panes}
+    return TurnSettings(template, system, options)
+
+
+def _options(suffix: str) -> Options:
+    values = {name: st.session_state.get(name + suffix) for name in PARAMETERS}
+    try:
+        return parse_options(values)
+    except SwitchboardError as e:  # the inputs are bounded, so this is a stale value from an older version
+        notify(str(e))
+        return Options()
+
+
+def turn_kwargs() -> dict:
+    """What every Turn of this page is told: its catalog, keys and session."""
+    return {"catalog": session_catalog(), "config": session_config(), "session_id": st.session_state.session_id}
+
+
+# --- callbacks -------------------------------------------------------------------------------------------
+
+
+def switch_model(pane_id: str) -> None:
+    """The pane's picker changed: continue its conversation with the new model."""
+    model_id = st.session_state[f"model_{pane_id}"]
+    conversation().pane(pane_id).switch_to(model_id, session_catalog().get(model_id).label)
+
+
+def add_pane() -> None:
+    """Add a pane on the best default model not shown yet (or the first pane's model)."""
+    c = conversation()
+    catalog = session_catalog()
+    shown = {p.model for p in c.panes}
+    fresh = [m for m in default_models(catalog, session_config(), MAX_PANES) if m not in shown]
+    model = fresh[0] if fresh else c.panes[0].model
+    c.add_pane(model, catalog.get(model).label)
+
+
+def remove_pane(pane_id: str) -> None:
+    """Close a pane (the page keeps at least two)."""
+    conversation().remove_pane(pane_id)
+
+
+def set_blind() -> None:
+    """Blind mode on: hide the names and reshuffle the panes; off: show them."""
+    conversation().set_blind(st.session_state.blind)
+
+
+def stop() -> None:
+    """Stop every stream at once; the next run files the partial answers."""
+    live = conversation().live
+    if live is not None:
+        live.cancel()
+
+
+def clear() -> None:
+    """Empty every pane (the log keeps everything)."""
+    conversation().clear()
+
+
+def send(prompt: str) -> None:
+    """Send the prompt to every pane with the sidebar's settings; the models start at once (blank: nothing)."""
+    c = conversation()
+    settings = turn_settings(c)
+    options = {"template": settings.template, "system": settings.system, "options": settings.options}
+    if c.start_turn(prompt, **options, **turn_kwargs()) is not None:
+        c.live.start()
+
+
+def regenerate() -> None:
+    """Send the latest turn again; the page streams it in this run."""
+    c = conversation()
+    settings = turn_settings(c)
+    c.regenerate(system=settings.system, options=settings.options, **turn_kwargs())
+
+
+def retry(pane_id: str) -> None:
+    """Send one failed pane's prompt again."""
+    c = conversation()
+    settings = turn_settings(c)
+    c.retry(pane_id, system=settings.system, options=settings.options, **turn_kwargs())
+
+
+def rate(pane_id: str, serial: int) -> None:
+    """The stars changed: store the rating at once."""
+    stars = st.session_state.get(f"stars_{pane_id}_{serial}")
+    if stars is None:  # a cleared rating: the log keeps the last one given
+        return
+    try:
+        conversation().rate(pane_id, serial, stars + 1, default_store())
+    except SwitchboardError as e:
+        notify(f"Rating not saved: {e}")
+
+
+def comment(pane_id: str, serial: int) -> None:
+    """The comment changed: store it with the answer's rating."""
+    exchange = next(e for e in conversation().pane(pane_id).exchanges if e.serial == serial)
+    if exchange.rating is None:  # the comment box is shown only after a rating
+        return
+    try:
+        text = st.session_state[f"comment_{pane_id}_{serial}"]
+        conversation().rate(pane_id, serial, exchange.rating, default_store(), comment=text)
+    except SwitchboardError as e:
+        notify(f"Comment not saved: {e}")
+
+
+def vote(choice: str) -> None:
+    """Store a vote on the latest comparison; the buttons lock and blind mode reveals the names."""
+    try:
+        conversation().cast_vote(choice, default_store())
+    except SwitchboardError as e:
+        notify(f"Vote not saved: {e}")

@@ -1,0 +1,69 @@
+"""Under the panes: the vote on the latest turn (with the blind reveal) and the word-level diff of two answers."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from llm_core.conversation import Conversation, vote_choices, word_diff
+from pages import _compare_state as state
+
+DIFF_STYLE = {
+    "delete": "background:#fde2e1;color:#8a1c1c;text-decoration:line-through;border-radius:3px;padding:0 2px",
+    "insert": "background:#dcf5e3;color:#14532d;border-radius:3px;padding:0 2px",
+}
+
+
+def render_vote(c: Conversation) -> None:
+    """'A is better / B is better / Tie / Both bad' after a finished turn; locked, and names revealed, once cast."""
+    people = c.participants()
+    vote = c.votes.get(c.last_comparison_id)
+    if len(people) < 2 or not (vote or c.can_vote()):
+        return
+    with st.container(key="vote", border=True):
+        st.markdown("**Which answer is better?**" if len(people) == 2 else "**Which answer is best?**")
+        with st.container(horizontal=True, gap="small"):
+            for choice, label in vote_choices([p.letter for p in people]):
+                st.button(
+                    label,
+                    key=f"vote_{choice}",
+                    on_click=state.vote,
+                    args=(choice,),
+                    disabled=vote is not None,
+                    type="primary" if vote and vote.choice == choice else "secondary",
+                    icon=":material/check:" if vote and vote.choice == choice else None,
+                )
+        if vote:
+            names = " · ".join(f"**{p.letter}** was {p.exchange.result.label or p.pane.label}" for p in people)
+            st.success(f"Vote saved: {vote.label}. {names}.", icon=":material/how_to_vote:")
+
+
+def render_diff(c: Conversation) -> None:
+    """Word-level differences between two panes' last answers: removed words struck through, added ones green."""
+    if not st.session_state.get("diff") or c.live is not None:  # the answers are not there yet
+        return
+    answered = [p for p in c.shown() if p.last is not None and p.last.result.text]
+    with st.container(key="diff_view", border=True):
+        if len(answered) < 2:
+            st.caption("The diff needs two panes with an answer.")
+            return
+        titles = {p.id: c.title(p) for p in answered}
+        ids = list(titles)
+        left, right = ids[0], ids[1]
+        if len(answered) > 2:
+            with st.container(horizontal=True):
+                left = st.selectbox("From", ids, format_func=titles.get, key="diff_left")
+                right = st.selectbox("To", ids, index=1, format_func=titles.get, key="diff_right")
+        st.markdown(f"**Differences** from {titles[left]} to {titles[right]}")
+        runs = word_diff(c.pane(left).last.result.text, c.pane(right).last.result.text)
+        st.html(diff_html(runs))
+
+
+def diff_html(runs: list[tuple[str, str]]) -> str:
+    """The diff runs as escaped HTML: deletions struck through in red, insertions in green."""
+    spans = []
+    for op, text in runs:
+        escaped = html.escape(text)
+        spans.append(f'<span style="{DIFF_STYLE[op]}">{escaped}</span>' if op in DIFF_STYLE else escaped)
+    return f'<div style="white-space:pre-wrap;line-height:1.6;font-size:0.95rem">{"".join(spans)}</div>'

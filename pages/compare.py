@@ -1,0 +1,68 @@
+"""Compare: one prompt to several models side by side, streamed at once; rate, vote, diff and export the answers."""
+
+import streamlit as st
+
+from llm_core.conversation import MAX_PANES, is_ready
+from pages import _compare_state as state
+from pages._compare_panes import render_panes
+from pages._compare_sidebar import render_sidebar
+from pages._compare_stream import stream_live
+from pages._compare_verdict import render_diff, render_vote
+from pages._session import session_catalog, session_config, start_session
+
+# The toolbar (title, Stop, Diff, Blind, Add pane) stays in view while long answers stream.
+TOOLBAR_STYLE = (
+    "<style>div:has(> .st-key-toolbar){position:sticky;top:3.75rem;z-index:90;background:#fff;"
+    "box-shadow:0 -3.75rem 0 .3rem #fff;padding:.4rem 0}</style>"
+)
+
+start_session()
+catalog, config = session_catalog(), session_config()
+conversation = state.conversation()
+state.settle_interrupted()
+for notice in state.take_notices():
+    st.toast(notice, icon=":material/warning:")
+
+# New input first: the models start now and think while the page is drawn (the box stays at the bottom).
+if prompt := st.chat_input("Ask every model…", key="prompt"):
+    state.send(prompt)
+
+settings = render_sidebar(conversation, catalog)
+st.html(TOOLBAR_STYLE)
+
+with st.container(horizontal=True, vertical_alignment="center", key="toolbar"):
+    st.markdown("### Compare", width="stretch")
+    stop_slot = st.empty()
+    st.toggle(
+        "Diff",
+        key="diff",
+        help="Highlight word-level differences between two panes' last answers",
+        persist_state="session",
+    )
+    st.toggle(
+        "Blind",
+        key="blind",
+        value=conversation.blind,
+        on_change=state.set_blind,
+        help="Hide the model names and shuffle the panes until you vote",
+    )
+    st.button(
+        "Add pane",
+        icon=":material/add:",
+        key="add_pane",
+        on_click=state.add_pane,
+        disabled=len(conversation.panes) >= MAX_PANES or conversation.hidden,
+    )
+
+if not any(is_ready(m, config) for m in catalog.models.values()):
+    st.info(
+        "You are trying Switchboard on two offline **echo** models: no key needed, no LLM called. "
+        "To compare real models, set a key such as `OPENAI_API_KEY` or `GROQ_API_KEY` in the environment or "
+        "`.streamlit/secrets.toml`, or add one on the Settings page.",
+        icon=":material/key:",
+    )
+
+panes = render_panes(conversation, catalog, config)  # a turn in flight is drawn with slots to stream into
+render_vote(conversation)
+render_diff(conversation)
+stream_live(conversation, panes, stop_slot)
