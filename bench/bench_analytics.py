@@ -1,0 +1,243 @@
+"""How the Analytics page scales: synthetic logs of 10,000, 100,000 (and 1,000,000) requests.
+
+For each size it prints the page's first render (AppTest, cold caches) against pandas' plain `read_csv` of the
+same requests file, the re-render after a filter change and after one appended row (medians of three), the
+first draw of three tabs after that, and the peak memory (RSS) of the measuring process. Goals at 100,000
+rows: first render ≤ 3× the plain read, re-render ≤ 0.5 s. Each size is measured in a fresh process.
+
+    python bench/bench_analytics.py                 # 10,000 and 100,000 requests
+    python bench/bench_analytics.py --million       # also 1,000,000 (a ~1 GB log; several minutes)
+    python bench/bench_analytics.py --sizes 5000    # any sizes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from llm_core.csvsafe import format_header  # noqa: E402
+from llm_core.logread import forget  # noqa: E402
+from llm_core.logstore import RATING_COLUMNS, REQUEST_COLUMNS, VOTE_COLUMNS, LogStore  # noqa: E402
+from llm_core.record import Result  # noqa: E402
+
+PAGE = ROOT / "pages" / "analytics.py"
+MODELS = {
+    "gpt-4o-mini": ("openai", 900.0, 0.0004),
+    "gpt-4o": ("openai", 2200.0, 0.006),
+    "claude-3-5-haiku": ("anthropic", 1300.0, 0.002),
+    "claude-sonnet-4": ("anthropic", 2600.0, 0.009),
+    "llama-3.1-8b-instant": ("groq", 350.0, 0.00005),
+    "llama-3.3-70b": ("groq", 700.0, 0.0005),
+    "gemini-2.0-flash": ("gemini", 800.0, 0.0003),
+    "qwen2.5:7b": ("ollama", 3000.0, 0.0),
+}
+TEMPLATES = ["", "", "summarise", "translate", "code-review", "explain"]
+WORDS = ["the", "model", "answer", "prompt", "token", "latency", "stream", "context", "window", "cost", "rating",
+         "vote", "compare", "provider"]  # fmt: skip
+
+
+def _texts(rng: np.random.Generator, count: int, mean_chars: int) -> np.ndarray:
+    """`count` pieces of word salad averaging `mean_chars` characters, cut from one long buffer (fast)."""
+    corpus = " ".join(rng.choice(WORDS, 400_000))
+    lengths = np.minimum(rng.exponential(mean_chars, count).astype(int) + 5, len(corpus) // 2)
+    starts = rng.integers(0, len(corpus) - lengths.max(), count)
+    return np.array([corpus[s : s + n] for s, n in zip(starts, lengths, strict=True)], dtype=object)
+
+
+def synthetic_requests(count: int, seed: int = 1) -> pa.Table:
+    """A requests log as the store writes it: 8 models over 60 days, with errors, templates and sessions."""
+    rng = np.random.default_rng(seed)
+    names = np.array(list(MODELS))
+    pick = rng.integers(0, len(names), count)
+    latency_base = np.array([MODELS[n][1] for n in names])[pick]
+    latency = rng.lognormal(np.log(latency_base), 0.45)
+    completion = rng.integers(1, 1200, count)
+    status = rng.choice(["ok", "error", "incomplete", "cancelled"], count, p=[0.93, 0.04, 0.02, 0.01])
+    failed = status == "error"
+    start = pd.Timestamp("2025-01-01", tz="UTC")
+    stamps = start + pd.to_timedelta(np.sort(rng.integers(0, 60 * 86400, count)), unit="s")
+    columns = {
+        "timestamp": stamps.strftime("%Y-%m-%dT%H:%M:%S.000000+00:00"),
+        "request_id": [f"r{i:08x}" for i in range(count)],
+        "comparison_id": [f"c{i // 3:08x}" for i in range(count)],
+        "session_id": [f"s{i // 60:06x}" for i in range(count)],
+        "provider": np.array([MODELS[n][0] for n in names])[pick],
+        "model": names[pick],
+        "requested_model": names[pick],
+        "template": rng.choice(TEMPLATES, count),
+        "system": np.full(count, ""),
+        "prompt": _texts(rng, count, 160),
+        "response": np.where(failed, "", _texts(rng, count, 700)),
+        "status": status,
+        "error": np.where(
+            failed, rng.choice(["Rate limit reached for requests", "Server error 503", "Timed out"], count), ""
+        ),  # fmt: skip
+        "latency_ms": latency,
+        "ttft_ms": latency * rng.uniform(0.1, 0.4, count),
+        "prompt_tokens": rng.integers(5, 3000, count),
+        "completion_tokens": np.where(failed, 0, completion),
+        "token_source": rng.choice(["provider", "tiktoken"], count, p=[0.9, 0.1]),
+        "tokens_per_s": completion / (latency / 1000),
+        "cost_usd": np.array([MODELS[n][2] for n in names])[pick] * rng.uniform(0.2, 2.0, count),
+        "temperature": rng.choice([0.0, 0.7, 1.0], count),
+        "max_tokens": np.full(count, 1024),
+        "finish_reason": np.where(failed, "", "stop"),
+        "provider_model": names[pick],
+        "top_p": np.full(count, 1.0),
+        "attempts": rng.integers(1, 3, count),
+        "error_kind": np.where(failed, "rate_limit", ""),
+        "label": np.full(count, ""),
+    }
+    return pa.table({name: columns[name] for name in REQUEST_COLUMNS})
+
+
+def _write(path: Path, columns: list[str], table: pa.Table) -> None:
+    """Write a table in the store's format: plain header, quoted text, bare numbers, CRLF row ends."""
+    path.write_text(format_header(columns), newline="")
+    with path.open("ab") as handle:
+        options = pcsv.WriteOptions(include_header=False, eol="\r\n", quoting_style="needed")
+        pcsv.write_csv(table, handle, write_options=options)
+
+
+def generate(directory: Path, count: int) -> None:
+    """requests.csv with `count` rows, ratings for a tenth of them, and a vote for every comparison of three."""
+    requests = synthetic_requests(count)
+    _write(directory / "requests.csv", REQUEST_COLUMNS, requests)
+    rng = np.random.default_rng(2)
+    rated = rng.choice(count, count // 10, replace=False)
+    ratings = pa.table({
+        "timestamp": requests["timestamp"].take(rated), "request_id": requests["request_id"].take(rated),
+        "stars": rng.integers(1, 6, len(rated)), "comment": np.full(len(rated), ""),
+    })  # fmt: skip
+    _write(directory / "ratings.csv", RATING_COLUMNS, ratings)
+    ids, models = requests["request_id"].to_pylist(), requests["model"].to_pylist()
+    groups = [range(i, i + 3) for i in range(0, count - 2, 3)]
+    winners = [
+        "tie" if r < 0.1 else "both_bad" if r < 0.15 else ids[min(g, key=lambda i: MODELS[models[i]][1] * rng.random())]
+        for g, r in zip(groups, rng.random(len(groups)), strict=True)
+    ]
+    votes = pa.table({
+        "timestamp": requests["timestamp"].take([g[-1] for g in groups]),
+        "comparison_id": [f"c{n:08x}" for n in range(len(groups))], "winner": winners,
+        "models": [json.dumps([models[i] for i in g]) for g in groups],
+        "request_ids": [json.dumps([ids[i] for i in g]) for g in groups],
+    })  # fmt: skip
+    _write(directory / "votes.csv", VOTE_COLUMNS, votes)
+
+
+def _timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def warm_up(directory: Path) -> None:
+    """Draw every tab once on a small log, so one-time imports and first calls are not counted below (a served
+    app is warm by the time someone opens Analytics on a large log)."""
+    from streamlit.testing.v1 import AppTest
+
+    directory.mkdir()
+    generate(directory, 300)
+    os.environ["SWITCHBOARD_LOG_DIR"] = str(directory)
+    at = AppTest.from_file(str(PAGE), default_timeout=600).run()
+    for tab in ("Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"):
+        at.session_state["analytics_tab"] = tab
+        at.run()
+
+
+def forget_logs(directory: Path) -> None:
+    """Make the log store's next read of `directory` a cold one."""
+    for name in ("requests.csv", "ratings.csv", "votes.csv"):
+        forget(directory / name)
+
+
+def cold_read(directory: Path) -> None:
+    """The log store's own part of a first render: reading requests and ratings from nothing."""
+    forget_logs(directory)
+    LogStore(directory).read_requests()
+
+
+def measure(directory: Path, repeats: int = 3) -> dict:
+    """Time the page on the log in `directory` (run in a fresh process); each figure is the median of `repeats`."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    plain = median(_timed(lambda: pd.read_csv(directory / "requests.csv")) for _ in range(repeats))
+    store = median(_timed(lambda: cold_read(directory)) for _ in range(repeats))
+    warm_up(directory.parent / "warm-up")
+    os.environ["SWITCHBOARD_LOG_DIR"] = str(directory)
+    firsts = []
+    for _ in range(repeats):  # a cold start each time: the log store and the page's caches forget everything
+        forget_logs(directory)
+        st.cache_data.clear()
+        at = AppTest.from_file(str(PAGE), default_timeout=600)
+        firsts.append(_timed(at.run))
+        assert not at.exception, at.exception
+    models = at.multiselect(key="analytics_models").options
+    refilters, appends = [], []
+    for model in models[:repeats]:  # a new choice each time, so nothing comes from the cache
+        at.multiselect(key="analytics_models").set_value([model])
+        refilters.append(_timed(at.run))
+        LogStore(directory).append_response(Result(model=model, requested_model=model, provider="openai",
+                                                   status="ok", latency_ms=1000.0, text="appended"))  # fmt: skip
+        appends.append(_timed(at.run))
+    tabs = {}
+    for tab in ("Speed", "Leaderboard", "Requests"):
+        at.session_state["analytics_tab"] = tab
+        tabs[tab] = _timed(at.run)
+        assert not at.exception, at.exception
+    return {"plain": plain, "store": store, "first": median(firsts), "refilter": median(refilters),
+            "appended": median(appends), "tabs": tabs, "peak_mb": _peak_mb()}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--million", action="store_true", help="also measure 1,000,000 requests")
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    sizes = args.sizes + ([1_000_000] if args.million else [])
+    print(f"{'requests':>10} {'file MB':>8} {'read_csv':>9} {'store':>7} {'first':>7} {'ratio':>6} {'filter':>7} "
+          f"{'append':>7} {'tabs: speed/board/requests':>27} {'peak MB':>8}")  # fmt: skip
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as temporary:
+            directory = Path(temporary) / "logs"
+            directory.mkdir()
+            generate(directory, size)
+            size_mb = (directory / "requests.csv").stat().st_size / 1e6
+            child = subprocess.run([sys.executable, __file__, "--measure", str(directory)], capture_output=True,
+                                   text=True, check=True)  # fmt: skip
+            r = json.loads(child.stdout.strip().splitlines()[-1])
+        tabs = "/".join(f"{t:.2f}" for t in r["tabs"].values())
+        print(f"{size:>10,} {size_mb:>8.0f} {r['plain']:>8.2f}s {r['store']:>6.2f}s {r['first']:>6.2f}s "
+              f"{r['first'] / r['plain']:>5.1f}× {r['refilter']:>6.2f}s {r['appended']:>6.2f}s {tabs:>27} "
+              f"{r['peak_mb']:>8.0f}", flush=True)  # fmt: skip
+    print("store: the log store's cold read alone (part of first). ratio: first / read_csv. Goals at 100,000:")
+    print("ratio ≤ 3, filter and append ≤ 0.5 s. Times are medians of three; peak MB is the measuring process's RSS.")
+
+
+if __name__ == "__main__":
+    main()

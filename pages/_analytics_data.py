@@ -1,0 +1,109 @@
+"""The Analytics page's caches: what is derived from the log is computed once per log state and filter choice.
+
+The log store reads files incrementally and keeps them for the process; these caches sit on top, keyed on the
+files' signature (identity, size, modification time) and the filters, so a rerun or a filter change never
+parses a file again and never recomputes a table or chart it has already made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from llm_core import analytics, charts
+from llm_core import leaderboard as arena
+from llm_core.logstore import LogStore
+
+TABLES: dict[str, Callable[[pd.DataFrame], object]] = {
+    "choices": analytics.filter_choices,
+    "totals": analytics.overall_totals,
+    "summary": analytics.model_summary,
+    "latency": lambda f: analytics.quantile_boxes(f, "latency_ms"),
+    "ttft": lambda f: analytics.quantile_boxes(f, "ttft_ms"),
+    "speed": lambda f: analytics.quantile_boxes(f, "tokens_per_s"),
+    "sample": lambda f: analytics.capped_sample(f, ["completion_tokens", "latency_ms"]),
+    "prompt_tokens": lambda f: analytics.histogram(f, "prompt_tokens", integer=True),
+    "completion_tokens": lambda f: analytics.histogram(f, "completion_tokens", integer=True),
+    "over_time": analytics.over_time,
+    "statuses": analytics.status_shares,
+    "errors": analytics.common_errors,
+    "stars": analytics.star_distribution,
+    "star_intervals": analytics.star_intervals,
+}
+
+
+def file_signature(*paths: Path) -> tuple:
+    """Identity, size and modification time of each file: a cache key that changes exactly when a file does."""
+    signature = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            signature.append((str(path), None, None, None))
+            continue
+        signature.append((str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def load_battles(votes_path: str, signature: tuple) -> tuple[pd.DataFrame, int, list[str]]:
+    """The battles in votes.csv and the votes skipped as unreadable, read again only when the file changes."""
+    votes = LogStore(Path(votes_path).parent).read_votes()
+    return arena.battles_from_votes(votes.frame), votes.skipped, votes.skip_reasons
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def derive(kind: str, key: tuple, _frame: pd.DataFrame) -> object:
+    """One table of numbers (see TABLES) for the filtered log; `key` stands for `_frame`."""
+    return TABLES[kind](_frame)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def arena_tables(key: tuple, _battles: pd.DataFrame, _requests: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The leaderboard and pairwise table of the battles between the filtered requests; `key` is the votes
+    file's signature and, when filters are on, the filtered log's key (None when every battle counts)."""
+    battles = arena.filter_battles(_battles, _requests, restricted=key[1] is not None)
+    board = arena.leaderboard(battles)
+    return board, arena.pairwise(battles, board["model"].tolist())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def chart_spec(name: str, key: tuple, _build: Callable) -> dict:
+    """A chart's Vega-Lite spec, built (and validated by Altair) once per filtered log."""
+    return _build().to_dict()
+
+
+@dataclass(frozen=True)
+class View:
+    """The filtered log, the cache key that stands for it, and every model in the log (for stable colours)."""
+
+    key: tuple
+    frame: pd.DataFrame
+    models: list[str]
+
+    def get(self, kind: str):
+        """A table of numbers for this view, from the cache when it was made before."""
+        return derive(kind, self.key, self.frame)
+
+    def chart(self, name: str, build: Callable, width: str = "stretch") -> None:
+        """Draw a chart with its caption and a PNG/SVG download that is rendered only when clicked."""
+        spec = chart_spec(name, self.key, build)
+        st.vega_lite_chart(spec, width=width, key=f"analytics_chart_{name}")
+        with st.container(horizontal=True, vertical_alignment="top", wrap=False):
+            st.caption(charts.CAPTIONS[name])
+            download = st.popover("Save", icon=":material/download:", type="tertiary", help="PNG or SVG")
+        with download:
+            for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+                st.download_button(
+                    fmt.upper(),
+                    data=lambda fmt=fmt: charts.to_image(spec, fmt),
+                    file_name=f"switchboard-{name}.{fmt}",
+                    mime=mime,
+                    on_click="ignore",
+                    key=f"analytics_{name}_{fmt}",
+                    width="stretch",
+                )

@@ -1,0 +1,141 @@
+"""Analytics: the log store as numbers and pictures. Every table and chart follows the filters in the sidebar.
+
+Reading is incremental (the log store) and everything derived is cached on the log files' signature and the
+filters (pages/_analytics_data.py), so a filter change re-reads no file; only the open tab is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from llm_core import analytics
+from llm_core.analytics import FilterChoices, Filters
+from llm_core.logstore import LogReadError, LogStore, to_safe_csv
+from pages import _analytics_tabs as tabs
+from pages._analytics_data import View, arena_tables, derive, file_signature, load_battles
+
+PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
+TABS = ["Summary", "Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"]
+FILTER_KEYS = ["analytics_period", "analytics_dates", "analytics_models", "analytics_providers",
+               "analytics_templates", "analytics_statuses", "analytics_session"]  # fmt: skip
+
+
+def reset_filters() -> None:
+    for key in FILTER_KEYS:
+        st.session_state.pop(key, None)
+
+
+def chosen_dates(choices: FilterChoices) -> tuple[date | None, date | None]:
+    """The period picker and, for a custom range, the date picker (a half-picked range is open-ended)."""
+    days = PERIODS[st.selectbox("Period", list(PERIODS), key="analytics_period")]
+    if days is None:
+        return None, None
+    if days >= 0:
+        today = datetime.now(UTC).date()
+        return today - timedelta(days=days), today
+    picked = st.date_input("Dates (UTC)", value=(choices.first_day, choices.last_day), key="analytics_dates")
+    picked = tuple(picked) if isinstance(picked, list | tuple) else (picked,)
+    return (picked + (None, None))[:2]
+
+
+def session_namer(sessions: pd.DataFrame) -> Callable[[str], str]:
+    """How a session reads in the picker: a short id, its size and when it was last active."""
+    names = {
+        row.session_id: f"{row.session_id[:8]} · {row.requests:,} requests · {row.last_seen:%b %d %H:%M}"
+        for row in sessions.itertuples()
+    }
+    return lambda session: names.get(session, "All sessions")
+
+
+def sidebar_filters(choices: FilterChoices) -> Filters:
+    """The filter widgets; an empty choice means everything."""
+    with st.sidebar:
+        st.header("Filters")
+        start, end = chosen_dates(choices)
+        models = st.multiselect("Models", choices.models, key="analytics_models", placeholder="All models")
+        providers = st.multiselect("Providers", choices.providers, key="analytics_providers", placeholder="All")
+        templates = st.multiselect("Templates", choices.templates, key="analytics_templates", placeholder="All")
+        statuses = st.multiselect("Status", choices.statuses, key="analytics_statuses", placeholder="All")
+        session = st.selectbox("Session", ["", *choices.sessions["session_id"]], key="analytics_session",
+                               format_func=session_namer(choices.sessions))  # fmt: skip
+        st.button("Reset filters", on_click=reset_filters, key="analytics_reset", icon=":material/filter_alt_off:")
+    return Filters(start, end, tuple(models), tuple(providers), tuple(templates), tuple(statuses), session)
+
+
+def csv_download(requests: pd.DataFrame, view: View) -> None:
+    """The filtered requests with every column, as a formula-safe CSV made only when clicked."""
+    st.sidebar.download_button(
+        f"Download {len(view.frame):,} requests (CSV)",
+        data=lambda: to_safe_csv(requests.loc[view.frame.index]),
+        file_name=f"switchboard-requests-{date.today():%Y%m%d}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="analytics_csv",
+        icon=":material/download:",
+        width="stretch",
+    )
+
+
+def show_skipped(skipped: int, reasons: list[str]) -> None:
+    rows = "1 log row could not be read and was" if skipped == 1 else f"{skipped:,} log rows could not be read and were"
+    st.warning(f"{rows} skipped; the numbers here leave them out.", icon=":material/warning:")
+    with st.expander("Why rows were skipped"):
+        st.text("\n".join(reasons[:20]))
+
+
+st.title("Analytics")
+store = LogStore()
+try:
+    requests = store.read_requests()
+except LogReadError as e:
+    st.error(f"The logs in {store.directory} could not be read: {e}", icon=":material/error:")
+    st.stop()
+st.caption(f"Every request, rating and vote logged in `{store.directory}`. Times are UTC.")
+if requests.skipped:
+    show_skipped(requests.skipped, requests.skip_reasons)
+if requests.frame.empty:
+    st.info("No logs yet: compare a few models on the Compare page and their numbers will appear here.",
+            icon=":material/monitoring:")  # fmt: skip
+    st.stop()
+
+request_files = file_signature(store.requests_path, store.ratings_path)
+numbers = analytics.analysed(requests.frame)
+choices = derive("choices", (request_files,), numbers)
+filters = sidebar_filters(choices)
+view = View((request_files, filters), analytics.apply_filters(numbers, filters), choices.models)
+csv_download(requests.frame, view)
+if view.frame.empty:
+    st.info("No requests match these filters.", icon=":material/filter_alt:")
+    st.stop()
+
+tabs.headline(view.get("totals"))
+summary, speed, tokens, over_time, ratings, leaderboard, quality, recent = st.tabs(
+    TABS, key="analytics_tab", on_change="rerun"
+)
+for tab, draw in ((summary, tabs.summary_tab), (speed, tabs.speed_tab), (tokens, tabs.tokens_tab),
+                  (over_time, tabs.time_tab), (ratings, tabs.ratings_tab)):  # fmt: skip
+    if tab.open:
+        with tab:
+            draw(view)
+if leaderboard.open or quality.open:  # votes are read only for the tabs that use them
+    with leaderboard if leaderboard.open else quality:
+        vote_files = file_signature(store.votes_path)
+        try:
+            battles, votes_skipped, vote_reasons = load_battles(str(store.votes_path), vote_files)
+        except LogReadError as e:
+            st.error(f"The votes in {store.votes_path} could not be read: {e}", icon=":material/error:")
+            st.stop()
+        if votes_skipped:
+            show_skipped(votes_skipped, vote_reasons)
+        board, pairs = arena_tables((vote_files, view.key if filters != Filters() else None), battles, view.frame)
+        if leaderboard.open:
+            tabs.leaderboard_tab(view, board, pairs)
+        else:
+            tabs.quality_tab(view, board)
+if recent.open:
+    with recent:
+        tabs.requests_tab(view, requests.frame)
