@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages._session import mark_routed
+
 st.set_page_config(page_title="Switchboard", page_icon=":material/compare_arrows:", layout="wide")
 
 pages = [
@@ -9,4 +11,6 @@ pages = [
     st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+mark_routed()
+page.run()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import streamlit as st
 
 import llm_core
@@ -17,8 +20,30 @@ def app_secrets() -> dict:
         return {}
 
 
+ROUTER = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ROUTED = "_switchboard_routed"
+
+
+def mark_routed() -> None:
+    """Called by the router on every run, before it runs the chosen page."""
+    st.session_state[ROUTED] = True
+
+
+def ensure_routed() -> None:
+    """Run the router instead when Streamlit ran this page file directly.
+
+    With a `pages/` folder, Streamlit runs a page file on its own (its old folder-based mode) when a fresh
+    server's first visitor opens a page's URL, before `st.navigation` has ever run. Handing over to the router
+    gives that visitor the same navigation, layout and set-up as everyone else.
+    """
+    if not st.session_state.get(ROUTED):
+        runpy.run_path(str(ROUTER), run_name="__main__")
+        st.stop()
+
+
 def start_session() -> None:
     """Hand the app's secrets to the core once per run and set up per-session state."""
+    ensure_routed()
     llm_core.configure(app_secrets())
     st.session_state.setdefault("session_id", new_id())
     st.session_state.setdefault("session_keys", {})  # variable name -> value, this browser session only

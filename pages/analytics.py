@@ -17,6 +17,7 @@ from llm_core.analytics import FilterChoices, Filters
 from llm_core.logstore import LogReadError, LogStore, to_safe_csv
 from pages import _analytics_tabs as tabs
 from pages._analytics_data import View, arena_tables, derive, file_signature, load_battles
+from pages._session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
 TABS = ["Summary", "Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"]
@@ -87,6 +88,7 @@ def show_skipped(skipped: int, reasons: list[str]) -> None:
         st.text("\n".join(reasons[:20]))
 
 
+start_session()
 st.title("Analytics")
 store = LogStore()
 try:

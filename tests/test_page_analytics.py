@@ -69,7 +69,8 @@ def write_log(store: LogStore | None = None) -> LogStore:
 
 def open_page() -> AppTest:
     """A fresh browser session on the Analytics page."""
-    return AppTest.from_file(str(PAGE), default_timeout=60).run()
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    return at.switch_page(str(PAGE.relative_to(ROOT))).run()
 
 
 def show_tab(at: AppTest, tab: str) -> AppTest:

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import llm_core
 from llm_core.logstore import default_store
 
-PAGE = Path(__file__).parents[1] / "pages" / "settings.py"
+APP = Path(__file__).parents[1] / "streamlit_app.py"
 ENV_KEY = "sk-proj-environmentKEY0000aaaa1111WXYZ"
 SECRETS_KEY = "gsk_secretsKEY0000bbbb2222cccc3333QRST"
 SESSION_KEY = "sk-ant-sessionKEY0000dddd4444eeee5555"
@@ -29,10 +29,10 @@ def no_app_secrets_left_behind():
 
 def settings_page(secrets: dict[str, str] | None = None) -> AppTest:
     """A fresh browser session on the Settings page (secrets set before its first run, as Streamlit reads them)."""
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
+    at = AppTest.from_file(str(APP), default_timeout=30)
     for name, value in (secrets or {}).items():
         at.secrets[name] = value
-    return at.run()
+    return at.run().switch_page("pages/settings.py").run()
 
 
 def row(at: AppTest, provider: str) -> str:
