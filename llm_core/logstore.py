@@ -167,17 +167,11 @@ class LogStore:
     def read_votes(self) -> Table:
         """Every vote, with `models` and `request_ids` as Python lists."""
         table = read_log(self.votes_path, VOTE_SCHEMA)
-        frame = table.frame.copy()
-        decoded = {name: frame[name].map(_list_or_none) for name in ("models", "request_ids")}
-        valid = decoded["models"].notna() & decoded["request_ids"].notna()
-        for name, values in decoded.items():
-            frame[name] = values.astype(object)
-        reasons = [
-            f"votes.csv: comparison {c}: models or request_ids are not JSON lists"
-            for c in frame.loc[~valid, "comparison_id"]
-        ]
-        skipped, reasons = table.skipped + len(reasons), table.skip_reasons + reasons
-        return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version)
+        cached = _decoded_votes.get(self.votes_path)
+        if cached is None or cached[0] != table.version:
+            cached = _decoded_votes[self.votes_path] = (table.version, _decode_votes(table))
+        decoded = cached[1]
+        return Table(decoded.frame.copy(deep=False), decoded.skipped, decoded.skip_reasons, decoded.version)
 
     def find_request(self, request_id: str) -> dict | None:
         """The latest logged row for one request id (missing values as None), or None when there is none."""
@@ -241,6 +235,7 @@ def _write_all(fd: int, payload: bytes) -> None:
 
 
 _joined: dict[Path, tuple[tuple, pd.DataFrame]] = {}  # requests.csv → (versions read, requests with ratings)
+_decoded_votes: dict[Path, tuple[tuple, Table]] = {}  # votes with their lists decoded, per file version
 _locks: dict[tuple[int, str], tuple[threading.Lock, filelock.FileLock]] = {}
 _locks_guard = threading.Lock()
 
@@ -284,6 +279,21 @@ def _now() -> str:
 
 def _json(values: list[str]) -> str:
     return json.dumps([str(v) for v in values], ensure_ascii=False)
+
+
+def _decode_votes(table: Table) -> Table:
+    """Votes with `models` and `request_ids` decoded from JSON; rows where they are not lists are skipped."""
+    frame = table.frame.copy()
+    decoded = {name: frame[name].map(_list_or_none) for name in ("models", "request_ids")}
+    valid = decoded["models"].notna() & decoded["request_ids"].notna()
+    for name, values in decoded.items():
+        frame[name] = values.astype(object)
+    reasons = [
+        f"votes.csv: comparison {c}: models or request_ids are not JSON lists"
+        for c in frame.loc[~valid, "comparison_id"]
+    ]
+    skipped, reasons = table.skipped + len(reasons), table.skip_reasons + reasons
+    return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version)
 
 
 def _list_or_none(text: str) -> list | None:
