@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from .api_calls import (
     BadRequestError,
@@ -31,9 +32,9 @@ from .api_settings import ApiSettings, BodyLimit, token_guard
 from .api_sse import SSE_FORMAT, stream_turn
 from .catalog import catalog_with_local_models
 from .config import Config
-from .conversation import is_ready
 from .errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
 from .health import check_provider, provider_overview
+from .picker import is_ready
 from .policy import Policy
 from .providers import PROVIDERS
 from .redact import redact
@@ -61,9 +62,13 @@ _STREAM_DOC = {
 def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
     """The API; `store` replaces the default log store (tests and benchmarks)."""
     settings = settings or ApiSettings.from_env()
+    docs_open = settings.token is None  # with a token, only /health is open: the docs are served behind it
     app = FastAPI(
         title="Switchboard API",
         summary="Ask, compare and rate LLMs; every call measured and logged.",
+        docs_url="/docs" if docs_open else None,
+        redoc_url="/redoc" if docs_open else None,
+        openapi_url="/openapi.json" if docs_open else None,
     )
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -78,7 +83,24 @@ def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
     guarded = [Depends(token_guard(settings))]
     app.include_router(_calls_router(store), dependencies=guarded, responses=_FAILURES)
     app.include_router(_info_router(settings), dependencies=guarded, responses={401: _FAILURES[401]})
+    if not docs_open:
+        app.include_router(_guarded_docs_router(app), dependencies=guarded, include_in_schema=False)
     return app
+
+
+def _guarded_docs_router(app: FastAPI) -> APIRouter:
+    """/openapi.json and /docs for a server with a token: send it, e.g. `curl -H 'Authorization: Bearer …'`."""
+    router = APIRouter()
+
+    @router.get("/openapi.json")
+    def openapi() -> dict:
+        return app.openapi()
+
+    @router.get("/docs")
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Switchboard API")
+
+    return router
 
 
 def _health_router() -> APIRouter:

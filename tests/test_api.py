@@ -304,6 +304,8 @@ def test_token_guards_every_route_but_health(monkeypatch):
         ("POST", "/compare", {"prompt": "hi", "models": ["echo"]}),
         ("POST", "/rate", {"request_id": "x", "score": 3}),
         ("GET", "/providers/echo/check", None),
+        ("GET", "/docs", None),
+        ("GET", "/openapi.json", None),
     ]:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
             refused = client.request(method, path, json=body, headers=headers)
@@ -338,3 +340,11 @@ def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/generate", "/chat", "/compare", "/rate", "/health", "/config", "/models"} <= set(paths)
+
+
+def test_with_a_token_the_docs_are_served_to_those_who_send_it(monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_API_TOKEN", TOKEN)
+    client = TestClient(create_app())
+    good = {"Authorization": f"Bearer {TOKEN}"}
+    assert "/generate" in client.get("/openapi.json", headers=good).json()["paths"]
+    assert "swagger" in client.get("/docs", headers=good).text.lower()
