@@ -13,6 +13,7 @@ from .config import Config
 from .display import format_cost, metrics_line, result_json
 from .errors import SwitchboardError
 from .options import Options, parse_option_pairs
+from .picker import default_models
 from .record import Message, Result
 from .templates import compose_messages
 
@@ -27,9 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     models = sub.add_parser("models", help="list every model: provider, configured or not, prices")
     models.add_argument("--json", action="store_true", help="one JSON object per model")
+    defaults = {"ask": "auto", "compare": "the best two ready models; the offline demo pair when no key is set"}
     for name, help_text in (("ask", "ask one model"), ("compare", "ask several models at once")):
+        default = defaults[name]
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("-m", "--model", action="append", required=True, help="model id, alias, provider:model or auto")
+        p.add_argument(
+            "-m", "--model", action="append", help="model id, alias, provider:model or auto (default: " + default + ")"
+        )
         p.add_argument("--template", help="a prompt template name (see the Settings page or templates.toml)")
         p.add_argument("--system", help="a system prompt")
         p.add_argument(
@@ -108,13 +113,15 @@ def build_messages(prompt: str, template: str | None, system: str | None) -> lis
 
 def run_prompt(args: argparse.Namespace) -> int:
     """Ask one model (ask) or several at once (compare), printing as the answers arrive."""
+    catalog = catalog_with_local_models(Config())
+    if not args.model:
+        args.model = ["auto"] if args.command == "ask" else default_models(catalog, Config())
     if args.command == "ask" and len(args.model) != 1:
         raise UsageError("ask takes one -m MODEL; use compare for several")
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     messages = build_messages(prompt, args.template, args.system)
     options: Options = parse_option_pairs(args.option)
     jobs = [Job(m, messages, options, template=args.template or "") for m in args.model]
-    catalog = catalog_with_local_models(Config())
     for job in jobs:  # fail fast, before any call, on a name that cannot work
         catalog.get(job.model) if job.model != "auto" else None
     comparison = Comparison(jobs, catalog=catalog)

@@ -10,7 +10,10 @@ import pytest
 from llm_core.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST_ECHO = '[models.quick]\nlabel = "Quick (offline demo)"\nprovider = "echo"\nname = "q"\nsettings = { ttft_ms = 5, tokens_per_s = 2000 }\n'
+FAST_ECHO = (
+    '[models.quick]\nlabel = "Quick (offline demo)"\nprovider = "echo"\nname = "q"\n'
+    "settings = { ttft_ms = 5, tokens_per_s = 2000 }\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -122,3 +125,11 @@ def test_importing_the_core_or_listing_models_imports_no_sdk():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert "LOADED []" in done.stdout
+
+
+def test_with_no_model_named_and_no_keys_compare_uses_the_offline_demo_pair(capsys):
+    assert main(["compare", "--json", "hello"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert sorted(line["model"] for line in lines) == ["echo", "echo-outline"]
+    assert main(["ask", "--json", "hello"]) == 0
+    assert json.loads(capsys.readouterr().out)["requested_model"] == "auto"

@@ -42,7 +42,7 @@ def demo_reply(messages: list[Message], style: str = "mirror") -> str:
         body = (
             f"You said: {prompt or '(nothing)'}\n\n"
             f"Backwards, word by word: {' '.join(reversed(words)) or '(nothing)'}\n\n"
-            f"That is {len(words)} words on turn {turn}; fingerprint {digest[:8]}."
+            f"That is {len(words)} word{'' if len(words) == 1 else 's'} on turn {turn}; fingerprint {digest[:8]}."
         )
     return f"{DEMO_NOTICE} {body}"
 
