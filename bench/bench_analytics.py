@@ -36,7 +36,7 @@ from llm_core.logread import forget  # noqa: E402
 from llm_core.logstore import RATING_COLUMNS, REQUEST_COLUMNS, VOTE_COLUMNS, LogStore  # noqa: E402
 from llm_core.record import Result  # noqa: E402
 
-PAGE = ROOT / "pages" / "analytics.py"
+APP = ROOT / "streamlit_app.py"
 MODELS = {
     "gpt-4o-mini": ("openai", 900.0, 0.0004),
     "gpt-4o": ("openai", 2200.0, 0.006),
@@ -151,15 +151,23 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def analytics_session():
+    """A fresh browser session that opens straight on the Analytics page, through the app's router."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=600)
+    at.switch_page("pages/analytics.py")
+    return at
+
+
 def warm_up(directory: Path) -> None:
     """Draw every tab once on a small log, so one-time imports and first calls are not counted below (a served
     app is warm by the time someone opens Analytics on a large log)."""
-    from streamlit.testing.v1 import AppTest
 
     directory.mkdir()
     generate(directory, 300)
     os.environ["SWITCHBOARD_LOG_DIR"] = str(directory)
-    at = AppTest.from_file(str(PAGE), default_timeout=600).run()
+    at = analytics_session().run()
     for tab in ("Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"):
         at.session_state["analytics_tab"] = tab
         at.run()
@@ -180,7 +188,6 @@ def cold_read(directory: Path) -> None:
 def measure(directory: Path, repeats: int = 3) -> dict:
     """Time the page on the log in `directory` (run in a fresh process); each figure is the median of `repeats`."""
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     plain = median(_timed(lambda: pd.read_csv(directory / "requests.csv")) for _ in range(repeats))
     store = median(_timed(lambda: cold_read(directory)) for _ in range(repeats))
@@ -190,7 +197,7 @@ def measure(directory: Path, repeats: int = 3) -> dict:
     for _ in range(repeats):  # a cold start each time: the log store and the page's caches forget everything
         forget_logs(directory)
         st.cache_data.clear()
-        at = AppTest.from_file(str(PAGE), default_timeout=600)
+        at = analytics_session()
         firsts.append(_timed(at.run))
         assert not at.exception, at.exception
     models = at.multiselect(key="analytics_models").options

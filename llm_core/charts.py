@@ -1,4 +1,5 @@
-"""Altair charts for the Analytics page, drawn from the small frames `analytics` and `leaderboard` compute.
+"""Altair charts for the Analytics page, drawn from the small frames that `distributions`, `ratings` and
+`leaderboard` compute.
 
 Charts never receive raw log rows. Channels are built as objects, not "field:type" shorthands, because
 Altair parses shorthands against its whole schema, which costs milliseconds per channel on every rerun.

@@ -14,25 +14,25 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from llm_core import analytics, charts
+from llm_core import analytics, charts, distributions, filters, ratings
 from llm_core import leaderboard as arena
 from llm_core.logstore import LogStore
 
 TABLES: dict[str, Callable[[pd.DataFrame], object]] = {
-    "choices": analytics.filter_choices,
+    "choices": filters.filter_choices,
     "totals": analytics.overall_totals,
     "summary": analytics.model_summary,
-    "latency": lambda f: analytics.quantile_boxes(f, "latency_ms"),
-    "ttft": lambda f: analytics.quantile_boxes(f, "ttft_ms"),
-    "speed": lambda f: analytics.quantile_boxes(f, "tokens_per_s"),
-    "sample": lambda f: analytics.capped_sample(f, ["completion_tokens", "latency_ms"]),
-    "prompt_tokens": lambda f: analytics.histogram(f, "prompt_tokens", integer=True),
-    "completion_tokens": lambda f: analytics.histogram(f, "completion_tokens", integer=True),
-    "over_time": analytics.over_time,
-    "statuses": analytics.status_shares,
+    "latency": lambda f: distributions.quantile_boxes(f, "latency_ms"),
+    "ttft": lambda f: distributions.quantile_boxes(f, "ttft_ms"),
+    "speed": lambda f: distributions.quantile_boxes(f, "tokens_per_s"),
+    "sample": lambda f: distributions.capped_sample(f, ["completion_tokens", "latency_ms"]),
+    "prompt_tokens": lambda f: distributions.histogram(f, "prompt_tokens", integer=True),
+    "completion_tokens": lambda f: distributions.histogram(f, "completion_tokens", integer=True),
+    "over_time": distributions.over_time,
+    "statuses": distributions.status_shares,
     "errors": analytics.common_errors,
-    "stars": analytics.star_distribution,
-    "star_intervals": analytics.star_intervals,
+    "stars": ratings.star_distribution,
+    "star_intervals": ratings.star_intervals,
 }
 
 

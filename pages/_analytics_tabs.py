@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
-from llm_core import analytics, charts
+from llm_core import charts
+from llm_core.ratings import quality_frontier
+from llm_core.search import recent_requests
+from pages._analytics_columns import BOARD_COLUMNS, ERROR_COLUMNS, RECENT_COLUMNS, STARS_COLUMNS, SUMMARY_COLUMNS
 from pages._analytics_data import View
 
 RATING_SOURCES = ["Arena rating", "Mean stars"]
@@ -15,58 +20,6 @@ METHOD_NOTE = (
     "Arena's scale (400 points = 10× the odds of winning; the average model is 1000) with 95% intervals from 200 "
     "bootstrap resamples of the votes; rank is 1 + the number of models whose whole interval lies above."
 )
-SUMMARY_COLUMNS = {
-    "model": st.column_config.TextColumn("Model", pinned=True),
-    "provider": "Provider",
-    "requests": st.column_config.NumberColumn("Requests", format="localized"),
-    "error_rate": st.column_config.NumberColumn("Errors", format="percent", help="Share of requests that failed"),
-    "latency_p50": st.column_config.NumberColumn("Latency", format="%.0f ms", help="Median total time"),
-    "latency_p95": st.column_config.NumberColumn("p95", format="%.0f ms", help="95th percentile of total time"),
-    "ttft_p50": st.column_config.NumberColumn("1st token", format="%.0f ms", help="Median time to first token"),
-    "tokens_per_s_p50": st.column_config.NumberColumn("Tok/s", format="%.0f", help="Median tokens per second"),
-    "prompt_tokens_mean": st.column_config.NumberColumn("In", format="%.0f", help="Mean prompt tokens"),
-    "completion_tokens_mean": st.column_config.NumberColumn("Out", format="%.0f", help="Mean completion tokens"),
-    "cost_total": st.column_config.NumberColumn("Cost", format="$%.2f", help="Total cost"),
-    "cost_per_request": st.column_config.NumberColumn("$/req", format="$%.5f", help="Mean cost per request"),
-    "stars_mean": st.column_config.NumberColumn("Stars", format="%.2f ★", help="Mean of the latest ratings"),
-    "stars_count": st.column_config.NumberColumn("Rated", format="localized", help="How many answers were rated"),
-}
-BOARD_COLUMNS = {
-    "rank": st.column_config.NumberColumn("Rank", width="small"),
-    "model": "Model",
-    "rating": st.column_config.NumberColumn("Rating", format="%.0f"),
-    "lower": st.column_config.NumberColumn("95% low", format="%.0f"),
-    "upper": st.column_config.NumberColumn("95% high", format="%.0f"),
-    "battles": "Battles",
-    "wins": "Wins",
-    "ties": "Ties",
-    "losses": "Losses",
-    "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
-}
-STARS_COLUMNS = {
-    "model": "Model",
-    "stars_mean": st.column_config.NumberColumn("Stars", format="%.2f"),
-    "ratings": "Ratings",
-    "lower": st.column_config.NumberColumn("95% low", format="%.2f"),
-    "upper": st.column_config.NumberColumn("95% high", format="%.2f"),
-}
-ERROR_COLUMNS = {
-    "kind": "Kind",
-    "message": st.column_config.TextColumn("Error", width="large"),
-    "count": "Count",
-    "models": "Models",
-    "last_seen": st.column_config.DatetimeColumn("Last seen (UTC)", format="YYYY-MM-DD HH:mm"),
-}
-RECENT_COLUMNS = {
-    "timestamp": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-    "model": "Model",
-    "status": "Status",
-    "latency_ms": st.column_config.NumberColumn("Latency", format="%.0f ms"),
-    "completion_tokens": "Tokens",
-    "cost_usd": st.column_config.NumberColumn("Cost", format="$%.5f"),
-    "stars": "Stars",
-    "prompt": st.column_config.TextColumn("Prompt", width="large"),
-}
 
 
 def _percent(value: float) -> str:
@@ -85,6 +38,18 @@ def _stars(value: float) -> str:
     return "" if pd.isna(value) else "★" * int(value)
 
 
+def titled_table(
+    title: str, table: pd.DataFrame, columns: dict, empty: str, icon: str, say: Callable = st.info
+) -> bool:
+    """A subheader over `table`, or over what `empty` says when it has no rows; whether the table was shown."""
+    st.subheader(title)
+    if table.empty:
+        say(empty, icon=icon)
+        return False
+    st.dataframe(table, column_config=columns, hide_index=True)
+    return True
+
+
 def headline(totals: dict) -> None:
     """Five numbers above the tabs, for the whole filtered log."""
     cells = st.columns(5)
@@ -96,6 +61,7 @@ def headline(totals: dict) -> None:
 
 
 def summary_tab(view: View) -> None:
+    """One row per model: volume, errors, speed, tokens, cost and stars."""
     st.dataframe(view.get("summary"), column_config=SUMMARY_COLUMNS, hide_index=True)
     st.caption(
         "Error rate counts every request; latency, first token, tokens/s and token counts count successful "
@@ -104,6 +70,7 @@ def summary_tab(view: View) -> None:
 
 
 def speed_tab(view: View) -> None:
+    """Latency, time to first token and tokens per second per model, and latency against length."""
     models = view.models
     left, right = st.columns(2)
     with left:
@@ -115,6 +82,7 @@ def speed_tab(view: View) -> None:
 
 
 def tokens_tab(view: View) -> None:
+    """How long each model's prompts and answers are."""
     left, right = st.columns(2)
     for column, kind, title in ((left, "prompt", "Prompt tokens"), (right, "completion", "Completion tokens")):
         with column:
@@ -125,6 +93,7 @@ def tokens_tab(view: View) -> None:
 
 
 def time_tab(view: View) -> None:
+    """Requests, median latency and cost per hour, day, week or month."""
     unit, buckets = view.get("over_time")
 
     def draw(name: str, measure: str, title: str, fmt: str, legend_columns: int = 2) -> None:
@@ -139,6 +108,7 @@ def time_tab(view: View) -> None:
 
 
 def ratings_tab(view: View) -> None:
+    """Star ratings and outcomes per model, then the most common errors."""
     left, right = st.columns(2)
     with left:
         if view.get("stars").empty:
@@ -147,51 +117,56 @@ def ratings_tab(view: View) -> None:
             view.chart("stars", lambda: charts.star_bars(view.get("stars")))
     with right:
         view.chart("outcomes", lambda: charts.status_bars(view.get("statuses")))
-    st.subheader("Most common errors")
-    errors = view.get("errors")
-    if errors.empty:
-        st.success("No errors in these requests.", icon=":material/check_circle:")
-    else:
-        st.dataframe(errors, column_config=ERROR_COLUMNS, hide_index=True)
+    no_errors = "No errors in these requests."
+    titled_table("Most common errors", view.get("errors"), ERROR_COLUMNS, no_errors, ":material/check_circle:",
+                 say=st.success)  # fmt: skip
+
+
+def arena_board(view: View, board: pd.DataFrame) -> None:
+    """The ratings fitted to the votes, as a table and an interval plot, with how they are made."""
+    no_votes = "No votes under these filters: on the Compare page, pick the better answer, a tie or both bad."
+    if titled_table("Arena leaderboard", board, BOARD_COLUMNS, no_votes, ":material/how_to_vote:"):
+        view.chart("ratings", lambda: charts.interval_plot(board, "rating", "Rating", ",.0f", view.models))
+    st.caption(METHOD_NOTE)
+
+
+def mean_stars(view: View) -> None:
+    """Each model's mean star rating with its 95% interval."""
+    stars = view.get("star_intervals")
+    if titled_table("Mean stars", stars, STARS_COLUMNS, "No star ratings under these filters.", ":material/star:"):
+        view.chart("mean-stars", lambda: charts.interval_plot(stars, "stars_mean", "Stars", ".2f", view.models))
+
+
+def head_to_head(view: View, order: list[str], pairs: pd.DataFrame) -> None:
+    """How often each model beat each other one, and how many battles that rests on."""
+    left, right = st.columns(2)
+    with left:
+        view.chart("win-rates", lambda: charts.heatmap(pairs, order, "win_rate", "Win rate, row v column", ".0%"),
+                   width="content")  # fmt: skip
+    with right:
+        view.chart("battle-counts", lambda: charts.heatmap(pairs, order, "battles", "Battles fought", ",d"),
+                   width="content")  # fmt: skip
 
 
 def leaderboard_tab(view: View, board: pd.DataFrame, pairs: pd.DataFrame) -> None:
-    stars = view.get("star_intervals")
+    """The arena leaderboard beside the mean stars, then the head-to-head record."""
     left, right = st.columns([3, 2])
     with left:
-        st.subheader("Arena leaderboard")
-        if board.empty:
-            st.info("No votes under these filters: on the Compare page, pick the better answer, a tie or both bad.",
-                    icon=":material/how_to_vote:")  # fmt: skip
-        else:
-            st.dataframe(board, column_config=BOARD_COLUMNS, hide_index=True)
-            view.chart("ratings", lambda: charts.interval_plot(board, "rating", "Rating", ",.0f", view.models))
-        st.caption(METHOD_NOTE)
+        arena_board(view, board)
     with right:
-        st.subheader("Mean stars")
-        if stars.empty:
-            st.info("No star ratings under these filters.", icon=":material/star:")
-        else:
-            st.dataframe(stars, column_config=STARS_COLUMNS, hide_index=True)
-            view.chart("mean-stars", lambda: charts.interval_plot(stars, "stars_mean", "Stars", ".2f", view.models))
+        mean_stars(view)
     if not pairs.empty:
-        order = board["model"].tolist()
-        left, right = st.columns(2)
-        with left:
-            view.chart("win-rates", lambda: charts.heatmap(pairs, order, "win_rate", "Win rate, row v column", ".0%"),
-                       width="content")  # fmt: skip
-        with right:
-            view.chart("battle-counts", lambda: charts.heatmap(pairs, order, "battles", "Battles fought", ",d"),
-                       width="content")  # fmt: skip
+        head_to_head(view, board["model"].tolist(), pairs)
 
 
 def quality_tab(view: View, board: pd.DataFrame) -> None:
+    """Each rated model's quality against its cost and its latency, with the models nothing beats."""
     stars = view.get("star_intervals")
     source = st.radio("Rating", RATING_SOURCES, index=0 if not board.empty else 1, horizontal=True,
                       key="analytics_quality_rating")  # fmt: skip
     by_arena = source == RATING_SOURCES[0]
     ratings = board.set_index("model")["rating"] if by_arena else stars.set_index("model")["stars_mean"]
-    table = analytics.quality_frontier(view.get("summary"), ratings)
+    table = quality_frontier(view.get("summary"), ratings)
     if table.empty:
         st.info("No rated models under these filters: vote or rate answers on the Compare page.",
                 icon=":material/insights:")  # fmt: skip
@@ -207,13 +182,15 @@ def quality_tab(view: View, board: pd.DataFrame) -> None:
 
 
 def forget_selection() -> None:
+    """A new search starts with no request selected."""
     st.session_state.pop("analytics_recent", None)
 
 
 def requests_tab(view: View, full: pd.DataFrame) -> None:
+    """Search the filtered requests, newest first, and read one in full."""
     query = st.text_input("Search prompts, answers, models, errors and ids", key="analytics_search",
                           on_change=forget_selection, placeholder="Type to search")  # fmt: skip
-    recent = analytics.recent_requests(full, query, among=view.frame.index)
+    recent = recent_requests(full, query, among=view.frame.index)
     st.caption(f"The {len(recent):,} most recent matching requests; select one to read it in full.")
     shown = recent.drop(columns="request_id").assign(stars=recent["stars"].map(_stars))
     event = st.dataframe(shown, column_config=RECENT_COLUMNS, hide_index=True,

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from llm_core import analytics
-from llm_core.analytics import FilterChoices, Filters
+from llm_core.filters import FilterChoices, Filters, apply_filters
 from llm_core.logstore import LogReadError, LogStore, to_safe_csv
 from pages import _analytics_tabs as tabs
 from pages._analytics_data import View, arena_tables, derive, file_signature, load_battles
@@ -26,6 +26,7 @@ FILTER_KEYS = ["analytics_period", "analytics_dates", "analytics_models", "analy
 
 
 def reset_filters() -> None:
+    """Every filter back to everything."""
     for key in FILTER_KEYS:
         st.session_state.pop(key, None)
 
@@ -82,10 +83,24 @@ def csv_download(requests: pd.DataFrame, view: View) -> None:
 
 
 def show_skipped(skipped: int, reasons: list[str]) -> None:
+    """A warning that some log rows were left out, and why."""
     rows = "1 log row could not be read and was" if skipped == 1 else f"{skipped:,} log rows could not be read and were"
     st.warning(f"{rows} skipped; the numbers here leave them out.", icon=":material/warning:")
     with st.expander("Why rows were skipped"):
         st.text("\n".join(reasons[:20]))
+
+
+def vote_tables(store: LogStore, view: View, filtered: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered)."""
+    vote_files = file_signature(store.votes_path)
+    try:
+        battles, skipped, reasons = load_battles(str(store.votes_path), vote_files)
+    except LogReadError as e:
+        st.error(f"The votes in {store.votes_path} could not be read: {e}", icon=":material/error:")
+        st.stop()
+    if skipped:
+        show_skipped(skipped, reasons)
+    return arena_tables((vote_files, view.key if filtered else None), battles, view.frame)
 
 
 start_session()
@@ -108,7 +123,7 @@ request_files = file_signature(store.requests_path, store.ratings_path)
 numbers = analytics.analysed(requests.frame)
 choices = derive("choices", (request_files,), numbers)
 filters = sidebar_filters(choices)
-view = View((request_files, filters), analytics.apply_filters(numbers, filters), choices.models)
+view = View((request_files, filters), apply_filters(numbers, filters), choices.models)
 csv_download(requests.frame, view)
 if view.frame.empty:
     st.info("No requests match these filters.", icon=":material/filter_alt:")
@@ -125,15 +140,7 @@ for tab, draw in ((summary, tabs.summary_tab), (speed, tabs.speed_tab), (tokens,
             draw(view)
 if leaderboard.open or quality.open:  # votes are read only for the tabs that use them
     with leaderboard if leaderboard.open else quality:
-        vote_files = file_signature(store.votes_path)
-        try:
-            battles, votes_skipped, vote_reasons = load_battles(str(store.votes_path), vote_files)
-        except LogReadError as e:
-            st.error(f"The votes in {store.votes_path} could not be read: {e}", icon=":material/error:")
-            st.stop()
-        if votes_skipped:
-            show_skipped(votes_skipped, vote_reasons)
-        board, pairs = arena_tables((vote_files, view.key if filters != Filters() else None), battles, view.frame)
+        board, pairs = vote_tables(store, view, filtered=filters != Filters())
         if leaderboard.open:
             tabs.leaderboard_tab(view, board, pairs)
         else:

@@ -1,0 +1,58 @@
+"""How each table on the Analytics page names and formats its columns."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+SUMMARY_COLUMNS = {
+    "model": st.column_config.TextColumn("Model", pinned=True),
+    "provider": "Provider",
+    "requests": st.column_config.NumberColumn("Requests", format="localized"),
+    "error_rate": st.column_config.NumberColumn("Errors", format="percent", help="Share of requests that failed"),
+    "latency_p50": st.column_config.NumberColumn("Latency", format="%.0f ms", help="Median total time"),
+    "latency_p95": st.column_config.NumberColumn("p95", format="%.0f ms", help="95th percentile of total time"),
+    "ttft_p50": st.column_config.NumberColumn("1st token", format="%.0f ms", help="Median time to first token"),
+    "tokens_per_s_p50": st.column_config.NumberColumn("Tok/s", format="%.0f", help="Median tokens per second"),
+    "prompt_tokens_mean": st.column_config.NumberColumn("In", format="%.0f", help="Mean prompt tokens"),
+    "completion_tokens_mean": st.column_config.NumberColumn("Out", format="%.0f", help="Mean completion tokens"),
+    "cost_total": st.column_config.NumberColumn("Cost", format="$%.2f", help="Total cost"),
+    "cost_per_request": st.column_config.NumberColumn("$/req", format="$%.5f", help="Mean cost per request"),
+    "stars_mean": st.column_config.NumberColumn("Stars", format="%.2f ★", help="Mean of the latest ratings"),
+    "stars_count": st.column_config.NumberColumn("Rated", format="localized", help="How many answers were rated"),
+}
+BOARD_COLUMNS = {
+    "rank": st.column_config.NumberColumn("Rank", width="small"),
+    "model": "Model",
+    "rating": st.column_config.NumberColumn("Rating", format="%.0f"),
+    "lower": st.column_config.NumberColumn("95% low", format="%.0f"),
+    "upper": st.column_config.NumberColumn("95% high", format="%.0f"),
+    "battles": "Battles",
+    "wins": "Wins",
+    "ties": "Ties",
+    "losses": "Losses",
+    "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+}
+STARS_COLUMNS = {
+    "model": "Model",
+    "stars_mean": st.column_config.NumberColumn("Stars", format="%.2f"),
+    "ratings": "Ratings",
+    "lower": st.column_config.NumberColumn("95% low", format="%.2f"),
+    "upper": st.column_config.NumberColumn("95% high", format="%.2f"),
+}
+ERROR_COLUMNS = {
+    "kind": "Kind",
+    "message": st.column_config.TextColumn("Error", width="large"),
+    "count": "Count",
+    "models": "Models",
+    "last_seen": st.column_config.DatetimeColumn("Last seen (UTC)", format="YYYY-MM-DD HH:mm"),
+}
+RECENT_COLUMNS = {
+    "timestamp": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "model": "Model",
+    "status": "Status",
+    "latency_ms": st.column_config.NumberColumn("Latency", format="%.0f ms"),
+    "completion_tokens": "Tokens",
+    "cost_usd": st.column_config.NumberColumn("Cost", format="$%.5f"),
+    "stars": "Stars",
+    "prompt": st.column_config.TextColumn("Prompt", width="large"),
+}
