@@ -25,11 +25,6 @@ def analysed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[[name for name in ANALYSED_COLUMNS if name in frame.columns]]
 
 
-def successful(frame: pd.DataFrame) -> pd.DataFrame:
-    """Requests that finished normally: latency, speed and token figures only mean something for these."""
-    return frame[equals(frame["status"], "ok")]
-
-
 def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per model: volume, errors, and (over successful requests) latency, speed and tokens; cost, stars."""
     if frame.empty:
