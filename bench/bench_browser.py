@@ -25,8 +25,8 @@ from tests.browser_support import (
     launch_chromium,
     screenshot_on_failure,
     streamlit_app,
-    write_catalog,
 )
+from tests.catalogs import write_catalog
 from tests.loopback import Behaviour, Pacer
 
 PACING = [(200, 500), (240, 500), (270, 500), (300, 500)]  # (time to first token ms, tokens/s), one per pane

@@ -1,4 +1,4 @@
-"""Human formatting of results, shared by the CLI, the pages and the API."""
+"""Human formatting of results, shared by the CLI, the pages and the API: metrics lines, error titles, JSON."""
 
 from __future__ import annotations
 
@@ -35,6 +35,21 @@ JSON_FIELDS = [
 ]
 
 
+ERROR_TITLES = {
+    "rate_limit": "Rate limited",
+    "auth": "The API key was refused",
+    "not_found": "Model not found",
+    "connection": "Connection problem",
+    "timeout": "Timed out",
+    "server": "The provider had a server error",
+    "bad_request": "The provider rejected the request",
+    "NeedsKeyError": "Not configured",
+    "ContextTooLongError": "Too long for this model",
+    "UnknownModelError": "Unknown model",
+    "CatalogError": "Model catalog problem",
+}
+
+
 def format_ms(ms: float | None) -> str:
     """250 ms, 1.25 s, or an en dash when unknown."""
     if ms is None:
@@ -51,19 +66,66 @@ def format_cost(usd: float | None) -> str:
     return f"${usd:.6f}" if usd < 0.01 else f"${usd:.4f}"
 
 
-def metrics_line(r: Result) -> str:
-    """TTFT · latency · tokens in → out · tokens/s · cost, marking estimated counts."""
+def format_rate(r: Result) -> str:
+    """'61 tok/s', or an en dash when unknown."""
+    return "–" if r.tokens_per_s is None else f"{r.tokens_per_s:.0f} tok/s"
+
+
+def _measured(r: Result) -> list[str]:
+    """TTFT, latency, tokens in → out and tokens/s: what names neither the model nor its price."""
     estimated = " (est.)" if r.estimated_tokens else ""
     tokens = "–" if r.prompt_tokens is None else f"{r.prompt_tokens:,} → {r.completion_tokens or 0:,} tok{estimated}"
-    rate = "–" if r.tokens_per_s is None else f"{r.tokens_per_s:.0f} tok/s"
+    return [f"TTFT {format_ms(r.ttft_ms)}", format_ms(r.latency_ms), tokens, format_rate(r)]
+
+
+def metrics_line(r: Result) -> str:
+    """TTFT · latency · tokens in → out · tokens/s · cost, marking estimated counts."""
     cost = "–" if r.prompt_tokens is None else format_cost(r.cost_usd)
-    parts = [f"TTFT {format_ms(r.ttft_ms)}", format_ms(r.latency_ms), tokens, rate, cost]
+    parts = [*_measured(r), cost]
     answered_by_other = r.status != "error" and r.model != r.requested_model
     if answered_by_other and r.requested_model == "auto":
         parts.append(f"auto → {r.model}")
     elif answered_by_other:
         parts.append(f"answered by {r.model} (fallback from {r.requested_model})")
     return " · ".join(parts)
+
+
+def answer_metrics(r: Result, hidden: bool = False) -> str:
+    """The metrics line under an answer; without cost or model names while blind mode hides them."""
+    return " · ".join(_measured(r)) if hidden else metrics_line(r)
+
+
+def live_metrics(r: Result, elapsed_s: float) -> str:
+    """The line under an answer while it streams: time to first token and tokens/s so far, or the wait."""
+    if r.ttft_ms is None:
+        return f"Waiting for the first token… {elapsed_s:.1f} s"
+    return f"TTFT {format_ms(r.ttft_ms)} · {format_rate(r)} · {elapsed_s:.1f} s · streaming…"
+
+
+def error_title(r: Result) -> str:
+    """A short human title for a failed answer, e.g. 'Rate limited (after 3 attempts)'."""
+    if r.status == "cancelled":
+        return "Stopped"
+    title = ERROR_TITLES.get(r.error_kind, "Failed" if r.status == "error" else "Cut short")
+    if r.status == "incomplete" and r.text:
+        title = f"Cut short: {title.lower()}" if r.error_kind in ERROR_TITLES else "Cut short"
+    return f"{title} (after {r.attempts} attempts)" if r.attempts > 1 else title
+
+
+def settled_blocks(text: str) -> tuple[list[str], str]:
+    """Streaming Markdown split into blocks that can no longer change (ended by a blank line outside a code
+    fence) and the growing tail, so a page repaints only the tail while an answer streams."""
+    blocks, start, position, in_fence = [], 0, 0, False
+    for line in text.splitlines(keepends=True):
+        position += len(line)
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+        elif not stripped and not in_fence and line.endswith("\n"):
+            if text[start:position].strip():
+                blocks.append(text[start:position].strip("\n"))
+            start = position
+    return blocks, text[start:]
 
 
 def result_json(r: Result) -> dict:

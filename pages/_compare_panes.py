@@ -9,19 +9,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from llm_core.catalog import Catalog
 from llm_core.config import Config
-from llm_core.conversation import (
-    MIN_PANES,
-    Choice,
-    Conversation,
-    Exchange,
-    Pane,
-    Switch,
-    answer_metrics,
-    error_title,
-    live_metrics,
-    model_choices,
-    settled_blocks,
-)
+from llm_core.conversation import Conversation
+from llm_core.display import answer_metrics, error_title, live_metrics, settled_blocks
+from llm_core.pane import MIN_PANES, Exchange, Pane, Switch
+from llm_core.picker import Choice, model_choices
 from llm_core.record import Result
 from pages import _compare_state as state
 

@@ -6,13 +6,18 @@ from functools import partial
 
 import streamlit as st
 
-from llm_core import SwitchboardError
+from llm_core import SwitchboardError, export
 from llm_core.catalog import Catalog
-from llm_core.conversation import Conversation, estimate_line, prompt_estimate
+from llm_core.conversation import Conversation
+from llm_core.estimate import estimate_line, prompt_estimate
 from pages import _compare_state as state
 from pages._compare_panes import parameter_inputs
 
 PROMPT_PLACEHOLDER = "‹your prompt›"
+EXPORTS = (  # label, how the conversation is written, file suffix (and widget key), MIME type, icon
+    ("Markdown", export.to_markdown, "md", "text/markdown", ":material/download:"),
+    ("JSON", export.to_json, "json", "application/json", ":material/data_object:"),
+)
 
 
 def render_sidebar(c: Conversation, catalog: Catalog) -> state.TurnSettings:
@@ -102,23 +107,14 @@ def render_actions(c: Conversation, settings: state.TurnSettings) -> None:
             help="Send the last prompt again to the panes that answered it",
         )
     with st.container(horizontal=True):
-        st.download_button(
-            "Markdown",
-            partial(c.to_markdown, settings.system),  # built when clicked, not on every rerun
-            file_name="switchboard-comparison.md",
-            mime="text/markdown",
-            icon=":material/download:",
-            key="export_md",
-            disabled=not has_history,
-            on_click="ignore",
-        )
-        st.download_button(
-            "JSON",
-            partial(c.to_json, settings.system),
-            file_name="switchboard-comparison.json",
-            mime="application/json",
-            icon=":material/data_object:",
-            key="export_json",
-            disabled=not has_history,
-            on_click="ignore",
-        )
+        for label, build, suffix, mime, icon in EXPORTS:
+            st.download_button(
+                label,
+                partial(build, c, settings.system),  # built when clicked, not on every rerun
+                file_name=f"switchboard-comparison.{suffix}",
+                mime=mime,
+                icon=icon,
+                key=f"export_{suffix}",
+                disabled=not has_history,
+                on_click="ignore",
+            )

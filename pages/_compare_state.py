@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from llm_core import Options, SwitchboardError, Template, load_templates, parse_options
-from llm_core.conversation import MAX_PANES, Conversation, default_models
+from llm_core.conversation import Conversation
 from llm_core.logstore import default_store
+from llm_core.pane import MAX_PANES
+from llm_core.picker import default_models
 from pages._session import session_catalog, session_config
 
 PARAMETERS = ("temperature", "max_tokens", "top_p")

@@ -7,7 +7,9 @@ import time
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from llm_core.conversation import Conversation, Pacer, answer_metrics
+from llm_core.conversation import Conversation
+from llm_core.display import answer_metrics
+from llm_core.pacing import Pacer
 from llm_core.record import Result
 from pages import _compare_state as state
 from pages._compare_panes import Panes, Slots, paint_live, paint_text

@@ -134,29 +134,6 @@ def streamlit_app(env: dict[str, str], log: Path | None = None) -> Iterator[str]
             stop(process)
 
 
-def write_catalog(path: Path, models: dict[str, dict]) -> Path:
-    """A user catalog (TOML) with these entries: id -> fields (strings, numbers, lists and inline tables)."""
-    lines = []
-    for model_id, fields in models.items():
-        lines.append(f'[models."{model_id}"]')
-        lines += [f"{name} = {_toml_value(value)}" for name, value in fields.items()]
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
-
-
 @contextmanager
 def screenshot_on_failure(page, path: Path) -> Iterator[None]:
     """Save what the browser showed when a step failed, then let the failure through."""

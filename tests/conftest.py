@@ -47,6 +47,14 @@ def isolated(tmp_path, monkeypatch):
     configure({})
 
 
+@pytest.fixture
+def store(isolated):
+    """The log store in this test's own folder (where the default store writes too)."""
+    from llm_core.logstore import LogStore  # imported on use: it brings pandas
+
+    return LogStore(isolated / "logs")
+
+
 @pytest.fixture(scope="session")
 def loopback_servers():
     """One loopback server per wire format for the whole run (starting them per test would only add time)."""

@@ -27,8 +27,8 @@ from tests.browser_support import (
     launch_chromium,
     screenshot_on_failure,
     streamlit_app,
-    write_catalog,
 )
+from tests.catalogs import write_catalog
 
 PROMPT = "Name three rivers that flow through Europe"
 DEMO_PAIR = {"p1": "echo", "p2": "echo-outline"}  # what a new user without keys sees, pane by pane

@@ -1,121 +1,24 @@
-"""The Compare conversation without Streamlit: histories, turns, refusals, votes, blind mode, diff, export, pacing."""
+"""The Compare conversation without Streamlit: opening models, histories, turns, refusals, votes, blind mode."""
 
 from __future__ import annotations
 
-import json
-import time
-
 import pytest
 
-from llm_core import Config, load_catalog
-from llm_core.conversation import (
-    ALL_BAD,
-    TIE,
-    Conversation,
-    Pacer,
-    Switch,
-    answer_metrics,
-    blind_order,
-    default_models,
-    error_title,
-    estimate_line,
-    live_metrics,
-    model_choices,
-    prompt_estimate,
-    vote_choices,
-    winner_for,
-    word_diff,
-)
-from llm_core.logstore import LogStore
-from llm_core.record import Result
+from llm_core import Config
+from llm_core.conversation import Conversation, blind_order
+from llm_core.display import answer_metrics, error_title
+from llm_core.estimate import estimate_line, prompt_estimate
+from llm_core.pane import Switch
+from llm_core.picker import default_models, model_choices
 from llm_core.templates import Template
 from llm_core.tokens import count_messages
-
-MODELS = """
-[models.echo]
-label = "Echo · mirror (offline demo)"
-provider = "echo"
-name = "echo-mirror"
-input_price = 0.0
-output_price = 0.0
-context_window = 1_000_000
-settings = { ttft_ms = 0, tokens_per_s = 5000, style = "mirror" }
-
-[models.echo-outline]
-label = "Echo · outline (offline demo)"
-provider = "echo"
-name = "echo-outline"
-input_price = 0.0
-output_price = 0.0
-context_window = 1_000_000
-settings = { ttft_ms = 0, tokens_per_s = 5000, style = "outline" }
-
-[models.echo-tiny]
-label = "Tiny echo"
-provider = "echo"
-name = "tiny"
-input_price = 0.0
-output_price = 0.0
-context_window = 40
-settings = { ttft_ms = 0, tokens_per_s = 5000 }
-
-[models.echo-priced]
-label = "Priced echo"
-provider = "echo"
-name = "priced"
-input_price = 2.0
-output_price = 8.0
-context_window = 8_000
-settings = { ttft_ms = 0, tokens_per_s = 5000 }
-
-[models.echo-500]
-label = "Echo at 500 tok/s"
-provider = "echo"
-name = "fast"
-input_price = 0.0
-output_price = 0.0
-settings = { ttft_ms = 100, tokens_per_s = 500 }
-
-[models.echo-slow]
-label = "Slow echo"
-provider = "echo"
-name = "slow"
-input_price = 0.0
-output_price = 0.0
-settings = { ttft_ms = 0, tokens_per_s = 8 }
-"""
+from llm_core.votes import ALL_BAD, TIE, vote_choices, winner_for
+from tests.conversation_support import ask_all, conversation_catalog, conversation_of, run
 
 
 @pytest.fixture(autouse=True)
 def catalog(isolated, monkeypatch):
-    path = isolated / "test-models.toml"
-    path.write_text(MODELS)
-    monkeypatch.setenv("SWITCHBOARD_MODELS", str(path))
-    return load_catalog()
-
-
-@pytest.fixture
-def store(isolated):
-    return LogStore(isolated / "logs")
-
-
-def conversation_of(catalog, *models: str) -> Conversation:
-    c = Conversation()
-    for model in models:
-        c.add_pane(model, catalog.get(model).label)
-    return c
-
-
-def run(c: Conversation, comparison) -> None:
-    """Stream the turn in flight to its end, as the page does."""
-    assert comparison is not None and c.live is not None
-    for _ in c.live.ticks():
-        pass
-    c.live = None
-
-
-def ask_all(c: Conversation, catalog, prompt: str, **kw) -> None:
-    run(c, c.start_turn(prompt, catalog=catalog, **kw))
+    return conversation_catalog(isolated, monkeypatch)
 
 
 # --- opening models and the picker ---
@@ -311,34 +214,6 @@ def test_blind_mode_hides_names_until_the_vote(catalog, store):
     assert c.hidden and all(not p.items for p in c.panes)
 
 
-# --- diff, metrics, estimate, errors ---
-
-
-def test_word_diff_rebuilds_both_texts_and_ignores_spacing():
-    old, new = "The quick brown fox\njumps over the dog.", "The  slow brown fox jumps over the lazy dog."
-    runs = word_diff(old, new)
-    assert "".join(t for op, t in runs if op != "insert").split() == old.split()
-    assert "".join(t for op, t in runs if op != "delete").split() == new.split()
-    assert ("delete", "quick ") in runs and ("insert", "slow ") in runs and ("insert", "lazy ") in runs
-    assert word_diff("same  words\nhere", "same words here") == [("equal", "same words here")]
-
-
-def test_error_titles_are_human():
-    r = Result(model="m", requested_model="m", status="error", error_kind="rate_limit", attempts=3)
-    assert error_title(r) == "Rate limited (after 3 attempts)"
-    r = Result(model="m", requested_model="m", status="incomplete", error_kind="connection", text="Half")
-    assert error_title(r) == "Cut short: connection problem"
-    assert error_title(Result(model="m", requested_model="m", status="cancelled")) == "Stopped"
-    assert error_title(Result(model="m", requested_model="m", status="error", error_kind="auth")).startswith("The API")
-
-
-def test_live_metrics_show_the_wait_then_ttft_and_rate():
-    r = Result(model="m", requested_model="m", status="streaming")
-    assert live_metrics(r, 1.26) == "Waiting for the first token… 1.3 s"
-    r.ttft_ms, r.tokens_per_s = 240.0, 61.4
-    assert live_metrics(r, 2.0) == "TTFT 240 ms · 61 tok/s · 2.0 s · streaming…"
-
-
 def test_the_prompt_estimate_prices_the_history_before_the_new_prompt(catalog):
     c = conversation_of(catalog, "echo-priced", "echo")
     ask_all(c, catalog, "hello there")
@@ -348,72 +223,3 @@ def test_the_prompt_estimate_prices_the_history_before_the_new_prompt(catalog):
     assert estimate.tokens == tokens and estimate.cost_usd == pytest.approx(tokens * 2.0 / 1_000_000)
     assert f"≈ {tokens:,} of 8,000 tokens · $" in estimate_line(estimate)
     assert "$" not in estimate_line(estimate, hidden=True)
-
-
-# --- export ---
-
-
-def test_markdown_and_json_export_hold_the_whole_conversation(catalog, store):
-    c = conversation_of(catalog, "echo", "echo-outline")
-    ask_all(c, catalog, "hello", store=store)
-    c.rate("p1", 1, 5, store, comment="great")
-    c.panes[1].switch_to("echo-priced", "Priced echo")
-    c.cast_vote("A", store)
-    markdown = c.to_markdown("Be brief.")
-    assert "## A · Echo · mirror (offline demo)" in markdown and "**You:** hello" in markdown
-    assert c.panes[0].last.result.text in markdown and "★★★★★" in markdown and "“great”" in markdown
-    assert metrics_of(c, 1) in markdown
-    assert "Switched from Echo · outline (offline demo) to Priced echo" in markdown
-    assert "**Vote:** A is better" in markdown and "**System prompt:** Be brief." in markdown
-    data = json.loads(c.to_json("Be brief."))
-    first = data["panes"][0]["items"][0]
-    assert first["answer"] == c.panes[0].last.result.text and first["rating"] == 5
-    assert first["result"]["request_id"] == c.panes[0].last.result.request_id
-    assert data["panes"][1]["items"][1] == {
-        "type": "switch",
-        "from": "Echo · outline (offline demo)",
-        "to": "Priced echo",
-    }
-    assert data["votes"][0]["winner"] == c.panes[0].last.result.request_id
-
-
-def metrics_of(c: Conversation, pane_number: int) -> str:
-    return answer_metrics(c.panes[pane_number - 1].last.result)
-
-
-# --- pacing and stopping ---
-
-
-def test_pacing_paints_four_fast_panes_in_few_beats_and_ends_with_the_slowest(catalog):
-    c = conversation_of(catalog, "echo-500", "echo-500", "echo-500", "echo-500")
-    comparison = c.start_turn(" ".join(f"word{i}" for i in range(250)), catalog=catalog, store=False)
-    started = time.monotonic()
-    ticks = list(c.live.ticks())
-    wall = time.monotonic() - started
-    assert all(r.status == "ok" for r in comparison.results)
-    assert len(ticks) <= wall / c.live.every_s + 6  # a beat per 100 ms (plus one per finish), never one per token
-    assert ticks[-1].done and ticks[-1].finished == {0, 1, 2, 3}
-
-
-def test_settling_an_interrupted_turn_files_partial_answers_as_cancelled(catalog, store):
-    c = conversation_of(catalog, "echo-slow", "echo")
-    c.start_turn("please answer slowly", catalog=catalog, store=store)
-    pacer = c.live
-    for tick in pacer.ticks():
-        if 1 in tick.finished and c.panes[0].last.result.text:
-            break  # the page's run was interrupted here, while the slow pane streamed
-    c.settle()
-    slow, fast = (p.last.result for p in c.panes)
-    assert c.live is None and pacer.finished
-    assert slow.status == "cancelled" and slow.text and fast.status == "ok"
-    logged = store.read_requests().frame.set_index("request_id")
-    assert logged.loc[slow.request_id, "status"] == "cancelled"
-    assert logged.loc[slow.request_id, "response"] == slow.text
-
-
-def test_a_pacer_that_never_started_settles_at_once(catalog):
-    c = conversation_of(catalog, "echo", "echo-outline")
-    c.start_turn("hello", catalog=catalog, store=False)
-    assert isinstance(c.live, Pacer)
-    c.settle()
-    assert c.live is None and all(p.last.result.status == "cancelled" and not p.last.result.text for p in c.panes)

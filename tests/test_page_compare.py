@@ -8,64 +8,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from llm_core.conversation import answer_metrics
+from llm_core.display import answer_metrics
 from llm_core.logstore import default_store
 from llm_core.tokens import count_messages
+from tests.catalogs import COMPARE_MODELS, echo_model, use_catalog
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"
 
-MODELS = """
-[models.echo]
-label = "Echo · mirror (offline demo)"
-provider = "echo"
-name = "echo-mirror"
-input_price = 0.0
-output_price = 0.0
-context_window = 1_000_000
-settings = { ttft_ms = 0, tokens_per_s = 5000, style = "mirror" }
-
-[models.echo-outline]
-label = "Echo · outline (offline demo)"
-provider = "echo"
-name = "echo-outline"
-input_price = 0.0
-output_price = 0.0
-context_window = 1_000_000
-settings = { ttft_ms = 0, tokens_per_s = 5000, style = "outline" }
-
-[models.echo-tiny]
-label = "Tiny echo"
-provider = "echo"
-name = "tiny"
-input_price = 0.0
-output_price = 0.0
-context_window = 40
-settings = { ttft_ms = 0, tokens_per_s = 5000 }
-
-[models.echo-priced]
-label = "Priced echo"
-provider = "echo"
-name = "priced"
-input_price = 2.0
-output_price = 8.0
-context_window = 8_000
-settings = { ttft_ms = 0, tokens_per_s = 5000 }
-
-[models.echo-slow]
-label = "Slow echo"
-provider = "echo"
-name = "slow"
-input_price = 0.0
-output_price = 0.0
-settings = { ttft_ms = 0, tokens_per_s = 6 }
-"""
+MODELS = {**COMPARE_MODELS, "echo-slow": echo_model("Slow echo", "slow", tokens_per_s=6)}
 
 
 @pytest.fixture(autouse=True)
 def fast_models(isolated, monkeypatch):
-    path = isolated / "test-models.toml"
-    path.write_text(MODELS)
-    monkeypatch.setenv("SWITCHBOARD_MODELS", str(path))
+    use_catalog(isolated, monkeypatch, MODELS)
     monkeypatch.setenv("SWITCHBOARD_MAX_ATTEMPTS", "1")
 
 

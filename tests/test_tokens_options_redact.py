@@ -2,7 +2,7 @@
 
 import pytest
 
-from llm_core import OptionsError, Options
+from llm_core import Options, OptionsError
 from llm_core.options import parse_option_pairs
 from llm_core.redact import mask, redact, register_secret
 from llm_core.tokens import count_messages, count_text, estimate

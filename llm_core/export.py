@@ -1,0 +1,98 @@
+"""A Compare conversation exported whole: JSON-ready data and a readable Markdown document.
+
+Both hide the model names and prices while blind mode hides them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .display import answer_metrics, error_title, result_json
+from .pane import Exchange, Pane, Switch
+
+if TYPE_CHECKING:
+    from .conversation import Conversation
+
+HIDDEN_FIELDS = ("model", "requested_model", "provider", "provider_model", "label", "cost_usd")
+
+
+def to_dict(c: Conversation, system: str = "") -> dict:
+    """The whole conversation as JSON-ready data (names hidden while blind mode hides them)."""
+    letters = c.letters()
+    panes = [
+        {"pane": letters[pane.id], "model": None if c.hidden else pane.model, "items": _pane_items(pane, c.hidden)}
+        for pane in c.shown()
+    ]
+    votes = [
+        {"comparison_id": v.comparison_id, "vote": v.label, "winner": v.winner, "request_ids": v.request_ids}
+        for v in c.votes.values()
+    ]
+    return {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "system": system,
+        "blind": c.blind,
+        "panes": panes,
+        "votes": votes,
+    }
+
+
+def _pane_items(pane: Pane, hidden: bool) -> list[dict]:
+    """One pane's history as JSON-ready items; model switches would name the models, so hiding drops them."""
+    items = []
+    for item in pane.items:
+        if isinstance(item, Switch):
+            if not hidden:
+                items.append({"type": "switch", "from": item.from_label, "to": item.to_label})
+            continue
+        record = result_json(item.result)
+        if hidden:
+            record.update(dict.fromkeys(HIDDEN_FIELDS))
+        items.append(
+            {
+                "type": "turn",
+                "prompt": item.prompt,
+                "sent": item.sent,
+                "answer": item.result.text,
+                "rating": item.rating,
+                "comment": item.comment,
+                "refused": item.refused,
+                "result": record,
+            }
+        )
+    return items
+
+
+def to_json(c: Conversation, system: str = "") -> str:
+    """The conversation as pretty JSON."""
+    return json.dumps(to_dict(c, system), indent=2, ensure_ascii=False)
+
+
+def to_markdown(c: Conversation, system: str = "") -> str:
+    """The conversation as a readable Markdown document, pane by pane."""
+    lines = ["# Switchboard comparison", ""]
+    if system.strip():
+        lines += [f"**System prompt:** {system.strip()}", ""]
+    for pane in c.shown():
+        lines += [f"## {c.title(pane)}", ""]
+        for item in pane.items:
+            if isinstance(item, Switch):
+                if not c.hidden:
+                    lines += [f"*Switched from {item.from_label} to {item.to_label}.*", ""]
+                continue
+            lines += _exchange_markdown(item, c.hidden)
+    for vote in c.votes.values():
+        lines += [f"**Vote:** {vote.label}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _exchange_markdown(item: Exchange, hidden: bool) -> list[str]:
+    """One prompt, its answer (or what went wrong), and a line of metrics, stars and comment."""
+    answer = item.result.text or f"*{error_title(item.result)}: {item.result.error}*"
+    facts = [answer_metrics(item.result, hidden=hidden)]
+    if item.rating:
+        facts.append(f"rated {'★' * item.rating}{'☆' * (5 - item.rating)}")
+    if item.comment:
+        facts.append(f"“{item.comment}”")
+    return [f"**You:** {item.prompt}", "", "**Answer:**", "", answer, "", f"_{' · '.join(facts)}_", ""]

@@ -1,0 +1,93 @@
+"""Pacing live repaints: a Comparison read on a background thread, handed to the page as a steady beat."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .compare import Comparison
+
+
+@dataclass(frozen=True)
+class Tick:
+    """One beat: the slots finished so far (each has filed its answer), and whether all have."""
+
+    finished: frozenset[int]
+    done: bool
+
+
+class Pacer:
+    """Reads a Comparison on a background thread and hands the page a steady beat of repaints.
+
+    The page repaints what changed at most every `every_s` (not per token) and at once when a pane finishes
+    (the live Results hold the text so far); it gets a beat even while nothing arrives, so a Stop click is
+    noticed promptly.
+    """
+
+    def __init__(self, comparison: Comparison, every_s: float = 0.1):
+        self.comparison = comparison
+        self.every_s = every_s
+        self.started_at: float | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._finished: set[int] = set()
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Pacer:
+        """Start every model (once)."""
+        if self._thread is None:
+            self.started_at = time.monotonic()
+            self._thread = threading.Thread(target=self._drain, daemon=True, name="compare-pacer")
+            self._thread.start()
+        return self
+
+    def _drain(self) -> None:
+        try:
+            for event in self.comparison:
+                if event.done:
+                    with self._lock:
+                        self._finished.add(event.slot)
+                    self._wake.set()  # a finished pane is painted at once
+        finally:
+            self._closed.set()
+            self._wake.set()
+
+    def ticks(self) -> Iterator[Tick]:
+        """Beats until every model has finished; the last one has done=True."""
+        self.start()
+        while True:
+            self._wake.wait(self.every_s)
+            done = self._closed.is_set()  # read first: once closed, every finished slot is recorded
+            with self._lock:
+                self._wake.clear()
+                finished = frozenset(self._finished)
+            yield Tick(finished, done)
+            if done:
+                return
+
+    @property
+    def finished(self) -> bool:
+        return self._closed.is_set()
+
+    def cancel(self) -> None:
+        """Stop every stream."""
+        self.comparison.cancel()
+
+    def stop(self, timeout_s: float) -> None:
+        """Stop every stream and give each answer up to `timeout_s` to file itself (cancelled, with its text)."""
+        self.cancel()
+        if self.started_at is None:  # never started: nothing was sent, so nothing is logged
+            for result in self.comparison.results:
+                result.status, result.error = "cancelled", "stopped before it was sent"
+        self.wait(timeout_s)
+
+    def wait(self, timeout_s: float) -> bool:
+        """Wait until every model has finished and filed its answer; False on timeout."""
+        if self._thread is None:  # never started: nothing runs, nothing to file
+            return True
+        return self._closed.wait(timeout_s)

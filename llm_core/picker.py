@@ -1,0 +1,72 @@
+"""Which models a Compare page opens on and offers: readiness, the defaults, and the picker's choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .catalog import Catalog, Model
+from .config import Config
+from .pane import MIN_PANES
+from .providers import PROVIDERS
+
+DEMO_MODELS = ("echo", "echo-outline")
+
+
+def is_ready(model: Model, config: Config) -> bool:
+    """True when this real (non-demo) model can be called: its key is set, or it was found on a local server."""
+    if model.is_demo:
+        return False
+    if model.base_url:
+        return True
+    spec = PROVIDERS[model.provider]
+    if spec.needs_key:
+        return config.key_for(spec) is not None
+    return model.id.startswith(f"{model.provider}:")  # keyless (Ollama): only models its server listed
+
+
+def default_models(catalog: Catalog, config: Config, count: int = MIN_PANES) -> list[str]:
+    """The models a new page opens on: the best ready ones, one provider each first; the echo demos when none is."""
+    price = lambda m: (m.input_price or 0) + (m.output_price or 0)  # noqa: E731
+    ready = sorted(
+        (m for m in catalog.models.values() if is_ready(m, config)), key=lambda m: (-m.priority, price(m), m.id)
+    )
+    if not ready:
+        return [m for m in DEMO_MODELS if m in catalog.models][:count] or catalog.ids()[:count]
+    first_of_provider = [m for i, m in enumerate(ready) if m.provider not in {p.provider for p in ready[:i]}]
+    chosen = (first_of_provider + [m for m in ready if m not in first_of_provider])[:count]
+    while len(chosen) < count:  # fewer ready models than panes: fill with a demo model
+        chosen.append(catalog.get(DEMO_MODELS[0]))
+    return [m.id for m in chosen]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry of a pane's model picker."""
+
+    id: str
+    label: str  # "OpenAI · GPT-4o mini"
+    configured: bool
+    hint: str  # what to set when not configured
+
+
+def model_choices(catalog: Catalog, config: Config) -> list[Choice]:
+    """Every model grouped by provider: ready ones first, then the offline demo, local servers, and the rest."""
+    provider_rank = {name: i for i, name in enumerate(PROVIDERS)}
+
+    def order(m: Model) -> tuple:
+        if is_ready(m, config):
+            group = 0
+        elif m.is_demo:
+            group = 1
+        else:  # a keyless local server not seen yet, or a provider without its key
+            group = 2 if config.status(m.provider).configured else 3
+        return group, provider_rank.get(m.provider, 99), -m.priority, m.label
+
+    choices = []
+    for m in sorted(catalog.models.values(), key=order):
+        status = config.status(m.provider)
+        configured = status.configured or bool(m.base_url)
+        named = status.label.split()[0] in m.label  # "Llama 3.3 70B (Groq)" already says who serves it
+        label = m.label if named else f"{status.label} · {m.label}"
+        choices.append(Choice(m.id, label, configured, "" if configured else status.hint))
+    return choices

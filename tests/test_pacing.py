@@ -1,0 +1,50 @@
+"""Pacing a turn's repaints, and stopping a turn the page was interrupted in."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from llm_core.pacing import Pacer
+from tests.conversation_support import conversation_catalog, conversation_of
+
+
+@pytest.fixture(autouse=True)
+def catalog(isolated, monkeypatch):
+    return conversation_catalog(isolated, monkeypatch)
+
+
+def test_pacing_paints_four_fast_panes_in_few_beats_and_ends_with_the_slowest(catalog):
+    c = conversation_of(catalog, "echo-500", "echo-500", "echo-500", "echo-500")
+    comparison = c.start_turn(" ".join(f"word{i}" for i in range(250)), catalog=catalog, store=False)
+    started = time.monotonic()
+    ticks = list(c.live.ticks())
+    wall = time.monotonic() - started
+    assert all(r.status == "ok" for r in comparison.results)
+    assert len(ticks) <= wall / c.live.every_s + 6  # a beat per 100 ms (plus one per finish), never one per token
+    assert ticks[-1].done and ticks[-1].finished == {0, 1, 2, 3}
+
+
+def test_settling_an_interrupted_turn_files_partial_answers_as_cancelled(catalog, store):
+    c = conversation_of(catalog, "echo-slow", "echo")
+    c.start_turn("please answer slowly", catalog=catalog, store=store)
+    pacer = c.live
+    for tick in pacer.ticks():
+        if 1 in tick.finished and c.panes[0].last.result.text:
+            break  # the page's run was interrupted here, while the slow pane streamed
+    c.settle()
+    slow, fast = (p.last.result for p in c.panes)
+    assert c.live is None and pacer.finished
+    assert slow.status == "cancelled" and slow.text and fast.status == "ok"
+    logged = store.read_requests().frame.set_index("request_id")
+    assert logged.loc[slow.request_id, "status"] == "cancelled"
+    assert logged.loc[slow.request_id, "response"] == slow.text
+
+
+def test_a_pacer_that_never_started_settles_at_once(catalog):
+    c = conversation_of(catalog, "echo", "echo-outline")
+    c.start_turn("hello", catalog=catalog, store=False)
+    assert isinstance(c.live, Pacer)
+    c.settle()
+    assert c.live is None and all(p.last.result.status == "cancelled" and not p.last.result.text for p in c.panes)
