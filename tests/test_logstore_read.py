@@ -263,9 +263,14 @@ def test_readers_never_see_half_a_row_while_writers_append():
     done = threading.Event()
     seen: list[tuple[bool, list[str]]] = []
 
-    def write() -> None:
-        for i in range(150):
+    written: list[int] = []
+
+    def write() -> None:  # at least 150 rows, and on until the readers have looked often enough
+        i = 0
+        while i < 150 or (len(seen) <= 10 and i < 3000):
             store.append_response(answer(prompt=f"{i} {big}"))
+            i += 1
+        written.append(i)
         done.set()
 
     def read() -> None:
@@ -279,7 +284,7 @@ def test_readers_never_see_half_a_row_while_writers_append():
     for thread in threads:
         thread.join()
     final = store.read_requests()
-    assert len(final.frame) == 150 and final.skipped == 0
+    assert len(final.frame) == written[0] and final.skipped == 0
     assert len(seen) > 10 and all(intact for intact, _ in seen)
     # At most the row being written shows up, as incomplete, while it is being written.
     assert all(len(reasons) <= 1 and all("incomplete" in r for r in reasons) for _, reasons in seen)
