@@ -6,7 +6,7 @@ Importing this package imports no provider SDK; each is imported on first use.
 from .catalog import Catalog, Model, load_catalog
 from .compare import Comparison, Event, Job
 from .config import Config, configure
-from .engine import Turn, ask, check_fits, pick_auto, ready_models
+from .engine import Turn, ask, check_fits, pick_auto
 from .errors import (
     CatalogError,
     ContextTooLongError,
@@ -18,6 +18,7 @@ from .errors import (
     UnknownModelError,
 )
 from .options import Options, parse_options
+from .picker import ready_models
 from .policy import Policy
 from .record import Message, Result, new_id
 from .templates import Template, get_template, load_templates

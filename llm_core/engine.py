@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from .catalog import Catalog, Model, discover_ollama, load_catalog
+from .catalog import Catalog, Model, load_catalog
 from .config import Config
 from .errors import ContextTooLongError, NeedsKeyError, ProviderError, StreamCutError, SwitchboardError
 from .options import Options
+from .picker import ready_models
 from .policy import Policy
 from .providers import PROVIDERS, Chunk, Endpoint, Provider
 from .record import Message, Result
@@ -69,27 +70,10 @@ def check_fits(model: Model, messages: list[Message]) -> int:
     return tokens
 
 
-def ready_models(catalog: Catalog, config: Config) -> list[Model]:
-    """Real (non-demo) models that can be called now: key configured, or a local Ollama model that answers."""
-    ollama_base = config.base_url_for(PROVIDERS["ollama"])
-    local = {m.name for m in discover_ollama(ollama_base)} if ollama_base else set()
-    return [
-        m
-        for m in catalog.models.values()
-        if not m.is_demo
-        and config.status(m.provider).configured
-        and (m.provider != "ollama" or m.name in local or m.base_url)
-    ]
-
-
 def pick_auto(catalog: Catalog, config: Config) -> Model:
     """Cost-aware routing: the ready model with the highest priority, then the lowest price; else the demo."""
-    usable = ready_models(catalog, config) or [m for m in catalog.models.values() if m.is_demo]
-
-    def price(m: Model) -> float:
-        return (m.input_price or 0) + (m.output_price or 0)
-
-    return sorted(usable, key=lambda m: (-m.priority, price(m), m.id))[0]
+    ready = ready_models(catalog, config)
+    return ready[0] if ready else next(m for m in catalog.models.values() if m.is_demo)
 
 
 class Turn:

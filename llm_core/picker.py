@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalog import Catalog, Model
+from .catalog import Catalog, Model, discover_ollama
 from .config import Config
 from .pane import MIN_PANES
 from .providers import PROVIDERS
@@ -13,7 +13,7 @@ DEMO_MODELS = ("echo", "echo-outline")
 
 
 def is_ready(model: Model, config: Config) -> bool:
-    """True when this real (non-demo) model can be called: its key is set, or it was found on a local server."""
+    """True when this real (non-demo) model can be called: its key is set, or its local server lists it."""
     if model.is_demo:
         return False
     if model.base_url:
@@ -21,15 +21,21 @@ def is_ready(model: Model, config: Config) -> bool:
     spec = PROVIDERS[model.provider]
     if spec.needs_key:
         return config.key_for(spec) is not None
-    return model.id.startswith(f"{model.provider}:")  # keyless (Ollama): only models its server listed
+    base_url = config.base_url_for(spec)  # keyless (Ollama): only the models its server has installed
+    return bool(base_url) and model.name in {m.name for m in discover_ollama(base_url)}
+
+
+def ready_models(catalog: Catalog, config: Config) -> list[Model]:
+    """The models that can be called now, most preferred first: priority, then the lower price."""
+    price = lambda m: (m.input_price or 0) + (m.output_price or 0)  # noqa: E731
+    return sorted(
+        (m for m in catalog.models.values() if is_ready(m, config)), key=lambda m: (-m.priority, price(m), m.id)
+    )
 
 
 def default_models(catalog: Catalog, config: Config, count: int = MIN_PANES) -> list[str]:
     """The models a new page opens on: the best ready ones, one provider each first; the echo demos when none is."""
-    price = lambda m: (m.input_price or 0) + (m.output_price or 0)  # noqa: E731
-    ready = sorted(
-        (m for m in catalog.models.values() if is_ready(m, config)), key=lambda m: (-m.priority, price(m), m.id)
-    )
+    ready = ready_models(catalog, config)
     if not ready:
         return [m for m in DEMO_MODELS if m in catalog.models][:count] or catalog.ids()[:count]
     first_of_provider = [m for i, m in enumerate(ready) if m.provider not in {p.provider for p in ready[:i]}]
