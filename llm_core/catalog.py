@@ -80,7 +80,8 @@ def adhoc_model(name: str) -> Model:
     )
 
 
-def _describe(error: ValidationError) -> str:
+def describe_validation(error: ValidationError) -> str:
+    """A pydantic error as `field x: problem; ...`, for messages a user reads."""
     return "; ".join(f"field {'.'.join(map(str, e['loc'])) or '(entry)'}: {e['msg']}" for e in error.errors())
 
 
@@ -102,7 +103,7 @@ def parse_catalog_file(path: Path) -> dict[str, Model]:
         try:
             models[model_id] = Model(id=model_id, **{k: v for k, v in entry.items() if k != "api_key"})
         except ValidationError as e:
-            raise CatalogError(f"model catalog {path}, entry {model_id!r}: {_describe(e)}") from e
+            raise CatalogError(f"model catalog {path}, entry {model_id!r}: {describe_validation(e)}") from e
         except TypeError as e:
             raise CatalogError(f"model catalog {path}, entry {model_id!r}: {e}") from e
     return models
