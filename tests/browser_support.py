@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -112,7 +113,8 @@ def stop(process: subprocess.Popen) -> None:
 def streamlit_app(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
     """`streamlit run streamlit_app.py` headless on 127.0.0.1 with `env`; yields its URL once it is healthy.
 
-    It runs from an empty folder, so no ./models.toml or .streamlit/secrets.toml of the developer's leaks in.
+    It runs from a folder holding only the shipped .streamlit/config.toml (theme and server settings, as from the
+    repository's root), so no ./models.toml or .streamlit/secrets.toml of the developer's leaks in.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -126,6 +128,8 @@ def streamlit_app(env: dict[str, str], log: Path | None = None) -> Iterator[str]
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="switchboard-app-") as cwd, log.open("w") as output:
+        (Path(cwd) / ".streamlit").mkdir()
+        shutil.copy(ROOT / ".streamlit" / "config.toml", Path(cwd) / ".streamlit" / "config.toml")
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_until_healthy(url, process, log)
