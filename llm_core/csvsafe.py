@@ -52,21 +52,22 @@ def decode_cell(cell: str) -> str:
 
 
 def decode_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """``decode_cell`` over a whole Arrow string column, vectorised for the common cases."""
-    if isinstance(column, pa.ChunkedArray):
-        return pa.chunked_array([_decode_chunk(chunk) for chunk in column.chunks], type=column.type)
-    return _decode_chunk(column)
-
-
-def _decode_chunk(cells: pa.Array) -> pa.Array:
-    guarded = pc.starts_with(cells, GUARD)
-    flagged = pc.starts_with(cells, FLAG)
+    """``decode_cell`` over a whole Arrow string column, vectorised for the common cases (whole-column passes)."""
+    if column.null_count:
+        column = pc.fill_null(column, "")
+    flagged = pc.starts_with(column, FLAG)  # before the guard is stripped: the stored form says which rule applies
+    guarded = pc.starts_with(column, GUARD)
     if pc.any(guarded).as_py():
-        cells = pc.if_else(guarded, pc.utf8_slice_codeunits(cells, 1), cells)
-    if pc.any(flagged).as_py():
-        decoded = [decode_cell(cell) for cell in pc.filter(cells, flagged).to_pylist()]
-        cells = pc.replace_with_mask(cells, flagged, pa.array(decoded, cells.type))
-    return cells
+        column = pc.if_else(guarded, pc.utf8_slice_codeunits(column, 1), column)
+    if not pc.any(flagged).as_py():
+        return column
+    # The rare cells with a carriage return or a leading backslash, decoded one by one.
+    chunked = isinstance(column, pa.ChunkedArray)
+    cells = column.combine_chunks() if chunked else column
+    mask = flagged.combine_chunks() if chunked else flagged
+    decoded = [decode_cell(cell) for cell in pc.filter(cells, mask).to_pylist()]
+    cells = pc.replace_with_mask(cells, mask, pa.array(decoded, cells.type))
+    return pa.chunked_array([cells]) if chunked else cells
 
 
 def _quote(text: str) -> str:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import mmap
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,7 @@ import pandas as pd
 
 from .logparse import ROW_END, Chunk, LogReadError, Schema, append_frames, empty_frame, parse_rows
 
+MAP_FROM_BYTES = 1 << 20  # files this large are memory-mapped rather than copied into memory
 FINGERPRINT_BYTES = 4096  # the last row or more (unique ids, times), to notice a rewrite in place
 MAX_REASONS = 100
 
@@ -128,8 +132,26 @@ def _read_appended(handle: io.BufferedReader, state: _State, schema: Schema, siz
 
 
 def _read_whole(handle: io.BufferedReader, path: Path, schema: Schema, identity: tuple[int, int]) -> _State:
-    handle.seek(0)
-    data = handle.read()
+    with _contents(handle) as data:
+        return _parse_whole(data, path, schema, identity)
+
+
+@contextmanager
+def _contents(handle: io.BufferedReader) -> Iterator[bytes | mmap.mmap]:
+    """The whole file: memory-mapped when large, so the parser reads the page cache without a copy."""
+    if os.fstat(handle.fileno()).st_size < MAP_FROM_BYTES:
+        handle.seek(0)
+        yield handle.read()
+        return
+    mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield mapped
+    finally:
+        with suppress(BufferError):  # a failed parse's traceback still holds a view: it is closed when collected
+            mapped.close()
+
+
+def _parse_whole(data: bytes | mmap.mmap, path: Path, schema: Schema, identity: tuple[int, int]) -> _State:
     header_end = data.find(ROW_END)
     if header_end < 0:  # not even a whole header yet
         state = _State(identity, schema.columns, 0, b"", 0, empty_frame(schema))

@@ -135,6 +135,25 @@ def test_a_row_torn_by_a_crash_is_skipped_and_reported_and_the_next_write_starts
     assert after.skipped == 1 and after.skip_reasons == ["requests.csv row 4: torn (a write was cut off by a crash)"]
 
 
+def test_a_large_log_read_in_parallel_blocks_still_finds_a_torn_row_in_the_middle(monkeypatch):
+    """Large files are memory-mapped and parsed in blocks on several threads; damage anywhere is still found."""
+    monkeypatch.setattr("llm_core.logparse.BLOCK_SIZE", 1024)
+    monkeypatch.setattr("llm_core.logread.MAP_FROM_BYTES", 1)
+    store = LogStore()
+    logged_with(store, *(f"before {i}" for i in range(40)))
+    torn = row_bytes(answer(prompt="cut off by a crash"))
+    last_comma = torn.rindex(b",")
+    with open(store.requests_path, "ab") as log:
+        log.write(torn[: last_comma + 1])  # killed before the last cell: as many cells as a whole row, yet torn
+    logged_with(store, *(f"after {i}" for i in range(40)))
+    assert store.requests_path.stat().st_size > 8 * 1024  # many blocks
+
+    table = LogStore().read_requests()
+    prompts = table.frame["prompt"].tolist()
+    assert prompts == [f"before {i}" for i in range(40)] + [f"after {i}" for i in range(40)]
+    assert table.skip_reasons == ["requests.csv row 42: torn (a write was cut off by a crash)"]
+
+
 def test_a_row_cut_just_before_its_final_line_feed_is_recovered_whole():
     store = LogStore()
     logged_with(store, "first")
