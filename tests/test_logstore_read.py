@@ -139,6 +139,7 @@ def test_a_large_log_read_in_parallel_blocks_still_finds_a_torn_row_in_the_middl
     """Large files are memory-mapped and parsed in blocks on several threads; damage anywhere is still found."""
     monkeypatch.setattr("llm_core.logparse.BLOCK_SIZE", 1024)
     monkeypatch.setattr("llm_core.logread.MAP_FROM_BYTES", 1)
+    monkeypatch.setattr("llm_core.logparse.PARALLEL_FROM_ROWS", 1)
     store = LogStore()
     logged_with(store, *(f"before {i}" for i in range(40)))
     torn = row_bytes(answer(prompt="cut off by a crash"))
@@ -152,6 +153,7 @@ def test_a_large_log_read_in_parallel_blocks_still_finds_a_torn_row_in_the_middl
     prompts = table.frame["prompt"].tolist()
     assert prompts == [f"before {i}" for i in range(40)] + [f"after {i}" for i in range(40)]
     assert table.skip_reasons == ["requests.csv row 42: torn (a write was cut off by a crash)"]
+    assert table.frame["latency_ms"].eq(120.5).all() and table.frame["model"].dtype == "category"
 
 
 def test_a_row_cut_just_before_its_final_line_feed_is_recovered_whole():
