@@ -52,7 +52,7 @@ def _present(column: pd.Series) -> list[str]:
 
 def _sessions(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
     named = frame[np.asarray(frame["session_id"].fillna("") != "", dtype=bool)]
-    table = named.groupby("session_id", sort=False)["timestamp"].agg(requests="size", last_seen="max")
+    table = named.groupby("session_id", observed=True, sort=False)["timestamp"].agg(requests="size", last_seen="max")
     return table.sort_values("last_seen", ascending=False).head(limit).reset_index()
 
 

@@ -59,7 +59,7 @@ REQUEST_SCHEMA = Schema(
     timestamps=frozenset({"timestamp"}),
     floats=frozenset({"latency_ms", "ttft_ms", "tokens_per_s", "cost_usd", "temperature", "top_p"}),
     ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts"}),
-    categories=frozenset({"provider", "model", "status", "token_source"}),
+    categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"}),
 )
 RATING_SCHEMA = Schema(tuple(RATING_COLUMNS), 4, timestamps=frozenset({"timestamp"}), ints=frozenset({"stars"}))
 VOTE_SCHEMA = Schema(tuple(VOTE_COLUMNS), 4, timestamps=frozenset({"timestamp"}))
