@@ -154,11 +154,17 @@ def is_streaming(c: Conversation, r: Result) -> bool:
 
 
 def paint_live(slots: Slots, r: Result, elapsed_s: float) -> None:
-    """The text so far with a cursor, and the live time to first token and rate, each at its own pace."""
-    if len(r.text) != slots.painted and elapsed_s - slots.text_elapsed_s >= slots.tail_chars / TAIL_CHARS_PER_S:
+    """The text so far with a cursor, and the live time to first token and rate under it.
+
+    Each repaint costs the browser a render of the page, so the line is repainted in the same beat as the text
+    (one render, not two); while no new text arrives it still ticks on its own.
+    """
+    text_due = len(r.text) != slots.painted and elapsed_s - slots.text_elapsed_s >= slots.tail_chars / TAIL_CHARS_PER_S
+    if text_due:
         paint_text(slots, r.text, cursor=True)
         slots.text_elapsed_s = elapsed_s
-    if elapsed_s - slots.line_elapsed_s >= LINE_EVERY_S:  # the line is secondary: repaint it less often
+    waiting = len(r.text) == slots.painted  # no new text to paint alongside: the line keeps its own pace
+    if elapsed_s - slots.line_elapsed_s >= LINE_EVERY_S and (text_due or waiting):
         slots.line.caption(live_metrics(r, elapsed_s))
         slots.line_elapsed_s = elapsed_s
 

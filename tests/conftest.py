@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llm_core.config import configure
+from llm_core.providers._clients import forget_clients
 
 PROVIDER_VARIABLES = [
     "OPENAI_API_KEY",
@@ -45,6 +46,7 @@ def isolated(tmp_path, monkeypatch):
     configure({})  # no Streamlit secrets carried over from another test
     yield tmp_path
     configure({})
+    forget_clients()  # no SDK client (and its open connections) carried over either
 
 
 @pytest.fixture

@@ -237,6 +237,16 @@ def test_a_missing_key_names_the_variable_to_set(wired):
     assert wired.server.requests == []
 
 
+def test_every_turn_to_the_same_endpoint_shares_one_sdk_client(wired):
+    """Building an SDK client costs tens of milliseconds; a second turn to the same endpoint and key reuses it."""
+    endpoint = {"api_key": wired.key, "base_url": wired.base_url(wired.server)}
+    first, second = wired.impl(Endpoint(**endpoint)), wired.impl(Endpoint(**endpoint))
+    other_key = wired.impl(Endpoint(**{**endpoint, "api_key": wired.key + "-other"}))
+    assert first._client is second._client
+    assert other_key._client is not first._client
+    assert "".join(chunk.text for chunk in second.stream("m", MESSAGES, Options()))  # the shared client still works
+
+
 def test_importing_the_providers_imports_no_sdk():
     code = (
         "import sys, llm_core, llm_core.providers\n"

@@ -1,12 +1,46 @@
-"""Building a client of the openai, groq or anthropic SDK: they share one shape (Stainless-generated)."""
+"""SDK clients: built once per SDK, key, URL and timeouts, and shared by every call in the process.
+
+Building one costs 40 ms (openai, groq, anthropic) to 130 ms (google-genai), mostly an SSL context, and holds
+the interpreter meanwhile; a shared client also keeps its connections open between turns. The SDKs' clients are
+safe to use from several threads at once. Keys live only in this in-process table, never in a log.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from ..errors import NeedsKeyError
-from .base import Provider
+from .base import Endpoint, Provider
+
+MAX_CLIENTS = 64  # distinct keys and URLs kept; the least recently used is dropped beyond that
+
+_clients: OrderedDict[tuple, Any] = OrderedDict()
+_lock = threading.Lock()
+
+
+def shared_client(client_class: type, endpoint: Endpoint, build: Callable[[], Any]) -> Any:
+    """The process's client of this class for this endpoint, built by `build` on first use."""
+    key = (client_class, endpoint.api_key, endpoint.base_url, endpoint.connect_timeout, endpoint.read_timeout)
+    with _lock:
+        if key in _clients:
+            _clients.move_to_end(key)
+            return _clients[key]
+    client = build()  # outside the lock: two first calls may both build; the first one stored wins
+    with _lock:
+        client = _clients.setdefault(key, client)
+        while len(_clients) > MAX_CLIENTS:
+            _clients.popitem(last=False)
+    return client
+
+
+def forget_clients() -> None:
+    """Drop every shared client (tests; a changed certificate store)."""
+    with _lock:
+        _clients.clear()
 
 
 def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
@@ -14,14 +48,14 @@ def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
     endpoint = provider.endpoint
     if not endpoint.api_key:
         raise NeedsKeyError(provider.name, endpoint.settings.get("key_var", getattr(provider, "key_var", "")))
-    return client_class(
-        api_key=endpoint.api_key,
-        base_url=endpoint.base_url,
-        max_retries=0,
-        timeout=sdk.Timeout(
-            connect=endpoint.connect_timeout,
-            read=endpoint.read_timeout,
-            write=endpoint.connect_timeout,
-            pool=endpoint.connect_timeout,
-        ),
+    timeout = sdk.Timeout(
+        connect=endpoint.connect_timeout,
+        read=endpoint.read_timeout,
+        write=endpoint.connect_timeout,
+        pool=endpoint.connect_timeout,
     )
+
+    def build() -> Any:
+        return client_class(api_key=endpoint.api_key, base_url=endpoint.base_url, max_retries=0, timeout=timeout)
+
+    return shared_client(client_class, endpoint, build)

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
+from ._clients import shared_client
 from ._errors import error_context, guarded, translated, transport_errors
 from .base import Chunk, Endpoint, Provider
 
@@ -130,7 +131,11 @@ class GeminiProvider(Provider):
             retry_options=types.HttpRetryOptions(attempts=1),  # the core retries, the same way for every provider
             client_args={"event_hooks": {"request": [_timeouts(self.endpoint)]}},
         )
-        return genai.Client(api_key=self.endpoint.api_key, http_options=options)
+
+        def build() -> Any:
+            return genai.Client(api_key=self.endpoint.api_key, http_options=options)
+
+        return shared_client(genai.Client, self.endpoint, build)
 
     @cached_property
     def _errors(self) -> tuple[type[BaseException], ...]:
