@@ -36,8 +36,11 @@ class Event:
 class Comparison:
     """Runs every job on its own thread; iterate for events in arrival order. Wall time is the slowest job's."""
 
-    def __init__(self, jobs: list[Job], *, comparison_id: str | None = None, **turn_options):
+    def __init__(self, jobs: list[Job], *, comparison_id: str | None = None, deltas: bool = True, **turn_options):
+        """`deltas=False`: only each slot's finish is an event, for a reader that paints from the live Results
+        (it saves a hand-off between threads per chunk)."""
         self.comparison_id = comparison_id or new_id()
+        self._deltas = deltas
         self._cancel = threading.Event()
         self.turns = [
             Turn(
@@ -79,7 +82,8 @@ class Comparison:
     def _work(self, slot: int, turn: Turn) -> None:
         try:
             for delta in turn:
-                self._events.put(Event(slot, delta, turn.result))
+                if self._deltas:
+                    self._events.put(Event(slot, delta, turn.result))
         finally:
             self._events.put(Event(slot, "", turn.result, done=True))
 

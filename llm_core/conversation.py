@@ -179,7 +179,7 @@ class Conversation:
         self.last_comparison_id = comparison_id
         if not jobs:
             return None
-        comparison = Comparison(jobs, comparison_id=comparison_id, catalog=catalog, **turn_options)
+        comparison = Comparison(jobs, comparison_id=comparison_id, catalog=catalog, deltas=False, **turn_options)
         for (pane, prompt, sent), result in zip(taken, comparison.results, strict=True):
             pane.add(prompt, sent, result)
         self.live = Pacer(comparison)

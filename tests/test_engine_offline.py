@@ -142,6 +142,13 @@ def test_comparison_events_interleave_and_each_slot_finishes_once():
     assert first_done == 1  # the quick model finishes first, without waiting for the paced one
 
 
+def test_a_comparison_read_from_its_results_can_skip_the_per_chunk_events():
+    comparison = Comparison([Job("paced", user("x y z")), Job("quick", user("x y z"))], store=False, deltas=False)
+    events = list(comparison)
+    assert sorted(e.slot for e in events) == [0, 1] and all(e.done and not e.delta for e in events)
+    assert all(r.ok and r.text for r in comparison.results)  # the text is all on the results
+
+
 def test_closing_a_comparison_stops_every_worker():
     comparison = Comparison([Job("paced", user("p " * 30)) for _ in range(2)], store=False)
     events = iter(comparison)
