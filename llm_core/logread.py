@@ -138,7 +138,11 @@ def _read_whole(handle: io.BufferedReader, path: Path, schema: Schema, identity:
 
 @contextmanager
 def _contents(handle: io.BufferedReader) -> Iterator[bytes | mmap.mmap]:
-    """The whole file: memory-mapped when large, so the parser reads the page cache without a copy."""
+    """The whole file: memory-mapped when large, so the parser reads the page cache without a copy.
+
+    The log only ever grows, so the mapped length stays valid; a tool that truncated it in place during the
+    read would make the process fault (SIGBUS). The README says to rotate logs by moving them aside.
+    """
     if os.fstat(handle.fileno()).st_size < MAP_FROM_BYTES:
         handle.seek(0)
         yield handle.read()
