@@ -1,4 +1,5 @@
-"""SDK clients: built once per SDK, key, URL and timeouts, and shared by every call in the process.
+"""SDK clients: built once per SDK, key, URL and timeouts, and shared by every call in the process; and the
+base of the providers whose SDK is Stainless-generated (openai, groq, anthropic), which share one client shape.
 
 Building one costs 40 ms (openai, groq, anthropic) to 130 ms (google-genai), mostly an SSL context, and holds
 the interpreter meanwhile; a shared client also keeps its connections open between turns. The SDKs' clients are
@@ -7,14 +8,20 @@ safe to use from several threads at once. Keys live only in this in-process tabl
 
 from __future__ import annotations
 
+import importlib
 import threading
+from abc import abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
 from ..errors import NeedsKeyError
-from .base import Endpoint, Provider
+from ..options import Options
+from ..record import Message
+from ._errors import error_context, guarded, translated, transport_errors
+from .base import Chunk, Endpoint, Provider
 
 MAX_CLIENTS = 64  # distinct keys and URLs kept; the least recently used is dropped beyond that
 
@@ -59,3 +66,42 @@ def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
         return client_class(api_key=endpoint.api_key, base_url=endpoint.base_url, max_retries=0, timeout=timeout)
 
     return shared_client(client_class, endpoint, build)
+
+
+class SdkProvider(Provider):
+    """A provider whose official SDK is Stainless-generated: its client, its errors and its model list are handled
+    alike; a subclass names its SDK and makes its streaming request in `_chunks`. The SDK is imported on first use.
+    """
+
+    sdk = ""  # the SDK's module
+    client_class = ""  # the SDK's client class
+    error_class = ""  # the root of the SDK's exceptions
+    default_url = ""  # the provider's public endpoint, named in errors when no base URL is set
+
+    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        context = error_context(self, self.default_url, model)
+        return guarded(self._chunks(model, messages, options), context, self._errors)
+
+    @abstractmethod
+    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
+        """The SDK's streaming request, read into Chunks."""
+
+    def list_models(self) -> list[str]:
+        with translated(error_context(self, self.default_url), self._errors):
+            return sorted(model.id for model in self._listed_models())
+
+    def _listed_models(self) -> Iterable[Any]:
+        return self._client.models.list()
+
+    def prepare(self) -> None:
+        self._client  # noqa: B018 - building the client imports the SDK
+
+    @cached_property
+    def _client(self) -> Any:
+        sdk = importlib.import_module(self.sdk)
+        return sdk_client(sdk, getattr(sdk, self.client_class), self)
+
+    @cached_property
+    def _errors(self) -> tuple[type[BaseException], ...]:
+        sdk = importlib.import_module(self.sdk)
+        return (getattr(sdk, self.error_class), *transport_errors())

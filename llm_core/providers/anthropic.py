@@ -10,15 +10,13 @@ and the stop reason arrive in message_delta.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
-from functools import cached_property
 from typing import Any
 
 from ..errors import ProviderError
 from ..options import Options
 from ..record import Message
-from ._clients import sdk_client
-from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Provider
+from ._clients import SdkProvider
+from .base import Chunk
 
 ANTHROPIC_URL = "https://api.anthropic.com"
 DEFAULT_MAX_TOKENS = 1024  # Anthropic rejects a request without max_tokens
@@ -72,35 +70,17 @@ def _prompt_tokens(usage: Any) -> int | None:
     return usage.input_tokens + cached
 
 
-class AnthropicProvider(Provider):
+class AnthropicProvider(SdkProvider):
     """Streams Claude's answers from the Messages API (or any base URL speaking it)."""
 
     name = "anthropic"
     key_var = "ANTHROPIC_API_KEY"
     unsupported_options = UNSUPPORTED_OPTIONS
-
-    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
-        return guarded(self._chunks(model, messages, options), error_context(self, ANTHROPIC_URL, model), self._errors)
+    sdk = "anthropic"
+    client_class = "Anthropic"
+    error_class = "AnthropicError"
+    default_url = ANTHROPIC_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         with self._client.messages.create(**anthropic_request(model, messages, options), stream=True) as events:
             yield from anthropic_chunks(events)
-
-    def list_models(self) -> list[str]:
-        with translated(error_context(self, ANTHROPIC_URL), self._errors):
-            return sorted(model.id for model in self._client.models.list())
-
-    def prepare(self) -> None:
-        self._client  # noqa: B018 - building the client imports the SDK
-
-    @cached_property
-    def _client(self) -> Any:
-        import anthropic
-
-        return sdk_client(anthropic, anthropic.Anthropic, self)
-
-    @cached_property
-    def _errors(self) -> tuple[type[BaseException], ...]:
-        import anthropic
-
-        return (anthropic.AnthropicError, *transport_errors())

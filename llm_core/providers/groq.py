@@ -6,15 +6,13 @@ the SDK has no argument for it) or, as it long did, in the finishing chunk's `x_
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from functools import cached_property
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from ..options import Options
 from ..record import Message
-from ._clients import sdk_client
-from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Provider
+from ._clients import SdkProvider
+from .base import Chunk
 from .openai import chat_chunks, chat_request_options
 
 GROQ_URL = "https://api.groq.com"
@@ -25,14 +23,15 @@ def groq_usage(event: Any) -> Any:
     return event.usage or getattr(getattr(event, "x_groq", None), "usage", None)
 
 
-class GroqProvider(Provider):
+class GroqProvider(SdkProvider):
     """Streams chat completions through the `groq` SDK."""
 
     name = "groq"
     key_var = "GROQ_API_KEY"
-
-    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
-        return guarded(self._chunks(model, messages, options), error_context(self, GROQ_URL, model), self._errors)
+    sdk = "groq"
+    client_class = "Groq"
+    error_class = "GroqError"
+    default_url = GROQ_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         with self._client.chat.completions.create(
@@ -44,21 +43,5 @@ class GroqProvider(Provider):
         ) as events:
             yield from chat_chunks(events, usage_of=groq_usage)
 
-    def list_models(self) -> list[str]:
-        with translated(error_context(self, GROQ_URL), self._errors):
-            return sorted(model.id for model in self._client.models.list().data)
-
-    def prepare(self) -> None:
-        self._client  # noqa: B018 - building the client imports the SDK
-
-    @cached_property
-    def _client(self) -> Any:
-        import groq
-
-        return sdk_client(groq, groq.Groq, self)
-
-    @cached_property
-    def _errors(self) -> tuple[type[BaseException], ...]:
-        import groq
-
-        return (groq.GroqError, *transport_errors())
+    def _listed_models(self) -> Iterable[Any]:
+        return self._client.models.list().data

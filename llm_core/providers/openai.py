@@ -8,15 +8,13 @@ compatible servers get `max_tokens`, which they all understand.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable, Iterator
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..options import Options
 from ..record import Message
-from ._clients import sdk_client
-from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Provider
+from ._clients import SdkProvider
+from .base import Chunk
 
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -48,7 +46,7 @@ def _is_official(base_url: str | None) -> bool:
     return base_url is None or urlsplit(base_url).hostname == "api.openai.com"
 
 
-class OpenAIProvider(Provider):
+class OpenAIProvider(SdkProvider):
     """Streams chat completions through the `openai` SDK, from api.openai.com or any compatible base URL.
 
     Error messages name the key variable from `endpoint.settings["key_var"]` (e.g. OPENROUTER_API_KEY),
@@ -57,9 +55,10 @@ class OpenAIProvider(Provider):
 
     name = "openai"
     key_var = "OPENAI_API_KEY"
-
-    def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
-        return guarded(self._chunks(model, messages, options), error_context(self, OPENAI_URL, model), self._errors)
+    sdk = "openai"
+    client_class = "OpenAI"
+    error_class = "OpenAIError"
+    default_url = OPENAI_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         token_limit = "max_completion_tokens" if _is_official(self.endpoint.base_url) else "max_tokens"
@@ -71,22 +70,3 @@ class OpenAIProvider(Provider):
             **chat_request_options(options, token_limit),
         ) as events:
             yield from chat_chunks(events)
-
-    def list_models(self) -> list[str]:
-        with translated(error_context(self, OPENAI_URL), self._errors):
-            return sorted(model.id for model in self._client.models.list())
-
-    def prepare(self) -> None:
-        self._client  # noqa: B018 - building the client imports the SDK
-
-    @cached_property
-    def _client(self) -> Any:
-        import openai
-
-        return sdk_client(openai, openai.OpenAI, self)
-
-    @cached_property
-    def _errors(self) -> tuple[type[BaseException], ...]:
-        import openai
-
-        return (openai.OpenAIError, *transport_errors())
