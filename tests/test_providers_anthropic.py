@@ -7,7 +7,7 @@ import pytest
 from llm_core.errors import ProviderError
 from llm_core.options import Options
 from llm_core.providers import Endpoint
-from llm_core.providers.anthropic import DEFAULT_MAX_TOKENS, AnthropicProvider
+from llm_core.providers.anthropic import DEFAULT_MAX_TOKENS, AnthropicProvider, anthropic_chunks
 from tests.loopback import Behaviour
 
 KEY = "sk-ant-api03-loopbackKEY0123"
@@ -56,3 +56,19 @@ def test_an_answer_stopped_by_max_tokens_says_so(claude, anthropic_server):
     chunks = list(claude.stream("claude-test", MESSAGES, Options(max_tokens=3)))
     assert "".join(c.text for c in chunks) == "one two three"
     assert [(c.finish_reason, c.completion_tokens) for c in chunks if c.finish_reason] == [("max_tokens", 3)]
+
+
+def test_events_with_missing_parts_are_read_without_failing():
+    """The events are read as plain JSON: a missing usage or delta is no usage or no text, never a crash."""
+    events = [
+        {"type": "message_start", "message": {"model": "claude-x", "usage": None}},
+        {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "Hi"}},
+        {"type": "content_block_delta", "delta": None},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 3}},
+        {"type": "message_delta", "delta": {}, "usage": {"input_tokens": 5, "cache_read_input_tokens": 2}},
+        {"type": "message_stop"},
+    ]
+    chunks = list(anthropic_chunks(events))
+    assert [(c.text, c.finish_reason) for c in chunks] == [("", None), ("Hi", None), ("", "end_turn"), ("", None)]
+    assert (chunks[0].response_model, chunks[0].prompt_tokens) == ("claude-x", None)
+    assert (chunks[2].completion_tokens, chunks[3].prompt_tokens) == (3, 7)

@@ -10,7 +10,7 @@ import pytest
 from llm_core.errors import ProviderError
 from llm_core.options import Options
 from llm_core.providers import PROVIDERS, Endpoint
-from llm_core.providers.openai import OpenAIProvider
+from llm_core.providers.openai import OpenAIProvider, chat_chunks
 from tests.loopback import Behaviour
 
 KEY = "sk-proj-loopbackKEY0123456789"
@@ -70,3 +70,19 @@ def test_any_compatible_base_url_is_served_by_the_same_provider(openai_server):
     assert "".join(c.text for c in chunks) == "Hello world"
     assert openai_server.last.path == "/api/v1/chat/completions"
     assert openai_server.last.body["max_tokens"] == 20  # compatible servers all understand max_tokens
+
+
+def test_chunks_with_missing_or_null_parts_are_read_without_failing():
+    """Compatible servers send nulls where OpenAI sends objects: a null part is no text or no usage, never a crash."""
+    events = [
+        {"choices": None, "model": "m"},
+        {"choices": [{"delta": None, "finish_reason": None}]},
+        {"choices": [{"delta": {"content": None}}]},
+        {"choices": [{"delta": {"content": "Hi"}}], "model": "m-2025"},
+        ["not", "an", "object"],
+        {"choices": [{"delta": {}, "finish_reason": "stop"}], "usage": None},
+        {"choices": [], "usage": {"prompt_tokens": 4, "completion_tokens": None}},
+    ]
+    chunks = list(chat_chunks(events))
+    assert [(c.text, c.finish_reason) for c in chunks] == [("Hi", None), ("", "stop"), ("", None)]
+    assert (chunks[0].response_model, chunks[2].prompt_tokens, chunks[2].completion_tokens) == ("m-2025", 4, None)

@@ -13,6 +13,7 @@ import threading
 from abc import abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from functools import cached_property
 from types import ModuleType
 from typing import Any
@@ -86,6 +87,16 @@ class SdkProvider(Provider):
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         """The SDK's streaming request, read into Chunks."""
 
+    def _events(self, resource: Any, **request: Any) -> ContextManager[Iterable[dict]]:
+        """`resource.create(stream=True, **request)` through the SDK, its events read as the JSON they carry.
+
+        The SDK still sends the request, raises its errors and decodes the server-sent events; asking its raw
+        response for `Stream[object]` only skips building a typed object per chunk, which cost about 0.3 ms of
+        interpreter time per chunk (90 ms for a 300-token answer), held while every other pane waits.
+        """
+        sdk = importlib.import_module(self.sdk)
+        return resource.with_raw_response.create(stream=True, **request).parse(to=sdk.Stream[object])
+
     def list_models(self) -> list[str]:
         with translated(error_context(self, self.default_url), self._errors):
             return sorted(model.id for model in self._listed_models())
@@ -105,3 +116,12 @@ class SdkProvider(Provider):
     def _errors(self) -> tuple[type[BaseException], ...]:
         sdk = importlib.import_module(self.sdk)
         return (getattr(sdk, self.error_class), *transport_errors())
+
+
+def field(event: Any, *path: str) -> Any:
+    """The value at `path` in an event's JSON, or None where any step is missing or not an object."""
+    for name in path:
+        if not isinstance(event, dict):
+            return None
+        event = event.get(name)
+    return event

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import ProviderError
 from ..options import Options
 from ..record import Message
-from ._clients import SdkProvider
+from ._clients import SdkProvider, field
 from .base import Chunk
 
 ANTHROPIC_URL = "https://api.anthropic.com"
@@ -46,28 +46,30 @@ def anthropic_chunks(events: Iterable[Any]) -> Iterator[Chunk]:
     """Chunks from raw message stream events: text deltas, usage, and the stop reason."""
     finished = False
     for event in events:
-        if event.type == "message_start":
-            usage = getattr(event.message, "usage", None)
-            yield Chunk(prompt_tokens=_prompt_tokens(usage), response_model=event.message.model)
-        elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-            yield Chunk(text=event.delta.text)
-        elif event.type == "message_delta":
-            finished = finished or event.delta.stop_reason is not None
-            usage = getattr(event, "usage", None)
+        kind = field(event, "type")
+        if kind == "message_start":
+            usage = field(event, "message", "usage")
+            yield Chunk(prompt_tokens=_prompt_tokens(usage), response_model=field(event, "message", "model"))
+        elif kind == "content_block_delta" and field(event, "delta", "type") == "text_delta":
+            yield Chunk(text=field(event, "delta", "text") or "")
+        elif kind == "message_delta":
+            stop_reason = field(event, "delta", "stop_reason")
+            finished = finished or stop_reason is not None
+            usage = field(event, "usage")
             yield Chunk(
-                finish_reason=event.delta.stop_reason,
+                finish_reason=stop_reason,
                 prompt_tokens=_prompt_tokens(usage),
-                completion_tokens=getattr(usage, "output_tokens", None),
+                completion_tokens=field(usage, "output_tokens"),
             )
-        elif event.type == "message_stop" and not finished:
+        elif kind == "message_stop" and not finished:
             yield Chunk(finish_reason="stop")  # a complete message that gave no stop reason
 
 
 def _prompt_tokens(usage: Any) -> int | None:
-    if getattr(usage, "input_tokens", None) is None:
+    if field(usage, "input_tokens") is None:
         return None
-    cached = (usage.cache_creation_input_tokens or 0) + (usage.cache_read_input_tokens or 0)
-    return usage.input_tokens + cached
+    cached = (field(usage, "cache_creation_input_tokens") or 0) + (field(usage, "cache_read_input_tokens") or 0)
+    return usage["input_tokens"] + cached
 
 
 class AnthropicProvider(SdkProvider):
@@ -82,5 +84,5 @@ class AnthropicProvider(SdkProvider):
     default_url = ANTHROPIC_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
-        with self._client.messages.create(**anthropic_request(model, messages, options), stream=True) as events:
+        with self._events(self._client.messages, **anthropic_request(model, messages, options)) as events:
             yield from anthropic_chunks(events)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..options import Options
 from ..record import Message
-from ._clients import SdkProvider
+from ._clients import SdkProvider, field
 from .base import Chunk
 from .openai import chat_chunks, chat_request_options
 
@@ -20,7 +20,7 @@ GROQ_URL = "https://api.groq.com"
 
 def groq_usage(event: Any) -> Any:
     """Usage from the chunk itself, or from Groq's own `x_groq` extension."""
-    return event.usage or getattr(getattr(event, "x_groq", None), "usage", None)
+    return field(event, "usage") or field(event, "x_groq", "usage")
 
 
 class GroqProvider(SdkProvider):
@@ -34,10 +34,10 @@ class GroqProvider(SdkProvider):
     default_url = GROQ_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
-        with self._client.chat.completions.create(
+        with self._events(
+            self._client.chat.completions,
             model=model,
             messages=messages,
-            stream=True,
             extra_body={"stream_options": {"include_usage": True}},  # the API takes it; this SDK has no argument
             **chat_request_options(options, "max_completion_tokens"),  # Groq deprecates max_tokens
         ) as events:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..options import Options
 from ..record import Message
-from ._clients import SdkProvider
+from ._clients import SdkProvider, field
 from .base import Chunk
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -25,20 +25,23 @@ def chat_request_options(options: Options, token_limit: str = "max_tokens") -> d
     return {name: value for name, value in values.items() if value is not None}
 
 
-def chat_chunks(events: Iterable[Any], usage_of: Callable[[Any], Any] = lambda event: event.usage) -> Iterator[Chunk]:
+def chat_chunks(
+    events: Iterable[Any], usage_of: Callable[[Any], Any] = lambda event: field(event, "usage")
+) -> Iterator[Chunk]:
     """Chunks from OpenAI-style chat completion chunks: text, finish reason, and usage wherever `usage_of` finds it."""
     for event in events:
-        choice = event.choices[0] if event.choices else None
-        text = (choice.delta.content or "") if choice is not None and choice.delta is not None else ""
-        finish = choice.finish_reason if choice is not None else None
+        choices = field(event, "choices")
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        text = field(choice, "delta", "content") or ""
+        finish = field(choice, "finish_reason")
         usage = usage_of(event)
         if text or finish or usage:
             yield Chunk(
                 text=text,
                 finish_reason=finish,
-                prompt_tokens=getattr(usage, "prompt_tokens", None),
-                completion_tokens=getattr(usage, "completion_tokens", None),
-                response_model=event.model,
+                prompt_tokens=field(usage, "prompt_tokens"),
+                completion_tokens=field(usage, "completion_tokens"),
+                response_model=field(event, "model"),
             )
 
 
@@ -62,10 +65,10 @@ class OpenAIProvider(SdkProvider):
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         token_limit = "max_completion_tokens" if _is_official(self.endpoint.base_url) else "max_tokens"
-        with self._client.chat.completions.create(
+        with self._events(
+            self._client.chat.completions,
             model=model,
             messages=messages,
-            stream=True,
             stream_options={"include_usage": True},
             **chat_request_options(options, token_limit),
         ) as events:
