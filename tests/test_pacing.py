@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -48,3 +49,13 @@ def test_a_pacer_that_never_started_settles_at_once(catalog):
     assert isinstance(c.live, Pacer)
     c.settle()
     assert c.live is None and all(p.last.result.status == "cancelled" and not p.last.result.text for p in c.panes)
+
+
+def test_every_model_is_already_running_when_the_page_goes_on_drawing(catalog):
+    """The requests should not wait for the page: each pane's thread runs before start() returns."""
+    c = conversation_of(catalog, "echo-slow", "echo-slow", "echo-slow")
+    c.start_turn("hello", catalog=catalog, store=False)
+    c.live.start()
+    running = {t.name for t in threading.enumerate()}
+    assert {"compare-0", "compare-1", "compare-2"} <= running
+    c.settle()
