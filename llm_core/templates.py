@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import string
@@ -66,14 +67,28 @@ def parse_templates_file(path: Path) -> dict[str, Template]:
 
 def load_templates() -> dict[str, Template]:
     """Shipped templates, with $SWITCHBOARD_TEMPLATES or ./templates.toml over them."""
-    templates = parse_templates_file(SHIPPED_TEMPLATES)
+    templates = dict(_read_once(SHIPPED_TEMPLATES))
     configured = os.environ.get("SWITCHBOARD_TEMPLATES")
     user = Path(configured) if configured else Path("templates.toml")
     if configured and not user.is_file():
         raise TemplateError(f"SWITCHBOARD_TEMPLATES points to {user}, which is not a file")
     if user.is_file():
-        templates.update(parse_templates_file(user))
+        templates.update(_read_once(user))
     return templates
+
+
+def _read_once(path: Path) -> dict[str, Template]:
+    """The file's templates, parsed again only when it changes (the page asks on every run and every send)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return parse_templates_file(path)  # gone meanwhile: the parse says so in its own words
+    return _parsed(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Template]:
+    return parse_templates_file(Path(path))
 
 
 def get_template(name: str, templates: dict[str, Template] | None = None) -> Template:

@@ -49,3 +49,15 @@ def test_template_mistakes_are_clear_errors(tmp_path, text, expected):
 def test_an_unknown_template_lists_the_known_ones():
     with pytest.raises(TemplateError, match="known: plain"):
         get_template("nope")
+
+
+def test_an_edited_templates_file_is_read_again_and_an_unchanged_one_is_not(tmp_path, monkeypatch):
+    path = tmp_path / "templates.toml"
+    path.write_text('[templates.haiku]\ntext = "Write a haiku about {prompt}"\n')
+    first = load_templates()["haiku"]
+    assert load_templates()["haiku"] is first  # parsed once, while the file stays as it was
+    path.write_text('[templates.haiku]\ntext = "Write a long haiku about {prompt}"\n')
+    assert get_template("haiku").render("rain") == "Write a long haiku about rain"
+    path.write_text('[templates.haiku]\ntext = "Broken {prompt"\n')
+    with pytest.raises(TemplateError, match="literal braces"):
+        load_templates()
