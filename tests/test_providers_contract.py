@@ -257,3 +257,28 @@ def test_importing_the_providers_imports_no_sdk():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=REPO
     )
     assert result.stdout.strip() == ""
+
+
+# What each SDK otherwise sets up during a first call: a lazily imported endpoint module, or lazily built types.
+READY_TO_STREAM = {
+    "openai": "print('openai.resources.chat' in sys.modules)",
+    "groq": "print('groq.resources.chat' in sys.modules)",
+    "anthropic": "print('anthropic.resources.messages' in sys.modules)",
+    "gemini": "from google.genai import types; print(types.GenerateContentResponse.__pydantic_complete__)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(READY_TO_STREAM))
+def test_preparing_sets_the_sdk_up_so_a_first_call_times_only_its_request(name):
+    """Left to a first call, the SDK's set-up (50-85 ms) would be timed as the first answer's time to first
+    token. The engine calls prepare() before it starts the clock."""
+    code = (
+        "import sys\n"
+        "from llm_core.providers import PROVIDERS, Endpoint\n"
+        f"provider = PROVIDERS[{name!r}].impl(Endpoint(api_key='key-0123456789', base_url='http://127.0.0.1:9'))\n"
+        "provider.prepare()\n" + READY_TO_STREAM[name]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=REPO
+    )
+    assert result.stdout.strip() == "True"

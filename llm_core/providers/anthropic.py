@@ -81,8 +81,9 @@ class AnthropicProvider(SdkProvider):
     sdk = "anthropic"
     client_class = "Anthropic"
     error_class = "AnthropicError"
+    resource = "messages"
     default_url = ANTHROPIC_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
-        with self._events(self._client.messages, **anthropic_request(model, messages, options)) as events:
+        with self._events(**anthropic_request(model, messages, options)) as events:
             yield from anthropic_chunks(events)

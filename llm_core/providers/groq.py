@@ -31,11 +31,11 @@ class GroqProvider(SdkProvider):
     sdk = "groq"
     client_class = "Groq"
     error_class = "GroqError"
+    resource = "chat.completions"
     default_url = GROQ_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         with self._events(
-            self._client.chat.completions,
             model=model,
             messages=messages,
             extra_body={"stream_options": {"include_usage": True}},  # the API takes it; this SDK has no argument

@@ -61,12 +61,12 @@ class OpenAIProvider(SdkProvider):
     sdk = "openai"
     client_class = "OpenAI"
     error_class = "OpenAIError"
+    resource = "chat.completions"
     default_url = OPENAI_URL
 
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
         token_limit = "max_completion_tokens" if _is_official(self.endpoint.base_url) else "max_tokens"
         with self._events(
-            self._client.chat.completions,
             model=model,
             messages=messages,
             stream_options={"include_usage": True},
