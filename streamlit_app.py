@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages._interpreter import settle_new_code
 from pages._session import mark_routed
 
 st.set_page_config(page_title="Switchboard", page_icon=":material/compare_arrows:", layout="wide")
@@ -14,3 +15,4 @@ pages = [
 page = st.navigation(pages)
 mark_routed()
 page.run()
+settle_new_code()  # after the page: a run that loaded new code pays for the collection, not a stream
