@@ -110,18 +110,19 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def streamlit_app(env: dict[str, str], log: Path | None = None) -> Iterator[str]:
+def streamlit_app(env: dict[str, str], log: Path | None = None, app: Path = APP) -> Iterator[str]:
     """`streamlit run streamlit_app.py` headless on 127.0.0.1 with `env`; yields its URL once it is healthy.
+    `app` may be another checkout's entry script (the A/B bench runs an older revision beside this one).
 
-    It runs from a folder holding only the shipped .streamlit/config.toml (theme and server settings, as from the
-    repository's root), so no ./models.toml or .streamlit/secrets.toml of the developer's leaks in.
+    It runs from a folder holding only the app's shipped .streamlit/config.toml (theme and server settings, as from
+    the repository's root), so no ./models.toml or .streamlit/secrets.toml of the developer's leaks in.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = log or ARTIFACTS / "streamlit.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(app),
         "--server.headless", "true",
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
@@ -129,7 +130,7 @@ def streamlit_app(env: dict[str, str], log: Path | None = None) -> Iterator[str]
     ]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="switchboard-app-") as cwd, log.open("w") as output:
         (Path(cwd) / ".streamlit").mkdir()
-        shutil.copy(ROOT / ".streamlit" / "config.toml", Path(cwd) / ".streamlit" / "config.toml")
+        shutil.copy(app.parent / ".streamlit" / "config.toml", Path(cwd) / ".streamlit" / "config.toml")
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_until_healthy(url, process, log)
