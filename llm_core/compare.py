@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -72,6 +73,11 @@ class Comparison:
         for slot, turn in enumerate(self.turns):
             threading.Thread(target=self._work, args=(slot, turn), daemon=True, name=f"compare-{slot}").start()
         return self._merge()
+
+    def wait_sent(self, timeout_s: float) -> bool:
+        """Wait until every model's request has left (or its turn ended without one); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        return all(turn.sent.wait(max(0.0, deadline - time.monotonic())) for turn in self.turns)
 
     def run(self) -> list[Result]:
         """Wait for every model and return their results."""

@@ -17,6 +17,7 @@ from .options import Options
 from .picker import ready_models
 from .policy import Policy
 from .providers import PROVIDERS, Chunk, Endpoint, Provider
+from .providers.base import telling_when_sent
 from .record import Message, Result
 from .redact import redact
 from .tokens import count_messages, count_text, estimate
@@ -98,6 +99,7 @@ class Turn:
         self.config = config or Config()
         self.policy = policy or Policy.from_env()
         self.cancel_event = cancel or threading.Event()
+        self.sent = threading.Event()  # set as the request leaves, or when the turn ends without sending one
         self.store = store
         self.messages = list(messages)
         self.options = options or Options()
@@ -158,6 +160,7 @@ class Turn:
             r.status, r.error_kind = "error", "internal"
             r.error = f"Switchboard hit an unexpected {type(e).__name__}: {redact(str(e))}. Please report it."
         finally:
+            self.sent.set()  # nothing more will be sent
             if r.status == "streaming":  # the consumer stopped iterating: that is a cancel
                 r.status = "cancelled"
             self._finish(answered)
@@ -192,11 +195,12 @@ class Turn:
             sleep=self._sleep,
             reraise=True,
         )
-        for attempt in retrying:
-            with attempt:
-                self.result.attempts += 1
-                stream = provider.stream(model.name, self.messages, options)
-                return stream, self._first_chunk(stream)
+        with telling_when_sent(self.sent.set):
+            for attempt in retrying:
+                with attempt:
+                    self.result.attempts += 1
+                    stream = provider.stream(model.name, self.messages, options)
+                    return stream, self._first_chunk(stream)
         raise AssertionError("unreachable: tenacity either returns or reraises")
 
     def _first_chunk(self, stream: Iterator[Chunk]) -> Chunk:

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from .compare import Comparison, Event
 
 
+SEND_WAIT_S = 0.1  # the longest a caller waits for the requests to leave before it goes on
+
+
 @dataclass(frozen=True)
 class Tick:
     """One beat: the slots finished so far (each has filed its answer), and whether all have."""
@@ -28,9 +31,10 @@ class Pacer:
     noticed promptly.
     """
 
-    def __init__(self, comparison: Comparison, every_s: float = 0.1):
+    def __init__(self, comparison: Comparison, every_s: float = 0.1, send_wait_s: float = SEND_WAIT_S):
         self.comparison = comparison
         self.every_s = every_s
+        self.send_wait_s = send_wait_s
         self.started_at: float | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -39,14 +43,17 @@ class Pacer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Pacer:
-        """Start every model (once): when this returns, each one's thread is running."""
+        """Start every model (once): when this returns, each one's request has left (or `send_wait_s` passed).
+
+        The caller goes on to draw the page, which holds the interpreter: requests still being built meanwhile
+        left up to 80 ms after the prompt on a busy machine, and the slowest model's answer came that much later.
+        """
         if self._thread is None:
             self.started_at = time.monotonic()
-            # Every model's thread starts here, before the caller goes on: started from the background thread,
-            # they waited for the interpreter while the page was drawn, and the requests left 20-40 ms later.
-            events = iter(self.comparison)
+            events = iter(self.comparison)  # every model's thread starts here
             self._thread = threading.Thread(target=self._drain, args=(events,), daemon=True, name="compare-pacer")
             self._thread.start()
+            self.comparison.wait_sent(self.send_wait_s)
         return self
 
     def _drain(self, events: Iterator[Event]) -> None:

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from llm_core.pacing import Pacer
+from llm_core.providers.echo import EchoProvider
 from tests.conversation_support import conversation_catalog, conversation_of
 
 
@@ -51,11 +52,28 @@ def test_a_pacer_that_never_started_settles_at_once(catalog):
     assert c.live is None and all(p.last.result.status == "cancelled" and not p.last.result.text for p in c.panes)
 
 
-def test_every_model_is_already_running_when_the_page_goes_on_drawing(catalog):
-    """The requests should not wait for the page: each pane's thread runs before start() returns."""
+def test_every_request_has_left_when_the_page_goes_on_drawing(catalog):
+    """The requests should not wait for the page: each has been sent, no answer awaited, when start() returns."""
     c = conversation_of(catalog, "echo-slow", "echo-slow", "echo-slow")
     c.start_turn("hello", catalog=catalog, store=False)
+    started = time.monotonic()
     c.live.start()
     running = {t.name for t in threading.enumerate()}
     assert {"compare-0", "compare-1", "compare-2"} <= running
+    assert all(turn.sent.is_set() for turn in c.live.comparison.turns)
+    assert time.monotonic() - started < c.live.send_wait_s  # it waited for the requests, not for the answers
+    assert not any(r.done for r in c.live.comparison.results)
+    c.settle()
+
+
+def test_a_model_slow_to_send_holds_the_page_up_only_briefly(catalog, monkeypatch):
+    """Setting an SDK up can take a while on first use: the page goes on drawing after send_wait_s."""
+    monkeypatch.setattr(EchoProvider, "prepare", lambda self: time.sleep(1.0))
+    c = conversation_of(catalog, "echo", "echo-outline")
+    c.start_turn("hello", catalog=catalog, store=False)
+    started = time.monotonic()
+    c.live.start()
+    assert c.live.send_wait_s <= time.monotonic() - started < 0.6
+    assert not any(turn.sent.is_set() for turn in c.live.comparison.turns)
+    c.settle()
     c.settle()

@@ -23,6 +23,7 @@ from llm_core.errors import NeedsKeyError, ProviderError, StreamCutError
 from llm_core.options import Options
 from llm_core.providers import Endpoint, Provider
 from llm_core.providers.anthropic import AnthropicProvider
+from llm_core.providers.base import telling_when_sent
 from llm_core.providers.gemini import GeminiProvider
 from llm_core.providers.groq import GroqProvider
 from llm_core.providers.openai import OpenAIProvider
@@ -192,6 +193,18 @@ def test_a_slow_first_token_still_arrives(wired):
         text += chunk.text
     assert text == "worth the wait"
     assert 0.25 <= first_text_at < 3
+
+
+def test_the_provider_says_its_request_has_left_long_before_the_answer_comes(wired):
+    """The Compare page waits for this signal before it draws, so it must come as the request goes."""
+    wired.server.script(Behaviour(reply="worth the wait", ttft_ms=300))
+    sent_at = []
+    with telling_when_sent(lambda: sent_at.append(time.monotonic())):
+        stream = wired.provider().stream("test-model", MESSAGES, Options())
+        first_text_at = next(time.monotonic() for chunk in stream if chunk.text)
+    stream.close()
+    assert len(sent_at) == 1
+    assert sent_at[0] <= wired.server.last.arrived <= first_text_at - 0.25
 
 
 def test_a_first_token_slower_than_the_read_timeout_is_a_timeout(wired):

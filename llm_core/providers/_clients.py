@@ -23,7 +23,7 @@ from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
 from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Endpoint, Provider
+from .base import Chunk, Endpoint, Provider, request_sent
 
 MAX_CLIENTS = 64  # distinct keys and URLs kept; the least recently used is dropped beyond that
 
@@ -53,7 +53,8 @@ def forget_clients() -> None:
 
 
 def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
-    """A client with the SDK's own retries off (the core retries, the same way for every provider) and our timeouts."""
+    """A client with the SDK's own retries off (the core retries, the same way for every provider), our timeouts,
+    and a request hook telling the caller when its request leaves."""
     endpoint = provider.endpoint
     if not endpoint.api_key:
         raise NeedsKeyError(provider.name, endpoint.settings.get("key_var", getattr(provider, "key_var", "")))
@@ -65,7 +66,14 @@ def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
     )
 
     def build() -> Any:
-        return client_class(api_key=endpoint.api_key, base_url=endpoint.base_url, max_retries=0, timeout=timeout)
+        http_client = sdk.DefaultHttpxClient(event_hooks={"request": [request_sent]})
+        return client_class(
+            api_key=endpoint.api_key,
+            base_url=endpoint.base_url,
+            max_retries=0,
+            timeout=timeout,
+            http_client=http_client,
+        )
 
     return shared_client(client_class, endpoint, build)
 

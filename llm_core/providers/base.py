@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..options import Options
@@ -36,6 +38,7 @@ class Provider(ABC):
     """Turns messages and options into a stream of Chunks, raising ProviderError on failure.
 
     A stream that ends without any chunk carrying `finish_reason` is treated as cut by the caller.
+    `request_sent()` is called as the request leaves (by the HTTP client's request hook for network providers).
     Closing the returned generator must close the underlying HTTP response.
     SDKs are imported inside methods, never at module import.
     """
@@ -55,3 +58,23 @@ class Provider(ABC):
     @abstractmethod
     def list_models(self) -> list[str]:
         """The model names this endpoint serves (a cheap authenticated call)."""
+
+
+_on_request_sent: ContextVar[Callable[[], None] | None] = ContextVar("on_request_sent", default=None)
+
+
+def request_sent(_request: object = None) -> None:
+    """The request of the call in progress on this thread is leaving: tell whoever asked (an HTTP request hook)."""
+    callback = _on_request_sent.get()
+    if callback is not None:
+        callback()
+
+
+@contextmanager
+def telling_when_sent(callback: Callable[[], None]) -> Iterator[None]:
+    """Within this block, `request_sent()` on this thread calls `callback`."""
+    token = _on_request_sent.set(callback)
+    try:
+        yield
+    finally:
+        _on_request_sent.reset(token)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from ..options import Options
 from ..record import Message
-from .base import Chunk, Provider
+from .base import Chunk, Provider, request_sent
 
 DEMO_NOTICE = "[offline demo: no LLM was called]"
 _WORDS = re.compile(r"\S+\s*")
@@ -59,6 +59,7 @@ class EchoProvider(Provider):
         pieces = _WORDS.findall(demo_reply(messages, settings.get("style", "mirror")))
         limit = options.max_tokens or len(pieces)
         start = time.monotonic()
+        request_sent()  # no network: the "request" is made here
         sent = 0
         while sent < min(limit, len(pieces)):
             due = start + ttft + sent / rate
