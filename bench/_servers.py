@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,13 +16,24 @@ if str(ROOT) not in sys.path:
 
 
 @contextmanager
-def loopback_server(wire: str = "openai", *, ttft_ms: float = 0, tokens_per_s: float | None = None, reply: str = ""):
-    """Start `python -m tests.loopback` and yield its base URL; stop it afterwards."""
+def loopback_server(
+    wire: str = "openai",
+    *,
+    ttft_ms: float = 0,
+    tokens_per_s: float | None = None,
+    reply: str = "",
+    timings: Path | None = None,
+):
+    """Start `python -m tests.loopback` and yield its base URL; stop it afterwards.
+
+    `timings`: a file the server appends each answer's wall-clock times to (see `last_answer`)."""
     args = [sys.executable, "-m", "tests.loopback", wire, "--ttft-ms", str(ttft_ms)]
     if tokens_per_s:
         args += ["--tokens-per-s", str(tokens_per_s)]
     if reply:
         args += ["--reply", reply]
+    if timings:
+        args += ["--timings", str(timings)]
     process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
@@ -31,6 +44,19 @@ def loopback_server(wire: str = "openai", *, ttft_ms: float = 0, tokens_per_s: f
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def last_answer(timings: Path, answers: int, timeout_s: float = 5.0) -> dict:
+    """The server's record of its `answers`-th answer (1-based): when the request arrived and when its last token
+    left, in wall-clock seconds. Waits for the server to write it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = timings.read_text().splitlines() if timings.exists() else []
+        if len(lines) >= answers:
+            return json.loads(lines[answers - 1])
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the loopback server recorded {len(lines)} answers in {timings}, not {answers}")
+        time.sleep(0.01)
 
 
 def median(values: list[float]) -> float:

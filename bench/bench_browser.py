@@ -2,8 +2,15 @@
 
 Each pane's model is a loopback OpenAI-style server streaming a 300-token reply at 500 tokens/s. The time is taken
 inside the page (a key listener and a MutationObserver on performance.now()), so no Python round trip is counted;
-"done" means every pane shows its whole reply and its final metrics line. Goals: ratio ≤ 1.15 for 2 and 4 panes,
-and ≤ 1.10 with 4 panes (the page shows every token and finishes within 10% of the slowest model's own time).
+"done" means every pane shows its whole reply and its final metrics line.
+
+Two figures per pane count, each the median of a few turns:
+- Enter → done, over the slowest model's scheduled time (the issue's bench): goal ≤ 1.15 for 2 and 4 panes.
+- Rendering: from the slowest model's request reaching its server to the page done, over that model's own time
+  (request in → last token out, as the server recorded it): goal ≤ 1.10 with 4 panes, "the page finishes within
+  10% of the slowest model's own time". It leaves out getting the request to the model (the browser, Streamlit's
+  rerun and the SDK, about 30-45 ms), which the first figure counts. Also shown: how long after the model's last
+  token the page showed it. The servers' and the browser's wall clocks are the same machine's.
 
 Run: python bench/bench_browser.py   (about a minute: loopback servers, `streamlit run` and Debian's Chromium)
 """
@@ -14,9 +21,10 @@ import os
 import sys
 import tempfile
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
-from _servers import loopback_server, median
+from _servers import last_answer, loopback_server, median
 
 from tests.browser_support import (
     ARTIFACTS,
@@ -32,14 +40,16 @@ from tests.loopback import Behaviour, Pacer
 PACING = [(200, 500), (240, 500), (270, 500), (300, 500)]  # (time to first token ms, tokens/s), one per pane
 REPLY_TOKENS = 300
 REPEATS = 3
-GOALS = {2: 1.15, 4: 1.10}  # 4 panes: the rendering goal (within 10%) is the stricter one
+GOAL = 1.15  # Enter → done over the slowest model's time, for 2 and 4 panes
+RENDER_GOALS = {4: 1.10}  # the slowest model's request in → done, over its own time
+PANES = (2, 4)
 TIMEOUT_MS = 30_000
 
 # Installed in the page before Enter: records when Enter goes down, and when every pane first shows its whole
 # reply with the final metrics line (the streaming line has no token counts; the final one does).
 WATCH_JS = """
 (replies) => {
-  const state = { enterAt: null, doneAt: null };
+  const state = { enterAt: null, doneAt: null, doneWall: null };
   window.__bench = state;
   const squash = (text) => text.replace(/\\s+/g, " ");
   const finalLine = /^TTFT .+ · .+ · [\\d,]+ → [\\d,]+ tok/;
@@ -52,6 +62,7 @@ WATCH_JS = """
   const observer = new MutationObserver(() => {
     if (state.enterAt !== null && replies.every(paneDone)) {
       state.doneAt = performance.now();
+      state.doneWall = performance.timeOrigin + state.doneAt;  // wall clock, ms: to line up with the servers
       observer.disconnect();
     }
   });
@@ -107,8 +118,16 @@ def open_page(browser, url: str, panes: int):
     return page
 
 
-def time_turn(browser, url: str, panes: int) -> float:
-    """Seconds from Enter to every pane showing its whole reply and final metrics line, measured in the page."""
+@dataclass(frozen=True)
+class TurnTimes:
+    """One turn as the page saw it: Enter to done, and when it was done by the wall clock."""
+
+    enter_to_done_s: float
+    done_at: float  # wall clock, seconds
+
+
+def time_turn(browser, url: str, panes: int) -> TurnTimes:
+    """From Enter to every pane showing its whole reply and final metrics line, measured in the page."""
     page = open_page(browser, url, panes)
     try:
         with screenshot_on_failure(page, ARTIFACTS / f"bench-browser-{panes}-failure.png"):
@@ -118,31 +137,72 @@ def time_turn(browser, url: str, panes: int) -> float:
             box.press("Enter")
             page.wait_for_function("window.__bench.doneAt !== null", timeout=TIMEOUT_MS)
             marks = page.evaluate("window.__bench")
-        return (marks["doneAt"] - marks["enterAt"]) / 1000
+        return TurnTimes((marks["doneAt"] - marks["enterAt"]) / 1000, marks["doneWall"] / 1000)
     finally:
         page.close()
 
 
-def bench_browser(playwright, url: str) -> None:
-    """Print the median ratio for 2 and 4 panes, after one warm-up turn."""
-    browser = launch_chromium(playwright)
-    time_turn(browser, url, max(GOALS))  # warm up: the app's imports, every model's SDK client, the browser cache
+@dataclass(frozen=True)
+class Rendering:
+    """How the page kept up with the slowest model in one turn."""
+
+    ratio: float  # request in → page done, over the model's own time (request in → last token out)
+    lag_ms: float  # last token out → page done
+
+
+def rendering(turn: TurnTimes, answers: list[dict]) -> Rendering:
+    """The turn's figures against the model that sent its last token last (the servers' records of this turn)."""
+    slowest = max(answers, key=lambda answer: answer["last_token_at"])
+    own = slowest["last_token_at"] - slowest["arrived_at"]
+    return Rendering((turn.done_at - slowest["arrived_at"]) / own, (turn.done_at - slowest["last_token_at"]) * 1000)
+
+
+class Bench:
+    """The app and its loopback models, and how many answers each model has given so far."""
+
+    def __init__(self, browser, url: str, timings: list[Path]):
+        self.browser, self.url, self.timings = browser, url, timings
+        self.answered = [0] * len(timings)
+
+    def turn(self, panes: int) -> tuple[TurnTimes, Rendering]:
+        times = time_turn(self.browser, self.url, panes)
+        answers = []
+        for slot in range(panes):
+            self.answered[slot] += 1
+            answers.append(last_answer(self.timings[slot], self.answered[slot]))
+        return times, rendering(times, answers)
+
+
+def verdict(value: float, goal: float) -> str:
+    return f"{'meets' if value <= goal else 'misses'} the goal ≤ {goal:.2f}"
+
+
+def bench_browser(playwright, url: str, timings: list[Path]) -> None:
+    """Print the median figures for 2 and 4 panes, after one warm-up turn."""
+    bench = Bench(launch_chromium(playwright), url, timings)
+    bench.turn(max(PANES))  # warm up: the app's imports, every model's SDK client, the browser cache
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"Enter → last pane done in the browser / slowest model's server time (median of {REPEATS}); "
         f"load average {load} on {os.cpu_count()} CPUs"
     )
-    for panes, goal in GOALS.items():
+    for panes in PANES:
         slowest = max(server_time_s(slot) for slot in range(panes))
-        walls = [time_turn(browser, url, panes) for _ in range(REPEATS)]
-        wall = median(walls)
-        runs = ", ".join(f"{w * 1000:.0f}" for w in walls)
-        verdict = "meets" if wall / slowest <= goal else "misses"
+        turns = [bench.turn(panes) for _ in range(REPEATS)]
+        wall = median([times.enter_to_done_s for times, _ in turns])
+        runs = ", ".join(f"{times.enter_to_done_s * 1000:.0f}" for times, _ in turns)
         print(
             f"  {panes} panes: {wall * 1000:6.0f} ms (runs {runs}) / slowest model {slowest * 1000:.0f} ms "
-            f"= ratio {wall / slowest:.3f}  ({verdict} the goal ≤ {goal:.2f})"
+            f"= ratio {wall / slowest:.3f}  ({verdict(wall / slowest, GOAL)})"
         )
-    browser.close()
+        ratio = median([render.ratio for _, render in turns])
+        lag = median([render.lag_ms for _, render in turns])
+        goal = f"  ({verdict(ratio, RENDER_GOALS[panes])})" if panes in RENDER_GOALS else ""
+        print(
+            f"           rendering: done {ratio:.3f}× the slowest model's own time after its request arrived, "
+            f"{lag:.0f} ms after its last token{goal}"
+        )
+    bench.browser.close()
 
 
 def main() -> None:
@@ -153,14 +213,18 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-browser-")))
+        timings = [folder / f"model-{slot}.jsonl" for slot in range(len(PACING))]
         urls = [
-            stack.enter_context(loopback_server(ttft_ms=ttft, tokens_per_s=rate, reply=reply_for(slot)))
+            stack.enter_context(
+                loopback_server(ttft_ms=ttft, tokens_per_s=rate, reply=reply_for(slot), timings=timings[slot])
+            )
             for slot, (ttft, rate) in enumerate(PACING)
         ]
-        env = clean_env(SWITCHBOARD_MODELS=str(bench_catalog(urls)), SWITCHBOARD_LOG_DIR=tempfile.mkdtemp())
+        env = clean_env(SWITCHBOARD_MODELS=str(bench_catalog(urls)), SWITCHBOARD_LOG_DIR=str(folder / "logs"))
         url = stack.enter_context(streamlit_app(env, log=ARTIFACTS / "bench-browser-streamlit.log"))
         playwright = stack.enter_context(sync_playwright())
-        bench_browser(playwright, url)
+        bench_browser(playwright, url, timings)
 
 
 if __name__ == "__main__":

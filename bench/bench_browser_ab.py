@@ -64,7 +64,7 @@ def main() -> None:
         ratios: dict[str, list[float]] = {name: [] for name in sides}
         for _ in range(args.pairs):
             for name, url in sides.items():
-                ratios[name].append(time_turn(browser, url, args.panes) / slowest)
+                ratios[name].append(time_turn(browser, url, args.panes).enter_to_done_s / slowest)
         print(f"{args.panes} panes, Enter → last pane done / slowest model's server time, {args.pairs} pairs")
         for name, values in ratios.items():
             runs = ", ".join(f"{r:.3f}" for r in values)

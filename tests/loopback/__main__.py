@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
-from . import WIRES, Behaviour, LoopbackServer
+from . import WIRES, Behaviour, LoopbackServer, Received
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,13 +18,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tokens-per-s", type=float, default=None, help="token rate (default: as fast as possible)")
     parser.add_argument("--status", type=int, default=200, help="answer every request with this HTTP status")
     parser.add_argument("--no-usage", action="store_true", help="do not report token usage")
+    parser.add_argument("--timings", type=Path, help="append a JSON line per answer: when it arrived, its last token")
     return parser
+
+
+def timings_writer(path: Path):
+    """Record each answer's wall-clock times, for a benchmark to line up with the browser's clock."""
+
+    def write(received: Received) -> None:
+        times = {"arrived_at": received.arrived_at, "last_token_at": received.last_token_at}
+        line = {**times, "tokens": received.tokens_sent}
+        with path.open("a") as out:
+            out.write(json.dumps(line) + "\n")
+
+    return write
 
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted, after printing the base URL to give the SDK."""
     args = _parser().parse_args(argv)
-    server = LoopbackServer(WIRES[args.wire](), args.port)
+    on_done = timings_writer(args.timings) if args.timings else None
+    server = LoopbackServer(WIRES[args.wire](), args.port, on_done=on_done)
     server.script(
         Behaviour(
             reply=args.reply,

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -62,8 +63,10 @@ class _Body:
 class LoopbackServer:
     """Serves one provider's wire format. Script it with `script(...)`; read what it got in `requests`."""
 
-    def __init__(self, wire: Wire, port: int = 0):
+    def __init__(self, wire: Wire, port: int = 0, on_done: Callable[[Received], None] | None = None):
+        """`on_done` is called with each request once the server is finished with it."""
         self.wire = wire
+        self._on_done = on_done
         self.requests: list[Received] = []
         self.models: list[str] = list(wire.default_models)
         self._queue: deque[Behaviour] = deque([Behaviour()])
@@ -147,6 +150,8 @@ class LoopbackServer:
             received.client_gone.set()
         finally:
             received.done.set()
+            if self._on_done is not None:
+                self._on_done(received)
 
     def _error(self, received: Received) -> tuple[dict, dict[str, str]]:
         body, headers = self.wire.error(received, received.behaviour.status)
@@ -169,6 +174,7 @@ class LoopbackServer:
             out.wait_until(pacer.due(index))
             out.send(self.wire.token(received, token, prompt_tokens))
             received.tokens_sent += 1
+            received.last_token_at = time.time()
         if behaviour.cut_after_tokens is not None:
             out.abort()
             return
@@ -208,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _receive(handler: BaseHTTPRequestHandler) -> Received:
-    arrived = time.monotonic()
+    arrived, arrived_at = time.monotonic(), time.time()
     parts = urlsplit(handler.path)
     length = int(handler.headers.get("Content-Length") or 0)
     raw = handler.rfile.read(length) if length else b""
@@ -219,6 +225,7 @@ def _receive(handler: BaseHTTPRequestHandler) -> Received:
         headers={name.lower(): value for name, value in handler.headers.items()},
         body=json.loads(raw) if raw else None,
         arrived=arrived,
+        arrived_at=arrived_at,
     )
 
 

@@ -21,7 +21,9 @@ class Received:
     body: dict | None
     behaviour: Behaviour = field(default_factory=Behaviour)
     arrived: float = 0.0  # monotonic
+    arrived_at: float = 0.0  # wall clock (time.time()), to line up with another process's clock
     tokens_sent: int = 0
+    last_token_at: float | None = None  # wall clock, when the last token left
     client_gone: Event = field(default_factory=Event)  # the client closed the connection mid-answer
     done: Event = field(default_factory=Event)  # the server is finished with this request, however it ended
 
