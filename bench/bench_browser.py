@@ -39,7 +39,7 @@ from tests.loopback import Behaviour, Pacer
 
 PACING = [(200, 500), (240, 500), (270, 500), (300, 500)]  # (time to first token ms, tokens/s), one per pane
 REPLY_TOKENS = 300
-REPEATS = 3
+REPEATS = 5
 GOAL = 1.15  # Enter → done over the slowest model's time, for 2 and 4 panes
 RENDER_GOALS = {4: 1.10}  # the slowest model's request in → done, over its own time
 PANES = (2, 4)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,7 +24,7 @@ from llm_core.errors import NeedsKeyError, ProviderError, StreamCutError
 from llm_core.options import Options
 from llm_core.providers import Endpoint, Provider
 from llm_core.providers.anthropic import AnthropicProvider
-from llm_core.providers.base import telling_when_sent
+from llm_core.providers.base import telling_when_sent, watch_request
 from llm_core.providers.gemini import GeminiProvider
 from llm_core.providers.groq import GroqProvider
 from llm_core.providers.openai import OpenAIProvider
@@ -204,7 +205,20 @@ def test_the_provider_says_its_request_has_left_long_before_the_answer_comes(wir
         first_text_at = next(time.monotonic() for chunk in stream if chunk.text)
     stream.close()
     assert len(sent_at) == 1
-    assert sent_at[0] <= wired.server.last.arrived <= first_text_at - 0.25
+    # Once the request is written: about when the server reads it, and long before the first token.
+    assert wired.server.last.arrived - 0.05 <= sent_at[0] <= first_text_at - 0.25
+
+
+def test_watching_a_request_keeps_a_trace_already_on_it_and_tells_once_the_body_is_written():
+    traced, told = [], []
+    request = SimpleNamespace(extensions={"trace": lambda event, info: traced.append(event)})
+    with telling_when_sent(lambda: told.append(len(traced))):
+        watch_request(request)
+    for event in ("connection.connect_tcp.complete", "http11.send_request_headers.complete"):
+        request.extensions["trace"](event, {})
+    assert told == []
+    request.extensions["trace"]("http11.send_request_body.complete", {})
+    assert told == [3] and len(traced) == 3
 
 
 def test_a_first_token_slower_than_the_read_timeout_is_a_timeout(wired):

@@ -23,7 +23,7 @@ from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
 from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Endpoint, Provider, request_sent
+from .base import Chunk, Endpoint, Provider, watch_request
 
 MAX_CLIENTS = 64  # distinct keys and URLs kept; the least recently used is dropped beyond that
 
@@ -66,7 +66,7 @@ def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
     )
 
     def build() -> Any:
-        http_client = sdk.DefaultHttpxClient(event_hooks={"request": [request_sent]})
+        http_client = sdk.DefaultHttpxClient(event_hooks={"request": [watch_request]})
         return client_class(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,

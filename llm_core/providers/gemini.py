@@ -15,7 +15,7 @@ from ..options import Options
 from ..record import Message
 from ._clients import shared_client
 from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Endpoint, Provider, request_sent
+from .base import Chunk, Endpoint, Provider, watch_request
 
 GEMINI_URL = "https://generativelanguage.googleapis.com"
 API_VERSION = "v1beta"
@@ -151,7 +151,7 @@ class GeminiProvider(Provider):
             base_url=self.endpoint.base_url,
             api_version=API_VERSION,
             retry_options=types.HttpRetryOptions(attempts=1),  # the core retries, the same way for every provider
-            client_args={"event_hooks": {"request": [_timeouts(self.endpoint), request_sent]}},
+            client_args={"event_hooks": {"request": [_timeouts(self.endpoint), watch_request]}},
         )
 
         def build() -> Any:
