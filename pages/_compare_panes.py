@@ -37,6 +37,7 @@ class Slots:
     tail_chars: int = 0
     text_elapsed_s: float = -1.0  # when the text was last painted
     line_elapsed_s: float = -1.0  # when the live line was last painted
+    line_has_ttft: bool = False  # the live line shows the time to first token, not "Waiting…"
 
 
 @dataclass
@@ -164,9 +165,11 @@ def paint_live(slots: Slots, r: Result, elapsed_s: float) -> None:
         paint_text(slots, r.text, cursor=True)
         slots.text_elapsed_s = elapsed_s
     waiting = len(r.text) == slots.painted  # no new text to paint alongside: the line keeps its own pace
-    if elapsed_s - slots.line_elapsed_s >= LINE_EVERY_S and (text_due or waiting):
+    first_text = text_due and r.ttft_ms is not None and not slots.line_has_ttft  # the line still says "Waiting…"
+    if first_text or (elapsed_s - slots.line_elapsed_s >= LINE_EVERY_S and (text_due or waiting)):
         slots.line.caption(live_metrics(r, elapsed_s))
         slots.line_elapsed_s = elapsed_s
+        slots.line_has_ttft = r.ttft_ms is not None
 
 
 def paint_text(slots: Slots, text: str, cursor: bool) -> None:
