@@ -17,7 +17,9 @@ from llm_core.record import Result
 from pages import _compare_state as state
 
 LINE_EVERY_S = 0.25
-TAIL_CHARS_PER_S = 12_000  # a long tail is repainted less often: the browser re-renders all of it each time
+# A long tail is repainted less often: the browser re-renders all of it each time. The budget is shared by the
+# panes still streaming (12,000 characters a second each for two panes, 6,000 for four).
+TAIL_CHARS_PER_S = 24_000
 
 
 @dataclass
@@ -154,13 +156,15 @@ def is_streaming(c: Conversation, r: Result) -> bool:
     return c.live is not None and not r.done and any(r is live for live in c.live.comparison.results)
 
 
-def paint_live(slots: Slots, r: Result, elapsed_s: float) -> None:
+def paint_live(slots: Slots, r: Result, elapsed_s: float, streaming: int = 1) -> None:
     """The text so far with a cursor, and the live time to first token and rate under it.
 
     Each repaint costs the browser a render of the page, so the line is repainted in the same beat as the text
-    (one render, not two); while no new text arrives it still ticks on its own.
+    (one render, not two); while no new text arrives it still ticks on its own. `streaming`: how many panes
+    are still streaming, which share the tail budget.
     """
-    text_due = len(r.text) != slots.painted and elapsed_s - slots.text_elapsed_s >= slots.tail_chars / TAIL_CHARS_PER_S
+    budget = TAIL_CHARS_PER_S / max(streaming, 2)  # characters a second for this pane's tail
+    text_due = len(r.text) != slots.painted and elapsed_s - slots.text_elapsed_s >= slots.tail_chars / budget
     if text_due:
         paint_text(slots, r.text, cursor=True)
         slots.text_elapsed_s = elapsed_s

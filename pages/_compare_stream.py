@@ -38,6 +38,7 @@ def pump(pacer: Pacer, slots: dict[str, Slots], hidden: bool) -> None:
     final: set[str] = set()
     for tick in pacer.ticks():
         elapsed = time.monotonic() - (pacer.started_at or time.monotonic())
+        streaming = len(slots) - len(final)
         for slot, result in enumerate(pacer.comparison.results):
             if result.request_id not in slots or result.request_id in final:
                 continue
@@ -45,7 +46,7 @@ def pump(pacer: Pacer, slots: dict[str, Slots], hidden: bool) -> None:
                 paint_final(slots[result.request_id], result, hidden)
                 final.add(result.request_id)
             else:
-                paint_live(slots[result.request_id], result, elapsed)
+                paint_live(slots[result.request_id], result, elapsed, streaming)
 
 
 def paint_final(slots: Slots, r: Result, hidden: bool) -> None:

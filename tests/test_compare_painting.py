@@ -49,3 +49,17 @@ def test_while_text_streams_the_line_keeps_its_own_slower_beat():
     answer.text += ", friend"
     paint_live(slots, answer, LINE_EVERY_S * 1.5)
     assert len(line.painted) == lines + 1
+
+
+def test_four_streaming_panes_share_the_browsers_repaint_budget_of_two():
+    """A long tail is re-rendered whole at each repaint, so with more panes each one repaints it less often."""
+    repainted = {}
+    for streaming in (2, 4):
+        text = Recorder()
+        slots = Slots(text, Recorder())
+        answer = Result(model="echo", requested_model="echo", text="word " * 480, ttft_ms=120.0)  # 2,400 characters
+        paint_live(slots, answer, 0.0, streaming)
+        answer.text += "more "
+        paint_live(slots, answer, 0.3, streaming)
+        repainted[streaming] = text.painted[-1].startswith(answer.text.strip())
+    assert repainted == {2: True, 4: False}
