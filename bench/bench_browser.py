@@ -56,8 +56,8 @@ WATCH_JS = """
   const paneDone = (reply, i) => {
     const pane = document.querySelector(`.st-key-pane_p${i + 1}`);
     if (!pane || !squash(pane.textContent).includes(reply)) return false;
-    const lines = pane.querySelectorAll('[data-testid="stCaptionContainer"]');
-    return lines.length > 0 && finalLine.test(lines[lines.length - 1].textContent.trim());
+    const lines = pane.querySelectorAll('[data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] p');
+    return [...lines].some((line) => finalLine.test(line.textContent.trim()));
   };
   const observer = new MutationObserver(() => {
     if (state.enterAt !== null && replies.every(paneDone)) {

@@ -128,6 +128,36 @@ def settled_blocks(text: str) -> tuple[list[str], str]:
     return blocks, text[start:]
 
 
+def open_block_closer(text: str) -> str:
+    """What closes the code fence or math block a streaming answer has left open at its end ('' if none)."""
+    opener = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if opener:
+            opener = "" if _closes(stripped, opener) else opener
+        elif stripped.startswith(("```", "~~~")):
+            opener = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+        elif stripped == "$$":
+            opener = "$$"
+    return opener
+
+
+def _closes(stripped_line: str, opener: str) -> bool:
+    """A closing fence: the opener's character only, at least as many; or `$$` for a math block."""
+    if opener == "$$":
+        return stripped_line == "$$"
+    return len(stripped_line) >= len(opener) and not stripped_line.strip(opener[0])
+
+
+def with_line_below(markdown: str, line: str) -> str:
+    """One Markdown body: `markdown`, then `line` in small grey text under it, so both reach the browser as one
+    element (one render). A code fence or math block left open is closed first, so it cannot take the line in."""
+    closer = open_block_closer(markdown)
+    body = markdown.rstrip("\n") + (f"\n{closer}" if closer else "")
+    small = ":small[:gray[" + line.replace("[", "\\[").replace("]", "\\]") + "]]"
+    return f"{body}\n\n{small}" if body.strip() else small
+
+
 def result_json(r: Result) -> dict:
     """The record's fields for --json output and the API."""
     data = r.to_dict()

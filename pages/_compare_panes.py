@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from llm_core.catalog import Catalog
 from llm_core.config import Config
 from llm_core.conversation import Conversation
-from llm_core.display import answer_metrics, error_title, live_metrics, settled_blocks
+from llm_core.display import answer_metrics, error_title, live_metrics, settled_blocks, with_line_below
 from llm_core.pane import MIN_PANES, Exchange, Pane, Switch
 from llm_core.picker import Choice, model_choices
 from llm_core.record import Result
@@ -24,21 +24,22 @@ TAIL_CHARS_PER_S = 24_000
 
 @dataclass
 class Slots:
-    """Where one streaming answer is painted: its text and the line under it.
+    """Where one streaming answer is painted, with its metrics line inside the last element painted.
 
     While streaming, finished Markdown blocks are painted once and only the growing tail is repainted,
-    so a long answer does not make the browser re-render all of it at every beat.
+    so a long answer does not make the browser re-render all of it at every beat. The line under the answer
+    goes with the tail, so a repaint (and the final paint) reaches the browser as one element, one render.
     """
 
     text: DeltaGenerator
-    line: DeltaGenerator
+    line: str = ""  # the metrics line shown under the text
     blocks: DeltaGenerator | None = None
     tail: DeltaGenerator | None = None
     settled: int = 0  # blocks painted
     painted: int = -1  # characters painted
     tail_chars: int = 0
     text_elapsed_s: float = -1.0  # when the text was last painted
-    line_elapsed_s: float = -1.0  # when the live line was last painted
+    line_elapsed_s: float = -1.0  # when the live line was last updated
     line_has_ttft: bool = False  # the live line shows the time to first token, not "Waiting…"
 
 
@@ -139,7 +140,7 @@ def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Pane
     r = exchange.result
     with st.chat_message("assistant"):
         if is_streaming(c, r):
-            panes.live[r.request_id] = Slots(st.empty(), st.empty())
+            panes.live[r.request_id] = Slots(st.empty())
             paint_live(panes.live[r.request_id], r, 0.0)
             return
         if r.text:
@@ -157,30 +158,32 @@ def is_streaming(c: Conversation, r: Result) -> bool:
 
 
 def paint_live(slots: Slots, r: Result, elapsed_s: float, streaming: int = 1) -> None:
-    """The text so far with a cursor, and the live time to first token and rate under it.
+    """The text so far with a cursor, and under it the live time to first token and rate.
 
-    Each repaint costs the browser a render of the page, so the line is repainted in the same beat as the text
-    (one render, not two); while no new text arrives it still ticks on its own. `streaming`: how many panes
+    Each repaint costs the browser a render of the page: the text is repainted at most at its budget, the line
+    only with it (or on its own while no text arrives), and both go as one element. `streaming`: how many panes
     are still streaming, which share the tail budget.
     """
     budget = TAIL_CHARS_PER_S / max(streaming, 2)  # characters a second for this pane's tail
     text_due = len(r.text) != slots.painted and elapsed_s - slots.text_elapsed_s >= slots.tail_chars / budget
-    if text_due:
-        paint_text(slots, r.text, cursor=True)
-        slots.text_elapsed_s = elapsed_s
     waiting = len(r.text) == slots.painted  # no new text to paint alongside: the line keeps its own pace
     first_text = text_due and r.ttft_ms is not None and not slots.line_has_ttft  # the line still says "Waiting…"
-    if first_text or (elapsed_s - slots.line_elapsed_s >= LINE_EVERY_S and (text_due or waiting)):
-        slots.line.caption(live_metrics(r, elapsed_s))
+    line_due = first_text or (elapsed_s - slots.line_elapsed_s >= LINE_EVERY_S and (text_due or waiting))
+    if line_due:
+        slots.line = live_metrics(r, elapsed_s)
         slots.line_elapsed_s = elapsed_s
         slots.line_has_ttft = r.ttft_ms is not None
+    if text_due:
+        slots.text_elapsed_s = elapsed_s
+    if text_due or line_due:
+        paint_text(slots, r.text, cursor=True)
 
 
 def paint_text(slots: Slots, text: str, cursor: bool) -> None:
-    """Paint finished Markdown blocks once each and repaint only the growing tail."""
+    """Paint finished Markdown blocks once each and repaint only the growing tail, with the line under it."""
     slots.painted = len(text)
     if not text:
-        slots.text.markdown("…" if cursor else "")
+        slots.text.markdown(with_line_below("…" if cursor else "", slots.line))
         return
     blocks, tail = settled_blocks(text)
     if slots.blocks is None:
@@ -191,7 +194,7 @@ def paint_text(slots: Slots, text: str, cursor: bool) -> None:
         slots.tail = slots.blocks.empty()
     slots.settled = len(blocks)
     slots.tail_chars = len(tail)
-    slots.tail.markdown(tail + " ▌" if cursor else tail)
+    slots.tail.markdown(with_line_below(tail + " ▌" if cursor else tail, slots.line))
 
 
 def render_outcome(c: Conversation, pane: Pane, exchange: Exchange) -> None:

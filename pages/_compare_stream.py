@@ -50,6 +50,7 @@ def pump(pacer: Pacer, slots: dict[str, Slots], hidden: bool) -> None:
 
 
 def paint_final(slots: Slots, r: Result, hidden: bool) -> None:
-    """The rest of the answer and its metrics line (the next run redraws it whole, with rating and retry)."""
+    """The rest of the answer and its metrics line, as one element (the next run redraws it whole, with rating
+    and retry)."""
+    slots.line = answer_metrics(r, hidden=hidden)
     paint_text(slots, r.text, cursor=False)
-    slots.line.caption(answer_metrics(r, hidden=hidden))

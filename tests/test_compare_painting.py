@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from llm_core.record import Result
 from pages._compare_panes import LINE_EVERY_S, Slots, paint_live
+from pages._compare_stream import paint_final
 
 
 class Recorder:
-    """Stands in for a Streamlit placeholder: remembers what was painted into it, in order."""
+    """Stands in for a Streamlit placeholder: remembers each body painted into it (or into what it holds)."""
 
     def __init__(self) -> None:
         self.painted: list[str] = []
 
     def markdown(self, body: str) -> None:
         self.painted.append(body)
-
-    caption = markdown
 
     def container(self) -> Recorder:
         return self
@@ -24,42 +23,65 @@ class Recorder:
         return self
 
 
+def answer(text: str = "", ttft_ms: float | None = None) -> Result:
+    return Result(model="echo", requested_model="echo", text=text, ttft_ms=ttft_ms)
+
+
 def test_the_line_stops_saying_waiting_as_soon_as_the_first_words_are_shown():
-    text, line = Recorder(), Recorder()
-    slots = Slots(text, line)
-    answer = Result(model="echo", requested_model="echo")
-    paint_live(slots, answer, 0.0)
-    assert line.painted[-1].startswith("Waiting for the first token")
+    painted = Recorder()
+    slots = Slots(painted)
+    streaming = answer()
+    paint_live(slots, streaming, 0.0)
+    assert "Waiting for the first token" in painted.painted[-1]
 
-    answer.text, answer.ttft_ms = "Hello there", 120.0
-    paint_live(slots, answer, LINE_EVERY_S / 2)  # the line's own beat is not due yet
-    assert text.painted[-1].startswith("Hello there")
-    assert line.painted[-1].startswith("TTFT 120 ms")
+    streaming.text, streaming.ttft_ms = "Hello there", 120.0
+    paint_live(slots, streaming, LINE_EVERY_S / 2)  # the line's own beat is not due yet
+    assert painted.painted[-1].startswith("Hello there ▌")
+    assert "TTFT 120 ms" in painted.painted[-1]
 
 
-def test_while_text_streams_the_line_keeps_its_own_slower_beat():
-    text, line = Recorder(), Recorder()
-    slots = Slots(text, line)
-    answer = Result(model="echo", requested_model="echo", text="Hello", ttft_ms=120.0)
-    paint_live(slots, answer, 0.0)
-    lines = len(line.painted)
-    answer.text += " there"
-    paint_live(slots, answer, LINE_EVERY_S / 2)
-    assert text.painted[-1].startswith("Hello there") and len(line.painted) == lines
-    answer.text += ", friend"
-    paint_live(slots, answer, LINE_EVERY_S * 1.5)
-    assert len(line.painted) == lines + 1
+def test_each_repaint_sends_the_text_and_its_line_as_one_element():
+    painted = Recorder()
+    slots = Slots(painted)
+    streaming = answer("Hello", ttft_ms=120.0)
+    paint_live(slots, streaming, 0.0)
+    streaming.text += " there"
+    paint_live(slots, streaming, LINE_EVERY_S / 2)  # new text, the line not due: it goes along unchanged
+    assert len(painted.painted) == 2
+    first, second = painted.painted
+    assert first.startswith("Hello ▌") and second.startswith("Hello there ▌")
+    assert first.split("\n\n")[-1] == second.split("\n\n")[-1]
+
+
+def test_the_final_paint_is_one_element_with_the_whole_answer_and_its_metrics():
+    painted = Recorder()
+    slots = Slots(painted)
+    streaming = answer("Hello", ttft_ms=120.0)
+    paint_live(slots, streaming, 0.0)
+    streaming.text, streaming.latency_ms = "Hello there", 300.0
+    streaming.prompt_tokens, streaming.completion_tokens = 5, 2
+    paint_final(slots, streaming, hidden=False)
+    assert len(painted.painted) == 2
+    assert painted.painted[-1].startswith("Hello there\n\n") and "▌" not in painted.painted[-1]
+    assert "5 → 2 tok" in painted.painted[-1]
+
+
+def test_an_open_code_block_is_closed_before_the_line_so_it_does_not_swallow_it():
+    painted = Recorder()
+    paint_live(Slots(painted), answer("Try:\n```python\nprint(1)", ttft_ms=120.0), 0.0)
+    code, line = painted.painted[-1].rsplit("\n\n", 1)
+    assert code.endswith("print(1) ▌\n```") and line.startswith(":small[:gray[TTFT 120 ms")
 
 
 def test_four_streaming_panes_share_the_browsers_repaint_budget_of_two():
     """A long tail is re-rendered whole at each repaint, so with more panes each one repaints it less often."""
     repainted = {}
     for streaming in (2, 4):
-        text = Recorder()
-        slots = Slots(text, Recorder())
-        answer = Result(model="echo", requested_model="echo", text="word " * 480, ttft_ms=120.0)  # 2,400 characters
-        paint_live(slots, answer, 0.0, streaming)
-        answer.text += "more "
-        paint_live(slots, answer, 0.3, streaming)
-        repainted[streaming] = text.painted[-1].startswith(answer.text.strip())
+        painted = Recorder()
+        slots = Slots(painted)
+        long = answer("word " * 480, ttft_ms=120.0)  # 2,400 characters, one paragraph
+        paint_live(slots, long, 0.0, streaming)
+        long.text += "more "
+        paint_live(slots, long, 0.3, streaming)
+        repainted[streaming] = painted.painted[-1].startswith(long.text.strip())
     assert repainted == {2: True, 4: False}

@@ -1,6 +1,6 @@
 """How answers are titled and measured on screen: human error titles and the line under a streaming answer."""
 
-from llm_core.display import error_title, live_metrics
+from llm_core.display import error_title, live_metrics, with_line_below
 from llm_core.record import Result
 
 
@@ -18,3 +18,12 @@ def test_live_metrics_show_the_wait_then_ttft_and_rate():
     assert live_metrics(r, 1.26) == "Waiting for the first token… 1.3 s"
     r.ttft_ms, r.tokens_per_s = 240.0, 61.4
     assert live_metrics(r, 2.0) == "TTFT 240 ms · 61 tok/s · 2.0 s · streaming…"
+
+
+def test_a_line_below_streaming_markdown_is_never_taken_into_an_open_block():
+    assert with_line_below("Some **bold** text", "TTFT 1 ms") == "Some **bold** text\n\n:small[:gray[TTFT 1 ms]]"
+    assert with_line_below("```py\nx = 1", "L") == "```py\nx = 1\n```\n\n:small[:gray[L]]"
+    assert with_line_below("````\n```\nstill code", "L").startswith("````\n```\nstill code\n````\n\n")
+    assert with_line_below("~~~\ndone\n~~~\n", "L") == "~~~\ndone\n~~~\n\n:small[:gray[L]]"
+    assert with_line_below("$$\nx^2", "L") == "$$\nx^2\n$$\n\n:small[:gray[L]]"
+    assert with_line_below("", "a [b]") == ":small[:gray[a \\[b\\]]]"
