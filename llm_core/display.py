@@ -129,17 +129,19 @@ def settled_blocks(text: str) -> tuple[list[str], str]:
 
 
 def open_block_closer(text: str) -> str:
-    """What closes the code fence or math block a streaming answer has left open at its end ('' if none)."""
-    opener = ""
+    """What closes the code fence or math block a streaming answer has left open at its end ('' if none),
+    indented like its opening line, so a fence inside a list item is closed inside that item."""
+    opener, indent = "", ""
     for line in text.splitlines():
         stripped = line.strip()
         if opener:
             opener = "" if _closes(stripped, opener) else opener
         elif stripped.startswith(("```", "~~~")):
             opener = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+            indent = line[: len(line) - len(line.lstrip())]
         elif stripped == "$$":
-            opener = "$$"
-    return opener
+            opener, indent = "$$", line[: len(line) - len(line.lstrip())]
+    return indent + opener if opener else ""
 
 
 def _closes(stripped_line: str, opener: str) -> bool:

@@ -26,4 +26,6 @@ def test_a_line_below_streaming_markdown_is_never_taken_into_an_open_block():
     assert with_line_below("````\n```\nstill code", "L").startswith("````\n```\nstill code\n````\n\n")
     assert with_line_below("~~~\ndone\n~~~\n", "L") == "~~~\ndone\n~~~\n\n:small[:gray[L]]"
     assert with_line_below("$$\nx^2", "L") == "$$\nx^2\n$$\n\n:small[:gray[L]]"
+    in_a_list = "1. Run:\n   ```sh\n   make"
+    assert with_line_below(in_a_list, "L") == in_a_list + "\n   ```\n\n:small[:gray[L]]"
     assert with_line_below("", "a [b]") == ":small[:gray[a \\[b\\]]]"
