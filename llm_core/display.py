@@ -154,6 +154,8 @@ def _closes(stripped_line: str, opener: str) -> bool:
 def with_line_below(markdown: str, line: str) -> str:
     """One Markdown body: `markdown`, then `line` in small grey text under it, so both reach the browser as one
     element (one render). A code fence or math block left open is closed first, so it cannot take the line in."""
+    if not line:
+        return markdown
     closer = open_block_closer(markdown)
     body = markdown.rstrip("\n") + (f"\n{closer}" if closer else "")
     small = ":small[:gray[" + line.replace("[", "\\[").replace("]", "\\]") + "]]"

@@ -29,3 +29,4 @@ def test_a_line_below_streaming_markdown_is_never_taken_into_an_open_block():
     in_a_list = "1. Run:\n   ```sh\n   make"
     assert with_line_below(in_a_list, "L") == in_a_list + "\n   ```\n\n:small[:gray[L]]"
     assert with_line_below("", "a [b]") == ":small[:gray[a \\[b\\]]]"
+    assert with_line_below("```\nno line yet", "") == "```\nno line yet"
