@@ -99,7 +99,7 @@ class Turn:
         self.config = config or Config()
         self.policy = policy or Policy.from_env()
         self.cancel_event = cancel or threading.Event()
-        self.sent = threading.Event()  # set as the request leaves, or when the turn ends without sending one
+        self.sent = threading.Event()  # set once the request is written, or when the turn ends without one
         self.store = store
         self.messages = list(messages)
         self.options = options or Options()
