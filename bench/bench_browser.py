@@ -86,6 +86,18 @@ def server_time_s(slot: int) -> float:
     return Pacer(behaviour, start=0.0).due(len(behaviour.tokens()) - 1)
 
 
+def start_models(stack: ExitStack, timings: list[Path] | None = None) -> list[str]:
+    """One loopback model server per pane, paced as PACING says, each writing its timings file if given."""
+    return [
+        stack.enter_context(
+            loopback_server(
+                ttft_ms=ttft, tokens_per_s=rate, reply=reply_for(slot), timings=timings[slot] if timings else None
+            )
+        )
+        for slot, (ttft, rate) in enumerate(PACING)
+    ]
+
+
 def bench_catalog(urls: list[str]) -> Path:
     """One model per loopback server; priority above every shipped model, so new pages open on them in order."""
     entries = {
@@ -215,12 +227,7 @@ def main() -> None:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-browser-")))
         timings = [folder / f"model-{slot}.jsonl" for slot in range(len(PACING))]
-        urls = [
-            stack.enter_context(
-                loopback_server(ttft_ms=ttft, tokens_per_s=rate, reply=reply_for(slot), timings=timings[slot])
-            )
-            for slot, (ttft, rate) in enumerate(PACING)
-        ]
+        urls = start_models(stack, timings)
         env = clean_env(SWITCHBOARD_MODELS=str(bench_catalog(urls)), SWITCHBOARD_LOG_DIR=str(folder / "logs"))
         url = stack.enter_context(streamlit_app(env, log=ARTIFACTS / "bench-browser-streamlit.log"))
         playwright = stack.enter_context(sync_playwright())

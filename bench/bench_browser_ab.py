@@ -17,8 +17,8 @@ import tempfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from _servers import ROOT, loopback_server, median
-from bench_browser import PACING, bench_catalog, reply_for, server_time_s, time_turn
+from _servers import ROOT, median
+from bench_browser import PACING, bench_catalog, server_time_s, start_models, time_turn
 
 from tests.browser_support import ARTIFACTS, chromium_missing_reason, clean_env, launch_chromium, streamlit_app
 
@@ -48,10 +48,7 @@ def main() -> None:
     slowest = max(server_time_s(slot) for slot in range(args.panes))
     with ExitStack() as stack:
         other = stack.enter_context(checkout(args.revision))
-        urls = [
-            stack.enter_context(loopback_server(ttft_ms=ttft, tokens_per_s=rate, reply=reply_for(slot)))
-            for slot, (ttft, rate) in enumerate(PACING)
-        ]
+        urls = start_models(stack)
         catalog = str(bench_catalog(urls))
         sides = {}
         for name, app in (("this checkout", ROOT / "streamlit_app.py"), (args.revision, other / "streamlit_app.py")):
