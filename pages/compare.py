@@ -24,8 +24,9 @@ state.settle_interrupted()
 for notice in state.take_notices():
     st.toast(notice, icon=":material/warning:")
 
-# New input first: the models start now and think while the page is drawn (the box stays at the bottom).
-if prompt := st.chat_input("Ask every model…", key="prompt"):
+# New input first: the models start now and think while the page is drawn. The box is pinned in st.bottom: there,
+# unlike in the main body, it does not make the page follow the streaming answers down (see SHOW_NEW_TURN).
+if prompt := st.bottom.chat_input("Ask every model…", key="prompt"):
     state.send(prompt)
 
 settings = render_sidebar(conversation, catalog)

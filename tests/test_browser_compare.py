@@ -83,8 +83,8 @@ def wait_for_answer(page, pane_id: str) -> None:
 
 
 def show_top_of_page(page) -> None:
-    """Scroll the page back to its title (it follows the chat to the bottom), with the mouse over empty margin."""
-    page.get_by_test_id("stAppScrollToBottomContainer").evaluate("main => main.scrollTo(0, 0)")
+    """Scroll the page back to its title, with the mouse over empty margin."""
+    page.get_by_test_id("stMain").evaluate("main => main.scrollTo(0, 0)")
     page.mouse.move(1395, 450)  # no hover highlight in the README's picture
 
 
@@ -137,6 +137,38 @@ def test_a_new_user_compares_the_demo_pair_and_rates_an_answer_four_stars(tmp_pa
     assert rating["request_id"] in answered
     assert answered[rating["request_id"]]["model"] == DEMO_PAIR["p1"]  # the answer that was clicked got the stars
     refresh_readme_screenshot(ARTIFACTS / "compare-rated.png")
+
+
+def test_a_follow_up_question_is_brought_up_under_the_toolbar_and_its_answers_are_read_from_the_start(tmp_path):
+    chromium_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    follow_up = "And which of them is longest? " + " ".join(f"tributary{i}" for i in range(120))
+    catalog = fast_demo_catalog(tmp_path / "models.toml")
+    env = clean_env(SWITCHBOARD_LOG_DIR=str(tmp_path / "logs"), SWITCHBOARD_MODELS=str(catalog))
+    with streamlit_app(env, log=ARTIFACTS / "compare-follow-up-streamlit.log") as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1440, "height": 800})
+        with screenshot_on_failure(page, ARTIFACTS / "compare-follow-up-failure.png"):
+            page.goto(url)
+            ask(page, PROMPT)
+            for pane_id in DEMO_PAIR:
+                wait_for_answer(page, pane_id)
+
+            ask(page, follow_up)
+            for pane_id in DEMO_PAIR:  # the second answer in each pane, whole, with its final metrics line
+                finished = pane(page, pane_id).get_by_test_id("stCaptionContainer").filter(has_text=FINAL_METRICS)
+                expect(finished).to_have_count(2, timeout=20_000)
+            page.screenshot(path=ARTIFACTS / "compare-follow-up.png")
+
+            toolbar = page.locator(".st-key-toolbar").bounding_box()
+            asked = pane(page, "p1").get_by_test_id("stChatMessage").filter(has_text="tributary119").first
+            question = asked.bounding_box()
+            assert toolbar["y"] + toolbar["height"] <= question["y"] <= toolbar["y"] + toolbar["height"] + 40
+            main = page.get_by_test_id("stMain")
+            unseen = main.evaluate("main => main.scrollHeight - main.scrollTop - main.clientHeight")
+            assert unseen > 300  # the page did not follow the answers down to their ends
+        browser.close()
 
 
 def refresh_readme_screenshot(shot: Path) -> None:
