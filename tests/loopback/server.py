@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import select
 import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -16,6 +18,8 @@ from .behaviour import Behaviour, Pacer
 from .wire import Received, Wire, words
 
 _POLL_S = 0.02  # how often the serving loop checks for shutdown: keeps test teardown quick
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux: the kernel stamps received bytes (wall clock)
+_STAMP_SIZE = socket.CMSG_SPACE(16)  # struct timespec
 
 
 class ClientGone(Exception):
@@ -72,6 +76,7 @@ class LoopbackServer:
         self._queue: deque[Behaviour] = deque([Behaviour()])
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        _stamp_arrivals(self._httpd.socket)  # on the listening socket too: a new connection's first bytes count
         self._httpd.daemon_threads = True
         self._httpd.loopback = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -170,9 +175,12 @@ class LoopbackServer:
         out.start(self.wire.content_type)
         for event in self.wire.opening(received, prompt_tokens):
             out.send(event)
-        for index, token in enumerate(tokens[: min([allowed, *stops])]):
+        # Encoded before the first is due, so each token only has to leave: on a busy machine this server's own
+        # work should not set the model's pace.
+        events = [self.wire.token(received, token, prompt_tokens) for token in tokens[: min([allowed, *stops])]]
+        for index, event in enumerate(events):
             out.wait_until(pacer.due(index))
-            out.send(self.wire.token(received, token, prompt_tokens))
+            out.send(event)
             received.tokens_sent += 1
             received.last_token_at = time.time()
         if behaviour.cut_after_tokens is not None:
@@ -190,6 +198,20 @@ class LoopbackServer:
         return scripted if scripted is not None else words(self.wire.prompt_text(received.body or {}))
 
 
+class _StampedReader(socket.SocketIO):
+    """Reads a socket, keeping the kernel's receive time of the latest bytes read (SO_TIMESTAMPNS, wall clock)."""
+
+    received_at: float | None = None
+
+    def readinto(self, buffer) -> int:
+        size, ancillary, _flags, _address = self._sock.recvmsg_into([buffer], _STAMP_SIZE)
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+                seconds, nanoseconds = struct.unpack("qq", data[:16])
+                self.received_at = seconds + nanoseconds / 1e9
+        return size
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -197,6 +219,19 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # Each event leaves at once, as from a real API: no Nagle delay, which would skew timings by ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._read_with_kernel_stamps()
+
+    def _read_with_kernel_stamps(self) -> None:
+        """Read requests through `_StampedReader`, so a request's arrival is when its bytes reached this machine.
+
+        A remote model starts on a request when it gets there. This server shares the machine with the app and the
+        browser, and on a busy one its thread read requests up to 90 ms after they came: that wait is not the
+        model's. Where the kernel offers no stamps, arrival is when the request is read.
+        """
+        if not _stamp_arrivals(self.connection):
+            return
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_StampedReader(self.connection, "rb"))
 
     def handle(self) -> None:
         try:
@@ -213,8 +248,32 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet: requests are recorded on the server instead."""
 
 
+def _stamp_arrivals(sock: socket.socket) -> bool:
+    """Ask the kernel to stamp the bytes this socket receives (and a listening socket's connections'); False where
+    it cannot."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+    except OSError:
+        return False
+    return True
+
+
+def _arrival(handler: BaseHTTPRequestHandler) -> tuple[float, float]:
+    """When the request reached the server, on the monotonic clock and on the wall clock.
+
+    Its request line was just read, so the reader's stamp is that read's (no client here sends a request before
+    the answer to the last one has ended). A stamp from the future or older than a few seconds is not trusted.
+    """
+    monotonic, wall = time.monotonic(), time.time()
+    stamp = getattr(handler.rfile.raw, "received_at", None)  # type: ignore[attr-defined]
+    waited = wall - stamp if stamp is not None else None
+    if waited is None or not 0 <= waited < 5:
+        return monotonic, wall
+    return monotonic - waited, stamp
+
+
 def _receive(handler: BaseHTTPRequestHandler) -> Received:
-    arrived, arrived_at = time.monotonic(), time.time()
+    arrived, arrived_at = _arrival(handler)
     parts = urlsplit(handler.path)
     length = int(handler.headers.get("Content-Length") or 0)
     raw = handler.rfile.read(length) if length else b""
