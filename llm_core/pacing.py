@@ -17,10 +17,12 @@ SEND_WAIT_S = 0.1  # the longest a caller waits for the requests to leave before
 
 @dataclass(frozen=True)
 class Tick:
-    """One beat: the slots finished so far (each has filed its answer), and whether all have."""
+    """A tick: the slots finished so far (each has filed its answer), whether all have, and whether it is a beat of
+    the steady pace (or an early wake because a pane finished)."""
 
     finished: frozenset[int]
     done: bool
+    beat: bool = True
 
 
 class Pacer:
@@ -68,15 +70,24 @@ class Pacer:
             self._wake.set()
 
     def ticks(self) -> Iterator[Tick]:
-        """Beats until every model has finished; the last one has done=True."""
+        """Ticks until every model has finished; the last one has done=True.
+
+        Beats come every `every_s`, whatever happens in between; a pane finishing wakes the caller at once, on a tick
+        with beat=False.
+        """
         self.start()
+        next_beat = time.monotonic() + self.every_s
         while True:
-            self._wake.wait(self.every_s)
+            self._wake.wait(max(0.0, next_beat - time.monotonic()))
             done = self._closed.is_set()  # read first: once closed, every finished slot is recorded
             with self._lock:
                 self._wake.clear()
                 finished = frozenset(self._finished)
-            yield Tick(finished, done)
+            now = time.monotonic()
+            beat = now >= next_beat
+            if beat:
+                next_beat = now + self.every_s
+            yield Tick(finished, done, beat)
             if done:
                 return
 

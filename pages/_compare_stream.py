@@ -65,7 +65,12 @@ def stream_live(c: Conversation, panes: Panes, stop_slot: DeltaGenerator) -> Non
 
 
 def pump(pacer: Pacer, slots: dict[str, Slots], hidden: bool) -> None:
-    """Repaint panes with new text at each beat (not per token); a finished pane gets its final text once."""
+    """Repaint panes with new text at each beat (not per token); a finished pane gets its final text at once.
+
+    A pane finishing wakes the page between beats: then only it is painted. Each message costs the browser a render
+    of the page, and with four panes finishing close together, a repaint of another pane just then delayed the last
+    final paint. Nor is a pane repainted once its model has said it is done: its final paint follows in a moment.
+    """
     final: set[str] = set()
     for tick in pacer.ticks():
         elapsed = time.monotonic() - (pacer.started_at or time.monotonic())
@@ -76,7 +81,7 @@ def pump(pacer: Pacer, slots: dict[str, Slots], hidden: bool) -> None:
             if slot in tick.finished:
                 paint_final(slots[result.request_id], result, hidden)
                 final.add(result.request_id)
-            else:
+            elif tick.beat and not result.finish_reason:
                 paint_live(slots[result.request_id], result, elapsed, streaming)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from types import SimpleNamespace
+
+from llm_core.pacing import Tick
 from llm_core.record import Result
 from pages._compare_panes import LINE_EVERY_S, Slots, paint_live
-from pages._compare_stream import paint_final
+from pages._compare_stream import paint_final, pump
 
 
 class Recorder:
@@ -25,6 +29,22 @@ class Recorder:
 
 def answer(text: str = "", ttft_ms: float | None = None) -> Result:
     return Result(model="echo", requested_model="echo", text=text, ttft_ms=ttft_ms)
+
+
+class ScriptedPacer:
+    """Stands in for the Pacer: its answers, and the ticks it gives, each applied to the answers as it comes."""
+
+    def __init__(self, results: list[Result], ticks: list[tuple[Tick, dict]]):
+        self.comparison = SimpleNamespace(results=results)
+        self.started_at = time.monotonic()
+        self._ticks = ticks
+
+    def ticks(self):
+        for tick, changes in self._ticks:
+            for slot, fields in changes.items():
+                for name, value in fields.items():
+                    setattr(self.comparison.results[slot], name, value)
+            yield tick
 
 
 def test_the_line_stops_saying_waiting_as_soon_as_the_first_words_are_shown():
@@ -85,3 +105,25 @@ def test_four_streaming_panes_share_the_browsers_repaint_budget_of_two():
         paint_live(slots, long, 0.3, streaming)
         repainted[streaming] = painted.painted[-1].startswith(long.text.strip())
     assert repainted == {2: True, 4: False}
+
+
+def test_a_pane_finishing_between_beats_is_painted_alone_and_the_others_wait_for_the_beat():
+    """Each message costs the browser a render: when four panes finish close together, the last final paint
+    should not queue behind repaints of the others."""
+    first, second = answer("One", ttft_ms=100.0), answer("Two", ttft_ms=100.0)
+    done = {"status": "ok", "finish_reason": "stop", "text": "One, done.", "latency_ms": 400.0}
+    pacer = ScriptedPacer(
+        [first, second],
+        [
+            (Tick(frozenset(), done=False), {}),  # a beat: both repainted
+            (Tick(frozenset({0}), done=False, beat=False), {0: done, 1: {"text": "Two and"}}),  # a wake
+            (Tick(frozenset({0}), done=False), {1: {"text": "Two and more", "finish_reason": "stop"}}),
+            (Tick(frozenset({0, 1}), done=True, beat=False), {1: {**done, "text": "Two and more."}}),
+        ],
+    )
+    painted = [Recorder(), Recorder()]
+    pump(pacer, {r.request_id: Slots(out) for r, out in zip([first, second], painted, strict=True)}, hidden=False)
+    first_paints, second_paints = ([body.split("\n\n")[0] for body in out.painted] for out in painted)
+    assert first_paints == ["One ▌", "One, done."]
+    # not at the wake, nor after its model said it was done (its final paint comes a moment later)
+    assert second_paints == ["Two ▌", "Two and more."]

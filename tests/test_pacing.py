@@ -28,6 +28,22 @@ def test_pacing_paints_four_fast_panes_in_few_beats_and_ends_with_the_slowest(ca
     assert ticks[-1].done and ticks[-1].finished == {0, 1, 2, 3}
 
 
+def test_a_pane_finishing_wakes_the_page_at_once_and_the_beats_keep_their_own_pace(catalog):
+    c = conversation_of(catalog, "echo-500", "echo-slow")  # the first finishes while the slow one still streams
+    c.start_turn(" ".join(f"word{i}" for i in range(100)), catalog=catalog, store=False)
+    pacer, ticks = c.live, []
+    for tick in pacer.ticks():
+        ticks.append((time.monotonic(), tick))
+        if 0 in tick.finished:
+            break
+    c.settle()
+    woken_at, woken = ticks[-1]
+    assert not woken.beat and woken.finished == {0}  # painted when it finished, not at the next beat
+    beats = [at for at, tick in ticks if tick.beat]
+    assert len(beats) >= 2
+    assert all(later - earlier >= pacer.every_s * 0.9 for earlier, later in zip(beats, beats[1:], strict=False))
+
+
 def test_settling_an_interrupted_turn_files_partial_answers_as_cancelled(catalog, store):
     c = conversation_of(catalog, "echo-slow", "echo")
     c.start_turn("please answer slowly", catalog=catalog, store=store)
