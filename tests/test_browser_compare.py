@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,69 +107,67 @@ def wait_for_rating(log_dir: Path, stars: str, timeout_s: float = 10) -> dict[st
     raise AssertionError(f"no {stars}-star row in {log_dir / 'ratings.csv'} after {timeout_s:.0f} s")
 
 
-def test_a_new_user_compares_the_demo_pair_and_rates_an_answer_four_stars(tmp_path):
-    chromium_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+@contextmanager
+def demo_pair_answered(tmp_path: Path, name: str, height: int):
+    """The app on the fast demo pair and a Chromium page on it that has asked PROMPT and shows both answers.
 
-    log_dir, catalog = tmp_path / "logs", fast_demo_catalog(tmp_path / "models.toml")
-    env = clean_env(SWITCHBOARD_LOG_DIR=str(log_dir), SWITCHBOARD_MODELS=str(catalog))
-    with streamlit_app(env, log=ARTIFACTS / "compare-streamlit.log") as url, sync_playwright() as playwright:
+    `name` names its server log and the screenshot taken if the test fails, in tests/artifacts/."""
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    catalog = fast_demo_catalog(tmp_path / "models.toml")
+    env = clean_env(SWITCHBOARD_LOG_DIR=str(tmp_path / "logs"), SWITCHBOARD_MODELS=str(catalog))
+    with streamlit_app(env, log=ARTIFACTS / f"{name}-streamlit.log") as url, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        with screenshot_on_failure(page, ARTIFACTS / "compare-failure.png"):
+        page = browser.new_page(viewport={"width": 1440, "height": height})
+        with screenshot_on_failure(page, ARTIFACTS / f"{name}-failure.png"):
             page.goto(url)
             ask(page, PROMPT)
-
             for pane_id in DEMO_PAIR:
                 wait_for_answer(page, pane_id)
-            page.screenshot(path=ARTIFACTS / "compare-answered.png")
-
-            first = pane(page, "p1")
-            first.get_by_role("radio", name="4 out of 5 stars").click()
-            expect(first.get_by_role("radio", name="4 out of 5 stars")).to_be_checked()
-            expect(first.get_by_placeholder("Add a short comment (optional)")).to_be_visible()
-            rating = wait_for_rating(log_dir, "4")
-
-            show_top_of_page(page)
-            page.screenshot(path=ARTIFACTS / "compare-rated.png")
+            yield page
         browser.close()
 
-    answered = {row["request_id"]: row for row in read_csv(log_dir / "requests.csv")}
+
+def test_a_new_user_compares_the_demo_pair_and_rates_an_answer_four_stars(tmp_path):
+    from playwright.sync_api import expect
+
+    with demo_pair_answered(tmp_path, "compare", height=1000) as page:
+        page.screenshot(path=ARTIFACTS / "compare-answered.png")
+
+        first = pane(page, "p1")
+        first.get_by_role("radio", name="4 out of 5 stars").click()
+        expect(first.get_by_role("radio", name="4 out of 5 stars")).to_be_checked()
+        expect(first.get_by_placeholder("Add a short comment (optional)")).to_be_visible()
+        rating = wait_for_rating(tmp_path / "logs", "4")
+
+        show_top_of_page(page)
+        page.screenshot(path=ARTIFACTS / "compare-rated.png")
+
+    answered = {row["request_id"]: row for row in read_csv(tmp_path / "logs" / "requests.csv")}
     assert rating["request_id"] in answered
     assert answered[rating["request_id"]]["model"] == DEMO_PAIR["p1"]  # the answer that was clicked got the stars
     refresh_readme_screenshot(ARTIFACTS / "compare-rated.png")
 
 
 def test_a_follow_up_question_is_brought_up_under_the_toolbar_and_its_answers_are_read_from_the_start(tmp_path):
-    chromium_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     follow_up = "And which of them is longest? " + " ".join(f"tributary{i}" for i in range(120))
-    catalog = fast_demo_catalog(tmp_path / "models.toml")
-    env = clean_env(SWITCHBOARD_LOG_DIR=str(tmp_path / "logs"), SWITCHBOARD_MODELS=str(catalog))
-    with streamlit_app(env, log=ARTIFACTS / "compare-follow-up-streamlit.log") as url, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1440, "height": 800})
-        with screenshot_on_failure(page, ARTIFACTS / "compare-follow-up-failure.png"):
-            page.goto(url)
-            ask(page, PROMPT)
-            for pane_id in DEMO_PAIR:
-                wait_for_answer(page, pane_id)
+    with demo_pair_answered(tmp_path, "compare-follow-up", height=800) as page:
+        ask(page, follow_up)
+        for pane_id in DEMO_PAIR:  # the second answer in each pane, whole, with its final metrics line
+            finished = pane(page, pane_id).get_by_test_id("stCaptionContainer").filter(has_text=FINAL_METRICS)
+            expect(finished).to_have_count(2, timeout=20_000)
+        page.screenshot(path=ARTIFACTS / "compare-follow-up.png")
 
-            ask(page, follow_up)
-            for pane_id in DEMO_PAIR:  # the second answer in each pane, whole, with its final metrics line
-                finished = pane(page, pane_id).get_by_test_id("stCaptionContainer").filter(has_text=FINAL_METRICS)
-                expect(finished).to_have_count(2, timeout=20_000)
-            page.screenshot(path=ARTIFACTS / "compare-follow-up.png")
-
-            toolbar = page.locator(".st-key-toolbar").bounding_box()
-            asked = pane(page, "p1").get_by_test_id("stChatMessage").filter(has_text="tributary119").first
-            question = asked.bounding_box()
-            assert toolbar["y"] + toolbar["height"] <= question["y"] <= toolbar["y"] + toolbar["height"] + 40
-            main = page.get_by_test_id("stMain")
-            unseen = main.evaluate("main => main.scrollHeight - main.scrollTop - main.clientHeight")
-            assert unseen > 300  # the page did not follow the answers down to their ends
-        browser.close()
+        toolbar = page.locator(".st-key-toolbar").bounding_box()
+        asked = pane(page, "p1").get_by_test_id("stChatMessage").filter(has_text="tributary119").first
+        question = asked.bounding_box()
+        assert toolbar["y"] + toolbar["height"] <= question["y"] <= toolbar["y"] + toolbar["height"] + 40
+        main = page.get_by_test_id("stMain")
+        unseen = main.evaluate("main => main.scrollHeight - main.scrollTop - main.clientHeight")
+        assert unseen > 300  # the page did not follow the answers down to their ends
 
 
 def refresh_readme_screenshot(shot: Path) -> None:
