@@ -64,3 +64,13 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def machine_speed_s(additions: int = 5_000_000) -> float:
+    """Seconds this machine takes for a fixed Python loop right now: printed beside a bench's figures, so runs taken
+    minutes apart can be told apart (on these machines it swings by 2x from one minute to the next)."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(additions):
+        total += i
+    return time.perf_counter() - started

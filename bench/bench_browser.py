@@ -24,7 +24,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from _servers import last_answer, loopback_server, median
+from _servers import last_answer, loopback_server, machine_speed_s, median
 
 from tests.browser_support import (
     ARTIFACTS,
@@ -196,7 +196,7 @@ def bench_browser(playwright, url: str, timings: list[Path]) -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"Enter → last pane done in the browser / slowest model's server time (median of {REPEATS}); "
-        f"load average {load} on {os.cpu_count()} CPUs"
+        f"load average {load} on {os.cpu_count()} CPUs; a fixed loop took {machine_speed_s():.2f} s"
     )
     for panes in PANES:
         slowest = max(server_time_s(slot) for slot in range(panes))
@@ -214,6 +214,7 @@ def bench_browser(playwright, url: str, timings: list[Path]) -> None:
             f"           rendering: done {ratio:.3f}× the slowest model's own time after its request arrived, "
             f"{lag:.0f} ms after its last token{goal}"
         )
+    print(f"  the fixed loop took {machine_speed_s():.2f} s at the end (a larger figure: a slower machine)")
     bench.browser.close()
 
 
