@@ -16,10 +16,11 @@ from pages._compare_panes import Panes, Slots, paint_live, paint_text
 
 FLUSH_S = 0.1
 
-# Run once as a turn starts: as the answers grow, scroll until the turn's prompts sit under the toolbar, then stop,
-# so every pane's answer is read from its start. Streamlit would follow the newest line down instead (it does when
-# the prompt box is in the main body; the page puts it in st.bottom): with four panes that meant a scroll and a
-# repaint of the window at every beat, a sixth of Chromium's CPU in a 4-pane turn. Scrolling by hand stops it.
+# Run once as a turn starts: unless its prompts are near the top already, scroll as the answers grow until they sit
+# under the toolbar, then stop, so every pane's answer is read from its start. Streamlit would follow the newest
+# line down instead (it does when the prompt box is in the main body; the page puts it in st.bottom): with four
+# panes that meant a scroll and a repaint of the window at every beat, a sixth of Chromium's CPU in a 4-pane turn.
+# Scrolling by hand stops it.
 SHOW_NEW_TURN = """<script>
 (() => {
   const main = document.querySelector(".stMain");
@@ -31,6 +32,7 @@ SHOW_NEW_TURN = """<script>
   if (!content || !toolbar || prompts.length === 0) return;
   const highest = () => Math.min(...prompts.map((prompt) => prompt.getBoundingClientRect().top));
   const below = () => highest() - toolbar.getBoundingClientRect().bottom - 8;
+  if (below() < main.clientHeight / 3) return;  // already near the top (a first turn): the pickers stay in view
   const follow = new ResizeObserver(() => {
     if (prompts.some((prompt) => !prompt.isConnected)) return stop();
     if (below() > 1) main.scrollBy(0, below());
