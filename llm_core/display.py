@@ -114,14 +114,12 @@ def error_title(r: Result) -> str:
 
 def settled_blocks(text: str) -> tuple[list[str], str]:
     """Streaming Markdown split into blocks that can no longer change (ended by a blank line outside a code
-    fence) and the growing tail, so a page repaints only the tail while an answer streams."""
-    blocks, start, position, in_fence = [], 0, 0, False
+    fence or math block) and the growing tail, so a page repaints only the tail while an answer streams."""
+    blocks, start, position, opener = [], 0, 0, ""
     for line in text.splitlines(keepends=True):
         position += len(line)
-        stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
-        elif not stripped and not in_fence and line.endswith("\n"):
+        opener = _opener_after(line.strip(), opener)
+        if not line.strip() and not opener and line.endswith("\n"):
             if text[start:position].strip():
                 blocks.append(text[start:position].strip("\n"))
             start = position
@@ -133,15 +131,19 @@ def open_block_closer(text: str) -> str:
     indented like its opening line, so a fence inside a list item is closed inside that item."""
     opener, indent = "", ""
     for line in text.splitlines():
-        stripped = line.strip()
-        if opener:
-            opener = "" if _closes(stripped, opener) else opener
-        elif stripped.startswith(("```", "~~~")):
-            opener = stripped[: len(stripped) - len(stripped.lstrip(stripped[0]))]
+        was_open, opener = opener, _opener_after(line.strip(), opener)
+        if opener and not was_open:
             indent = line[: len(line) - len(line.lstrip())]
-        elif stripped == "$$":
-            opener, indent = "$$", line[: len(line) - len(line.lstrip())]
     return indent + opener if opener else ""
+
+
+def _opener_after(stripped_line: str, opener: str) -> str:
+    """The code fence or `$$` math block open after this line ('' for none), given the one open before it."""
+    if opener:
+        return "" if _closes(stripped_line, opener) else opener
+    if stripped_line.startswith(("```", "~~~")):
+        return stripped_line[: len(stripped_line) - len(stripped_line.lstrip(stripped_line[0]))]
+    return "$$" if stripped_line == "$$" else ""
 
 
 def _closes(stripped_line: str, opener: str) -> bool:

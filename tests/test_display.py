@@ -1,6 +1,6 @@
 """How answers are titled and measured on screen: human error titles and the line under a streaming answer."""
 
-from llm_core.display import error_title, live_metrics, with_line_below
+from llm_core.display import error_title, live_metrics, settled_blocks, with_line_below
 from llm_core.record import Result
 
 
@@ -30,3 +30,11 @@ def test_a_line_below_streaming_markdown_is_never_taken_into_an_open_block():
     assert with_line_below(in_a_list, "L") == in_a_list + "\n   ```\n\n:small[:gray[L]]"
     assert with_line_below("", "a [b]") == ":small[:gray[a \\[b\\]]]"
     assert with_line_below("```\nno line yet", "") == "```\nno line yet"
+
+
+def test_only_blocks_a_streaming_answer_cannot_change_any_more_are_settled():
+    assert settled_blocks("One.\n\nTwo is still") == (["One."], "Two is still")
+    code = "```py\na = 1\n\nb = 2\n```\n\n"
+    assert settled_blocks(code + "After") == ([code.strip("\n")], "After")  # a blank line inside code does not end it
+    assert settled_blocks("$$\nx\n\ny") == ([], "$$\nx\n\ny")  # nor inside an open math block
+    assert settled_blocks("````\n```\n\nstill code") == ([], "````\n```\n\nstill code")  # ``` does not close ````
