@@ -21,14 +21,16 @@ from pages._session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
 TABS = ["Summary", "Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"]
-FILTER_KEYS = ["analytics_period", "analytics_dates", "analytics_models", "analytics_providers",
-               "analytics_templates", "analytics_statuses", "analytics_session"]  # fmt: skip
+FILTER_DEFAULTS = {"analytics_period": next(iter(PERIODS)), "analytics_models": [], "analytics_providers": [],
+                   "analytics_templates": [], "analytics_statuses": [], "analytics_session": ""}  # fmt: skip
 
 
 def reset_filters() -> None:
-    """Every filter back to everything."""
-    for key in FILTER_KEYS:
-        st.session_state.pop(key, None)
+    """Every filter back to everything, in the browser too."""
+    # Set, not deleted: a value set here travels with the widget to the browser, while a deleted key leaves the
+    # browser showing the old choice and sending it back with the next change (streamlit/streamlit#16388).
+    st.session_state.update(FILTER_DEFAULTS)
+    st.session_state.pop("analytics_dates", None)  # drawn only for a custom range, which the reset leaves
 
 
 def chosen_dates(choices: FilterChoices) -> tuple[date | None, date | None]:
