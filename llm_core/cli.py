@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from . import cli_logs
 from .catalog import catalog_with_local_models
@@ -16,6 +20,8 @@ from .options import Options, parse_option_pairs
 from .picker import default_models
 from .record import Message, Result
 from .templates import compose_messages
+
+INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C (128 + SIGINT)
 
 
 class UsageError(SwitchboardError):
@@ -67,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     except SwitchboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # before any call, or a second Ctrl-C while the first was being honoured
+        print("cancelled: stopped by Ctrl-C; answers still in flight were not logged", file=sys.stderr)
+        return INTERRUPTED
 
 
 def list_models(as_json: bool) -> int:
@@ -125,13 +134,48 @@ def run_prompt(args: argparse.Namespace) -> int:
     for job in jobs:  # fail fast, before any call, on a name that cannot work
         catalog.get(job.model) if job.model != "auto" else None
     comparison = Comparison(jobs, catalog=catalog)
-    if args.json:
-        results = _run_quietly(comparison)
-    elif len(jobs) == 1:
-        results = _stream_one(comparison)
-    else:
-        results = _print_as_finished(comparison)
+    with _cancel_on_ctrl_c(comparison) as interrupted:
+        if args.json:
+            results = _run_quietly(comparison)
+        elif len(jobs) == 1:
+            results = _stream_one(comparison)
+        else:
+            results = _print_as_finished(comparison)
+    if interrupted.is_set():
+        cancelled = sum(r.status == "cancelled" for r in results)
+        print(
+            f"cancelled: stopped by Ctrl-C; {_answers(cancelled)} logged as cancelled, with the text so far",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
     return 0 if all(r.ok for r in results) else 1
+
+
+@contextmanager
+def _cancel_on_ctrl_c(comparison: Comparison) -> Iterator[threading.Event]:
+    """The first Ctrl-C cancels every turn, which then logs itself as `cancelled`; a second one quits at once.
+
+    A KeyboardInterrupt would unwind the main thread while the workers (daemon threads) die unlogged.
+    """
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # only the main thread receives signals
+        yield interrupted
+        return
+
+    def cancel(signum: int, frame: object) -> None:
+        interrupted.set()
+        comparison.cancel()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, cancel)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _answers(count: int) -> str:
+    return "1 unfinished answer" if count == 1 else f"{count} unfinished answers"
 
 
 def _run_quietly(comparison: Comparison) -> list[Result]:

@@ -1,0 +1,92 @@
+"""The command line under a user's hands: Ctrl-C mid-answer, and input that is not valid UTF-8."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from llm_core.logstore import default_store
+from tests.loopback import Behaviour
+
+ROOT = Path(__file__).resolve().parents[1]
+SLOW_ECHO = (
+    '[models.slow]\nlabel = "Slow (offline demo)"\nprovider = "echo"\nname = "slow"\n'
+    "settings = { ttft_ms = 5, tokens_per_s = 4 }\n"
+)
+LONG_REPLY = " ".join(f"word{n}" for n in range(60))
+
+
+@pytest.fixture(autouse=True)
+def slow_echo(isolated):
+    (isolated / "models.toml").write_text(SLOW_ECHO)
+
+
+def start_cli(*args: str, **env: str) -> subprocess.Popen:
+    """`python -m llm_core ...` as its own process, its output piped back."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "llm_core", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+    )
+
+
+def run_cli_bytes(*args: str | bytes, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """Run the CLI with raw bytes for arguments and standard input, as a shell would pass them."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "llm_core", *args], input=stdin, capture_output=True, env=environment, timeout=60
+    )
+
+
+def interrupt(process: subprocess.Popen) -> tuple[str, str]:
+    """Send Ctrl-C (SIGINT) and collect what the process printed."""
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    return out.decode(), err.decode()
+
+
+def wait_until_streaming(server, count: int, tokens: int = 3) -> None:
+    """Until `count` requests have each been sent `tokens` tokens by the loopback server."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        streams = [r for r in list(server.requests) if r.path.endswith("/chat/completions")]
+        if len(streams) >= count and all(r.tokens_sent >= tokens for r in streams):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the loopback server never streamed to {count} requests")
+
+
+def test_ctrl_c_in_ask_logs_the_partial_answer_as_cancelled_and_exits_130():
+    process = start_cli("ask", "-m", "slow", "one two three four five six")
+    shown = process.stdout.read(20)  # the answer has started arriving
+
+    out, err = interrupt(process)
+
+    assert process.returncode == 130
+    assert "Traceback" not in err and "cancelled" in err
+    (row,) = default_store().read_requests().frame.to_dict("records")
+    assert row["status"] == "cancelled" and row["model"] == "slow"
+    assert row["response"].startswith(shown.decode()) and "fingerprint" not in row["response"]
+
+
+def test_ctrl_c_in_compare_logs_every_turn_in_flight_as_cancelled_with_its_text(monkeypatch, openai_server):
+    openai_server.script(Behaviour(reply=LONG_REPLY, tokens_per_s=5))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-interrupt-0000")
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    process = start_cli("compare", "-m", "openai:model-a", "-m", "openai:model-b", "Count for me")
+    wait_until_streaming(openai_server, 2)
+
+    out, err = interrupt(process)
+
+    assert process.returncode == 130
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1 and "cancelled" in err
+    rows = default_store().read_requests().frame.to_dict("records")
+    assert sorted(r["model"] for r in rows) == ["openai:model-a", "openai:model-b"]
+    for row in rows:
+        assert row["status"] == "cancelled" and len({r["comparison_id"] for r in rows}) == 1
+        assert row["response"].startswith("word0 word1 word2") and "word59" not in row["response"]
