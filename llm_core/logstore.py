@@ -10,6 +10,7 @@ Files live in `$SWITCHBOARD_LOG_DIR`, else `./logs`: requests.csv, ratings.csv, 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import numbers
@@ -196,7 +197,7 @@ def append_rows(path: Path, columns: list[str], rows: list[str], fsync: bool = T
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise LogWriteError(f"could not create the log folder {path.parent}: {e.strerror or e}. {_advice()}") from e
+        raise LogWriteError(f"could not create the log folder {path.parent}: {write_problem(e, path.parent)}") from e
     try:
         with _exclusive(path):
             fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
@@ -208,11 +209,31 @@ def append_rows(path: Path, columns: list[str], rows: list[str], fsync: bool = T
             finally:
                 os.close(fd)
     except OSError as e:
-        raise LogWriteError(f"could not write {path}: {e.strerror or e}. {_advice()}") from e
+        raise LogWriteError(f"could not write {path}: {write_problem(e, path.parent)}") from e
 
 
-def _advice() -> str:
-    return f"Free some disk space, or set {LOG_DIR_VARIABLE} to a writable folder."
+def write_problem(e: OSError, folder: Path) -> str:
+    """What stopped a write to the log folder, in words, and what the user can do about it."""
+    elsewhere = f"set {LOG_DIR_VARIABLE} to a folder you can write"
+    reason = e.strerror or str(e)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{reason}: the disk holding {folder} is full. Free some disk space, or {elsewhere} on another disk."
+    if e.errno in (errno.EACCES, errno.EPERM):
+        denied = Path(e.filename) if e.filename else folder
+        target = denied if denied.exists() else denied.parent  # a file not yet made needs its folder writable
+        return f"{reason}: give this user write access to {target}, or {elsewhere}."
+    if e.errno == errno.EROFS:
+        return f"{reason}: {folder} is on a read-only disk. Remount it writable, or {elsewhere}."
+    if e.errno in (errno.EEXIST, errno.ENOTDIR) and (blocker := _file_in_the_way(folder)):
+        return f"{blocker} is a file, not a folder. Move it aside, or {elsewhere}."
+    if e.errno == errno.EISDIR and e.filename:
+        return f"{e.filename} is a folder, not a file. Move it aside, or {elsewhere}."
+    return f"{reason}. Set {LOG_DIR_VARIABLE} to a folder you can write."
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The file that stands where the log folder, or one of the folders above it, should be."""
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
 
 
 def _lead_in(fd: int, columns: list[str]) -> str:
