@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from .errors import OptionsError
 
@@ -12,11 +13,19 @@ from .errors import OptionsError
 class Options(BaseModel):
     """Options every provider understands. None means: the model's default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     temperature: float | None = Field(None, ge=0, le=2, description="Randomness, 0 (focused) to 2 (wild).")
     max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Upper bound on the answer's tokens.")
     top_p: float | None = Field(None, gt=0, le=1, description="Nucleus sampling: keep the top p of probability mass.")
+
+    @field_validator("temperature", "max_tokens", "top_p", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: Any) -> Any:
+        # pydantic reads true as 1: a JSON `"max_tokens": true` would quietly ask for one token
+        if isinstance(value, bool):
+            raise PydanticCustomError("not_a_number", "must be a number, not {value}", {"value": str(value).lower()})
+        return value
 
     def merged_over(self, defaults: Options) -> Options:
         """These options, with gaps filled from defaults."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields
 
@@ -27,17 +28,35 @@ class Policy:
         """Defaults, overridden by SWITCHBOARD_MAX_ATTEMPTS, SWITCHBOARD_TOTAL_TIMEOUT_S and friends."""
         values = {}
         for f in fields(cls):
-            raw = os.environ.get(ENV_PREFIX + f.name.upper())
+            variable = ENV_PREFIX + f.name.upper()
+            raw = os.environ.get(variable)
             if raw:
-                try:
-                    values[f.name] = int(raw) if f.type == "int" else float(raw)
-                except ValueError as e:
-                    raise OptionsError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a number") from e
-        policy = cls(**values)
-        if policy.max_attempts < 1 or min(policy.connect_timeout_s, policy.read_timeout_s, policy.total_timeout_s) <= 0:
-            raise OptionsError("max_attempts must be at least 1 and every timeout positive")
-        return policy
+                values[f.name] = _attempts(variable, raw) if f.type == "int" else _seconds(variable, raw, f.name)
+        return cls(**values)
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff before retry number `attempt` (1-based), capped."""
         return min(self.max_backoff_s, self.initial_backoff_s * 2 ** (attempt - 1))
+
+
+def _attempts(variable: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError as e:
+        raise OptionsError(f"{variable}={raw!r} is not a whole number: set it to 1 or more, e.g. 3") from e
+    if value < 1:
+        raise OptionsError(f"{variable}={raw!r} must be at least 1 (one attempt, no retry)")
+    return value
+
+
+def _seconds(variable: str, raw: str, name: str) -> float:
+    """Seconds as a finite number: nan and inf would switch the limit off without a word."""
+    try:
+        value = float(raw)
+    except ValueError as e:
+        raise OptionsError(f"{variable}={raw!r} is not a number of seconds: set it to e.g. 30") from e
+    is_timeout = name.endswith("timeout_s")  # a zero timeout fails every call; a zero backoff is fine
+    if not math.isfinite(value) or value < 0 or (is_timeout and value == 0):
+        least = "more than 0" if is_timeout else "0 or more"
+        raise OptionsError(f"{variable}={raw!r} must be a finite number of seconds, {least}: set it to e.g. 30")
+    return value

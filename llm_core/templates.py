@@ -14,6 +14,7 @@ from .errors import TemplateError
 from .record import Message
 
 SHIPPED_TEMPLATES = Path(__file__).with_name("templates.toml")
+TEMPLATE_FIELDS = ("text", "system", "description")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,20 @@ def _check(name: str, text: str, origin: Path) -> None:
         raise TemplateError(f"template {name!r} in {origin}: missing the {{prompt}} placeholder")
 
 
+def _check_fields(name: str, entry: dict, origin: Path) -> None:
+    """Only the known fields, each of them text: a misspelt `sytem` would otherwise be dropped without a word."""
+    for field, value in entry.items():
+        if field not in TEMPLATE_FIELDS:
+            raise TemplateError(
+                f"template {name!r} in {origin}, field {field}: unknown field; "
+                f"known fields: {', '.join(TEMPLATE_FIELDS)}"
+            )
+        if not isinstance(value, str):
+            raise TemplateError(
+                f"template {name!r} in {origin}, field {field}: must be text in quotes, not {type(value).__name__}"
+            )
+
+
 def parse_templates_file(path: Path) -> dict[str, Template]:
     """Read templates from TOML or JSON; every problem names the file and the template."""
     try:
@@ -58,8 +73,9 @@ def parse_templates_file(path: Path) -> dict[str, Template]:
     for name, entry in entries.items():
         if isinstance(entry, str):
             entry = {"text": entry}
-        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+        if not isinstance(entry, dict) or "text" not in entry:
             raise TemplateError(f"template {name!r} in {path}: needs a text field with {{prompt}} in it")
+        _check_fields(name, entry, path)
         _check(name, entry["text"], path)
         templates[name] = Template(name, entry["text"], entry.get("system", ""), entry.get("description", ""))
     return templates
