@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from llm_core import analytics
+from llm_core import access, analytics
 from llm_core.filters import FilterChoices, Filters, apply_filters
 from llm_core.logstore import LogReadError, LogStore, to_safe_csv
 from pages import _analytics_tabs as tabs
@@ -21,6 +21,7 @@ from pages._session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
 TABS = ["Summary", "Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"]
+UNLOCKED = "analytics_unlocked"  # this browser session's token once it gave the password (never the password)
 FILTER_DEFAULTS = {"analytics_period": next(iter(PERIODS)), "analytics_models": [], "analytics_providers": [],
                    "analytics_templates": [], "analytics_statuses": [], "analytics_session": ""}  # fmt: skip
 
@@ -31,6 +32,31 @@ def reset_filters() -> None:
     # browser showing the old choice and sending it back with the next change (streamlit/streamlit#16388).
     st.session_state.update(FILTER_DEFAULTS)
     st.session_state.pop("analytics_dates", None)  # drawn only for a custom range, which the reset leaves
+
+
+def check_password() -> None:
+    """The Unlock button: remember this session when the password is right; keep nothing of what was typed."""
+    password = access.analytics_password()
+    attempt = st.session_state.get("analytics_password", "")
+    st.session_state["analytics_password"] = ""  # set, so the browser's box empties too
+    right = password is not None and access.password_matches(attempt, password)
+    st.session_state[UNLOCKED] = access.unlocked_token(password) if right else None
+    st.session_state["analytics_wrong_password"] = not right
+
+
+def password_gate() -> None:
+    """When Analytics has a password, show only a box for it until this browser session has given it."""
+    password = access.analytics_password()
+    if password is None or access.is_unlocked(st.session_state.get(UNLOCKED), password):
+        return
+    st.info("Analytics shows every session's prompts and answers, so it asks for a password first.",
+            icon=":material/lock:")  # fmt: skip
+    with st.form("analytics_password_form"):
+        st.text_input("Password", type="password", key="analytics_password")
+        st.form_submit_button("Unlock", on_click=check_password, key="analytics_unlock", icon=":material/lock_open:")
+    if st.session_state.pop("analytics_wrong_password", False):
+        st.error("That is not the Analytics password. Ask whoever runs this app for it.", icon=":material/error:")
+    st.stop()
 
 
 def chosen_dates(choices: FilterChoices) -> tuple[date | None, date | None]:
@@ -107,6 +133,7 @@ def vote_tables(store: LogStore, view: View, filtered: bool) -> tuple[pd.DataFra
 
 start_session()
 st.title("Analytics")
+password_gate()
 store = LogStore()
 try:
     requests = store.read_requests()
