@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import threading
@@ -22,6 +23,9 @@ from .record import Message, Result
 from .templates import compose_messages
 
 INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C (128 + SIGINT)
+# Python keeps each byte of argv or stdin that was not valid UTF-8 as a lone surrogate, which no provider, log
+# or terminal can take.
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 
 class UsageError(SwitchboardError):
@@ -60,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 all ok, 1 a response failed, 2 bad usage)."""
     parser = build_parser()
+    argv, replaced = replace_invalid_text(sys.argv[1:] if argv is None else argv)
+    _warn_replaced("the command line", replaced)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
@@ -76,6 +82,28 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before any call, or a second Ctrl-C while the first was being honoured
         print("cancelled: stopped by Ctrl-C; answers still in flight were not logged", file=sys.stderr)
         return INTERRUPTED
+
+
+def replace_invalid_text(args: list[str]) -> tuple[list[str], int]:
+    """The arguments with every byte that was not valid UTF-8 replaced by U+FFFD, and how many were."""
+    replaced = [_NOT_UTF8.subn("\ufffd", arg) for arg in args]
+    return [arg for arg, _ in replaced], sum(count for _, count in replaced)
+
+
+def read_stdin() -> str:
+    """Standard input as text; bytes that are not valid UTF-8 are replaced by U+FFFD, with a warning."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    # Read the bytes: a strict text stream would raise on the first bad byte, a lenient one keeps surrogates.
+    text = sys.stdin.read() if buffer is None else buffer.read().decode(sys.stdin.encoding, "surrogateescape")
+    (text,), replaced = replace_invalid_text([text])
+    _warn_replaced("standard input", replaced)
+    return text
+
+
+def _warn_replaced(source: str, count: int) -> None:
+    if count:
+        what = "1 byte" if count == 1 else f"{count} bytes"
+        print(f"warning: {source} was not valid UTF-8: {what} replaced with \ufffd (U+FFFD)", file=sys.stderr)
 
 
 def list_models(as_json: bool) -> int:
@@ -127,7 +155,7 @@ def run_prompt(args: argparse.Namespace) -> int:
         args.model = ["auto"] if args.command == "ask" else default_models(catalog, Config())
     if args.command == "ask" and len(args.model) != 1:
         raise UsageError("ask takes one -m MODEL; use compare for several")
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    prompt = read_stdin() if args.prompt == "-" else args.prompt
     messages = build_messages(prompt, args.template, args.system)
     options: Options = parse_option_pairs(args.option)
     jobs = [Job(m, messages, options, template=args.template or "") for m in args.model]

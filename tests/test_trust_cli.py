@@ -90,3 +90,25 @@ def test_ctrl_c_in_compare_logs_every_turn_in_flight_as_cancelled_with_its_text(
     for row in rows:
         assert row["status"] == "cancelled" and len({r["comparison_id"] for r in rows}) == 1
         assert row["response"].startswith("word0 word1 word2") and "word59" not in row["response"]
+
+
+def test_an_argument_that_is_not_utf8_is_replaced_announced_and_answered():
+    done = run_cli_bytes("ask", "-m", "echo", b"caf\xe9 au lait")
+
+    assert done.returncode == 0, done.stderr.decode()
+    assert "You said: caf\ufffd au lait" in done.stdout.decode()
+    assert "not valid UTF-8" in done.stderr.decode() and "Traceback" not in done.stderr.decode()
+    (row,) = default_store().read_requests().frame.to_dict("records")
+    assert row["status"] == "ok" and row["prompt"] == "caf\ufffd au lait"
+
+
+@pytest.mark.parametrize("stdin_setting", ["", "utf-8:strict"], ids=["python default", "strict decoding"])
+def test_standard_input_that_is_not_utf8_is_replaced_announced_and_answered(monkeypatch, stdin_setting):
+    if stdin_setting:
+        monkeypatch.setenv("PYTHONIOENCODING", stdin_setting)
+    done = run_cli_bytes("ask", "-m", "echo", "--json", "-", stdin=b"na\xefve \xff text")
+
+    assert done.returncode == 0, done.stderr.decode()
+    assert "not valid UTF-8" in done.stderr.decode() and "Traceback" not in done.stderr.decode()
+    (row,) = default_store().read_requests().frame.to_dict("records")
+    assert row["status"] == "ok" and row["prompt"] == "na\ufffdve \ufffd text"
