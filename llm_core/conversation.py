@@ -23,7 +23,7 @@ from .pane import MAX_PANES, MIN_PANES, Pane
 from .picker import default_models
 from .record import new_id
 from .templates import Template
-from .votes import Participant, Vote, answered, new_vote
+from .votes import Participant, Vote, answered, judged, new_vote, shown_choice, verdict
 
 if TYPE_CHECKING:  # the log store imports pandas; the conversation only calls it
     from .logstore import LogStore
@@ -191,23 +191,42 @@ class Conversation:
         """The panes that were sent the latest comparison, in shown order."""
         return answered(self.shown(), self.letters(), self.last_comparison_id)
 
+    def contenders(self) -> list[Participant]:
+        """The answers a vote on the latest comparison judges, in shown order: once cast, the ones it judged;
+        before, every pane that answered it ok (a failed, stopped or cut-short pane cannot win or lose)."""
+        vote = self.votes.get(self.last_comparison_id)
+        if vote is not None:
+            return self.judged(vote)
+        return [p for p in self.participants() if p.exchange.result.ok]
+
+    def judged(self, vote: Vote) -> list[Participant]:
+        """The answers `vote` judged, in shown order, under the letters they are shown with now."""
+        return judged(self.shown(), self.letters(), vote)
+
     def can_vote(self) -> bool:
-        """True when two or more panes have finished the latest comparison and it has no vote yet."""
-        people = self.participants()
+        """True when every pane has finished the latest comparison, two or more answered ok, and it has no vote."""
         return (
-            len(people) >= 2
-            and all(p.exchange.result.done for p in people)
+            len(self.contenders()) >= 2
+            and all(p.exchange.result.done for p in self.participants())
             and self.last_comparison_id not in self.votes
             and self.live is None
         )
 
     def cast_vote(self, choice: str, store: LogStore) -> Vote:
         """Store a vote on the latest comparison (a letter, TIE or ALL_BAD); blind mode reveals the names."""
-        vote = new_vote(self.participants(), choice, self.last_comparison_id)
+        vote = new_vote(self.contenders(), choice, self.last_comparison_id)
         store.append_vote(vote.comparison_id, vote.winner, models=vote.models, request_ids=vote.request_ids)
         self.votes[vote.comparison_id] = vote
         self.revealed = True
         return vote
+
+    def vote_choice(self, vote: Vote) -> str:
+        """The button `vote` ticks now: its winner's letter in today's order, TIE or ALL_BAD."""
+        return shown_choice(vote, self.judged(vote))
+
+    def verdict(self, vote: Vote) -> str:
+        """`vote` in words under today's letters, naming the models unless blind mode hides them."""
+        return verdict(vote, self.judged(vote), self.hidden)
 
     def rate(self, pane_id: str, serial: int, stars: int, store: LogStore, comment: str | None = None) -> Exchange:
         """Store a 1–5 star rating (and an optional comment) for one answer."""

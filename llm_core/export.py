@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .display import answer_metrics, error_title, result_json
 from .pane import Exchange, Pane, Switch
+from .votes import Vote, shown_label
 
 if TYPE_CHECKING:
     from .conversation import Conversation
@@ -25,16 +26,24 @@ def to_dict(c: Conversation, system: str = "") -> dict:
         {"pane": letters[pane.id], "model": None if c.hidden else pane.model, "items": _pane_items(pane, c.hidden)}
         for pane in c.shown()
     ]
-    votes = [
-        {"comparison_id": v.comparison_id, "vote": v.label, "winner": v.winner, "request_ids": v.request_ids}
-        for v in c.votes.values()
-    ]
+    votes = [_vote_item(c, vote) for vote in c.votes.values()]
     return {
         "exported_at": datetime.now(UTC).isoformat(),
         "system": system,
         "blind": c.blind,
         "panes": panes,
         "votes": votes,
+    }
+
+
+def _vote_item(c: Conversation, vote: Vote) -> dict:
+    """One vote as JSON-ready data: its words under today's letters, and the winner by request (and model)."""
+    return {
+        "comparison_id": vote.comparison_id,
+        "vote": shown_label(vote, c.judged(vote), c.hidden),
+        "winner": vote.winner,
+        "winner_model": None if c.hidden else vote.winning_model or None,
+        "request_ids": vote.request_ids,
     }
 
 
@@ -83,7 +92,7 @@ def to_markdown(c: Conversation, system: str = "") -> str:
                 continue
             lines += _exchange_markdown(item, c.hidden)
     for vote in c.votes.values():
-        lines += [f"**Vote:** {vote.label}", ""]
+        lines += [f"**Vote:** {c.verdict(vote)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -260,3 +260,19 @@ def filter_battles(battles: pd.DataFrame, requests: pd.DataFrame, restricted: bo
 
     keep = side_kept(battles["request_a"], battles["model_a"]) & side_kept(battles["request_b"], battles["model_b"])
     return battles[keep].reset_index(drop=True)
+
+
+def answered_battles(battles: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
+    """The battles whose both answers came back `ok`, by each side's request id in `requests` (the request log:
+    request_id, status): a failed, stopped or cut-short answer never wins or loses. A side without a request id
+    (votes from older logs) cannot be looked up and is kept."""
+    if battles.empty:
+        return battles
+    ok_ids = requests.loc[np.asarray(requests["status"] == "ok", dtype=bool), "request_id"].dropna()
+
+    def side_ok(request: pd.Series) -> np.ndarray:
+        unknown = np.asarray(request.fillna("") == "", dtype=bool)
+        return unknown | _is_in(request.fillna(""), ok_ids)
+
+    keep = side_ok(battles["request_a"]) & side_ok(battles["request_b"])
+    return battles[keep].reset_index(drop=True)

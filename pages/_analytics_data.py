@@ -64,9 +64,11 @@ def derive(kind: str, key: tuple, _frame: pd.DataFrame) -> object:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def arena_tables(key: tuple, _battles: pd.DataFrame, _requests: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The leaderboard and pairwise table of the battles between the filtered requests; `key` is the votes
-    file's signature and, when filters are on, the filtered log's key (None when every battle counts)."""
-    battles = arena.filter_battles(_battles, _requests, restricted=key[1] is not None)
+    """The leaderboard and pairwise table of the battles between the filtered requests that both answered ok;
+    `key` is the votes file's signature and, when filters are on, the filtered log's key (None when every battle
+    counts). A vote is logged after the answers it judged, so a new status to look up comes with a new vote."""
+    battles = arena.answered_battles(_battles, _requests)
+    battles = arena.filter_battles(battles, _requests, restricted=key[1] is not None)
     board = arena.leaderboard(battles)
     return board, arena.pairwise(battles, board["model"].tolist())
 

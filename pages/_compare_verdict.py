@@ -18,11 +18,13 @@ DIFF_STYLE = {
 
 
 def render_vote(c: Conversation) -> None:
-    """'A is better / B is better / Tie / Both bad' after a finished turn; locked, and names revealed, once cast."""
-    people = c.participants()
+    """'A is better / B is better / Tie / Both bad' among the panes that answered ok; locked, and names revealed,
+    once cast. A cast vote ticks and names its winner by request, so reshuffling the panes cannot move it."""
+    people = c.contenders()
     vote = c.votes.get(c.last_comparison_id)
     if len(people) < 2 or not (vote or c.can_vote()):
         return
+    ticked = c.vote_choice(vote) if vote else None
     with st.container(key="vote", border=True):
         st.markdown("**Which answer is better?**" if len(people) == 2 else "**Which answer is best?**")
         with st.container(horizontal=True, gap="small"):
@@ -33,12 +35,11 @@ def render_vote(c: Conversation) -> None:
                     on_click=state.vote,
                     args=(choice,),
                     disabled=vote is not None,
-                    type="primary" if vote and vote.choice == choice else "secondary",
-                    icon=":material/check:" if vote and vote.choice == choice else None,
+                    type="primary" if choice == ticked else "secondary",
+                    icon=":material/check:" if choice == ticked else None,
                 )
         if vote:
-            names = " · ".join(f"**{p.letter}** was {p.exchange.result.label or p.pane.label}" for p in people)
-            st.success(f"Vote saved: {vote.label}. {names}.", icon=":material/how_to_vote:")
+            st.success(f"Vote saved: {c.verdict(vote)}.", icon=":material/how_to_vote:")
 
 
 def render_diff(c: Conversation) -> None:

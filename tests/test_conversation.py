@@ -159,7 +159,7 @@ def test_a_vote_is_stored_once_and_locks_the_comparison(catalog, store):
     ask_all(c, catalog, "hello", store=store)
     assert c.can_vote()
     vote = c.cast_vote("C", store)
-    assert vote.winner == c.panes[2].last.result.request_id and vote.label == "C is best"
+    assert vote.winner == c.panes[2].last.result.request_id and c.verdict(vote).startswith("C is best")
     assert not c.can_vote()
     votes = store.read_votes().frame
     assert list(votes["winner"]) == [vote.winner]
