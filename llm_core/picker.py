@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .catalog import Catalog, Model, discover_ollama
@@ -43,6 +44,17 @@ def default_models(catalog: Catalog, config: Config, count: int = MIN_PANES) -> 
     while len(chosen) < count:  # fewer ready models than panes: fill with a demo model
         chosen.append(catalog.get(DEMO_MODELS[0]))
     return [m.id for m in chosen]
+
+
+def next_pane_model(catalog: Catalog, config: Config, shown: Collection[str]) -> str:
+    """The model a new pane starts on: the best ready model not shown yet (a provider not shown yet first),
+    else a demo not shown yet, else the best default."""
+    providers_shown = {catalog.models[m].provider for m in shown if m in catalog.models}
+    ready = sorted(ready_models(catalog, config), key=lambda m: m.provider in providers_shown)  # stable: by rank
+    demos = [catalog.models[m] for m in DEMO_MODELS if m in catalog.models]
+    demos += [m for m in catalog.models.values() if m.is_demo and m not in demos]
+    fresh = next((m.id for m in [*ready, *demos] if m.id not in shown), None)
+    return fresh or default_models(catalog, config, 1)[0]
 
 
 @dataclass(frozen=True)

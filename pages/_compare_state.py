@@ -9,8 +9,7 @@ import streamlit as st
 from llm_core import Options, SwitchboardError, Template, load_templates, parse_options
 from llm_core.conversation import Conversation
 from llm_core.logstore import default_store
-from llm_core.pane import MAX_PANES
-from llm_core.picker import default_models
+from llm_core.picker import next_pane_model
 from pages._session import session_catalog, session_config
 
 PARAMETERS = ("temperature", "max_tokens", "top_p")
@@ -95,12 +94,10 @@ def switch_model(pane_id: str) -> None:
 
 
 def add_pane() -> None:
-    """Add a pane on the best default model not shown yet (or the first pane's model)."""
+    """Add a pane on the best ready model not shown yet (else a demo not shown yet)."""
     c = conversation()
     catalog = session_catalog()
-    shown = {p.model for p in c.panes}
-    fresh = [m for m in default_models(catalog, session_config(), MAX_PANES) if m not in shown]
-    model = fresh[0] if fresh else c.panes[0].model
+    model = next_pane_model(catalog, session_config(), {p.model for p in c.panes})
     c.add_pane(model, catalog.get(model).label)
 
 

@@ -1,0 +1,79 @@
+"""The Compare page as a user first trusts it: what a pane offers, where a new pane starts, long prompts, alignment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from llm_core.logstore import default_store
+from tests.catalogs import COMPARE_MODELS, use_catalog
+
+APP = Path(__file__).parents[1] / "streamlit_app.py"
+
+
+@pytest.fixture(autouse=True)
+def fast_models(isolated, monkeypatch):
+    use_catalog(isolated, monkeypatch, COMPARE_MODELS)
+    monkeypatch.setenv("SWITCHBOARD_MAX_ATTEMPTS", "1")
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert not app.exception
+    return app
+
+
+def send(at: AppTest, prompt: str) -> AppTest:
+    at.chat_input(key="prompt").set_value(prompt).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pane(at: AppTest, pane_id: str):
+    """The bordered container of one pane."""
+    return next(col.children[0] for col in at.columns if col.children[0].proto.id.endswith(f"-pane_{pane_id}"))
+
+
+def choose_model(at: AppTest, pane_id: str, model_id: str) -> AppTest:
+    at.selectbox(key=f"model_{pane_id}").set_value(model_id).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def logged_models() -> list[str]:
+    path = default_store().requests_path
+    return list(default_store().read_requests().frame["model"]) if path.exists() else []
+
+
+# --- a new pane ---
+
+
+def test_a_new_pane_starts_on_a_model_not_shown_yet(at):
+    at.button(key="add_pane").click().run()
+    shown = [at.selectbox(key=f"model_{p}").value for p in ("p1", "p2", "p3")]
+    assert len(set(shown)) == 3
+
+
+def test_with_keys_a_new_pane_starts_on_a_ready_model_not_shown_yet(monkeypatch):
+    monkeypatch.setenv("GROQ_API_KEY", "gsk-test")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    app = AppTest.from_file(str(APP), default_timeout=30).run()
+    app.button(key="add_pane").click().run()
+    app.button(key="add_pane").click().run()
+    shown = [app.selectbox(key=f"model_{p}").value for p in ("p1", "p2", "p3", "p4")]
+    assert len(set(shown)) == 4
+    assert not any(model.startswith("echo") for model in shown)  # every pane on a model that can answer
+
+
+# --- a model without its key ---
+
+
+def test_a_pane_on_a_model_without_a_key_says_what_to_set_and_sends_nothing(at):
+    choose_model(at, "p1", "gpt-4.1")
+    send(at, "hello")
+    error = pane(at, "p1").error[0].value
+    assert error.startswith("**Not configured.**") and "OPENAI_API_KEY" in error
+    assert logged_models() == ["echo-outline"]  # no error row for a request that was never sent

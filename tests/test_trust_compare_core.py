@@ -1,0 +1,31 @@
+"""Compare's core as users meet it: where a new pane starts, what a pane without a key is sent, safe links."""
+
+from __future__ import annotations
+
+import pytest
+
+from llm_core.config import Config
+from llm_core.picker import next_pane_model
+from tests.conversation_support import conversation_catalog
+
+
+@pytest.fixture
+def catalog(isolated, monkeypatch):
+    return conversation_catalog(isolated, monkeypatch)
+
+
+def test_a_new_pane_prefers_a_ready_model_of_a_provider_not_shown_yet(catalog):
+    config = Config({"GROQ_API_KEY": "gsk-test", "OPENAI_API_KEY": "sk-test"})
+    groq_model = next(m for m in catalog.models.values() if m.provider == "groq")
+    model = next_pane_model(catalog, config, {groq_model.id, "echo"})
+    assert catalog.get(model).provider == "openai"
+
+
+def test_without_keys_a_new_pane_starts_on_a_demo_not_shown_yet(catalog):
+    model = next_pane_model(catalog, Config(), {"echo", "echo-outline"})
+    assert catalog.get(model).is_demo and model not in {"echo", "echo-outline"}
+
+
+def test_when_every_model_is_shown_a_new_pane_repeats_the_best_default(catalog):
+    everything = set(catalog.ids())
+    assert next_pane_model(catalog, Config(), everything) == "echo"
