@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import export
-from .catalog import Catalog
+from .catalog import Catalog, Model
 from .compare import Comparison, Job
 from .config import Config
 from .engine import check_fits
@@ -164,14 +164,18 @@ class Conversation:
         template: str,
         turn_options: dict,
     ) -> Comparison | None:
-        """Refuse the panes the prompt does not fit; the rest become one Comparison, kept in `live` until run."""
+        """Refuse the panes whose model has no key or that the prompt does not fit; the rest become one Comparison,
+        kept in `live` until run."""
         self.settle()
+        config = turn_options.get("config") or Config()
         jobs, taken = [], []
         for pane, prompt, sent in drafts:
             messages = pane.messages(system) + [{"role": "user", "content": sent}]
             try:
-                check_fits(catalog.get(pane.model), messages)
-            except SwitchboardError as e:  # too long, or a model that no longer exists: refused for this pane only
+                model = catalog.get(pane.model)
+                check_configured(model, config)
+                check_fits(model, messages)
+            except SwitchboardError as e:  # no key, too long, or no such model: refused (never sent) for this pane only
                 pane.refuse(prompt, sent, e, comparison_id=comparison_id, system=system, template=template)
                 continue
             jobs.append(Job(pane.model, messages, options.get(pane.id), template))
@@ -259,6 +263,12 @@ class Conversation:
     def to_markdown(self, system: str = "") -> str:
         """The conversation as a readable Markdown document, pane by pane."""
         return export.to_markdown(self, system)
+
+
+def check_configured(model: Model, config: Config) -> None:
+    """NeedsKeyError, naming the variable to set, when the model's provider needs a key that is not set."""
+    if not model.base_url:  # a catalog entry with its own endpoint brings its own key, or needs none
+        config.endpoint(model.provider)
 
 
 def blind_order(panes: list, seed: int) -> list:

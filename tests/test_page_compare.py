@@ -251,7 +251,7 @@ def test_a_pane_without_a_key_fails_clearly_and_the_other_answers(at):
     assert error.startswith("**Not configured.**") and "OPENAI_API_KEY" in error
     assert pane(at, "p1").button(key="retry_p1") is not None
     assert results(at, "p2")[0].status == "ok" and not pane(at, "p2").error
-    assert sorted(logged()["status"]) == ["error", "ok"]  # each filed once, the failure included
+    assert list(logged()["status"]) == ["ok"]  # the pane without a key was never sent, so it files no row
 
 
 def test_a_connection_failure_shows_a_human_error_and_retry_can_succeed(at, monkeypatch):

@@ -6,7 +6,7 @@ import pytest
 
 from llm_core.config import Config
 from llm_core.picker import next_pane_model
-from tests.conversation_support import conversation_catalog
+from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
 
 @pytest.fixture
@@ -29,3 +29,21 @@ def test_without_keys_a_new_pane_starts_on_a_demo_not_shown_yet(catalog):
 def test_when_every_model_is_shown_a_new_pane_repeats_the_best_default(catalog):
     everything = set(catalog.ids())
     assert next_pane_model(catalog, Config(), everything) == "echo"
+
+
+def test_a_pane_whose_model_has_no_key_is_refused_with_the_variable_to_set_and_nothing_is_logged(catalog, store):
+    c = conversation_of(catalog, "gpt-4.1", "echo")
+    ask_all(c, catalog, "hello", config=Config(), store=store)
+    refused, answered = c.pane("p1").last, c.pane("p2").last
+    assert refused.refused and "OPENAI_API_KEY" in refused.result.error
+    assert refused.result.error_kind == "NeedsKeyError"  # shown as "Not configured"
+    assert answered.result.status == "ok"
+    assert list(store.read_requests().frame["model"]) == ["echo"]
+
+
+def test_with_its_key_set_the_same_pane_is_sent(catalog, store, openai_server):
+    config = Config({"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": openai_server.base_url})
+    c = conversation_of(catalog, "gpt-4.1", "echo")
+    ask_all(c, catalog, "hello", config=config, store=store)
+    assert c.pane("p1").last.result.status == "ok" and openai_server.last.headers["authorization"] == "Bearer sk-test"
+    assert sorted(store.read_requests().frame["model"]) == ["echo", "gpt-4.1"]
