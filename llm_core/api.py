@@ -16,10 +16,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from .api_calls import (
     BadRequestError,
+    SafeJSONResponse,
     http_status,
     model_with_fallbacks,
     new_comparison,
@@ -32,6 +33,7 @@ from .api_settings import ApiSettings, BodyLimit, token_guard
 from .api_sse import SSE_FORMAT, stream_turn
 from .catalog import catalog_with_local_models
 from .config import Config
+from .engine import Turn
 from .errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
 from .health import check_provider, provider_overview
 from .picker import is_ready
@@ -69,6 +71,7 @@ def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
         docs_url="/docs" if docs_open else None,
         redoc_url="/redoc" if docs_open else None,
         openapi_url="/openapi.json" if docs_open else None,
+        default_response_class=SafeJSONResponse,
     )
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -126,13 +129,13 @@ def _calls_router(store) -> APIRouter:
     ):
         """Ask one model one prompt."""
         turn = await run_in_threadpool(_prepared_turn, body, model, None, store)
-        return await stream_turn(turn) if stream else reply_response(await run_in_threadpool(turn.complete))
+        return await _answer(turn, body.input_notice, stream)
 
     @router.post("/chat", response_model=Reply, responses=_STREAM_DOC)
     async def chat(body: ChatBody, stream: bool = Query(False, description="Server-sent events, as for /generate.")):
         """One chat turn, with earlier turns as history; falls back along the model's chain before answering."""
         turn = await run_in_threadpool(_prepared_turn, body, body.model, body.fallbacks, store)
-        return await stream_turn(turn) if stream else reply_response(await run_in_threadpool(turn.complete))
+        return await _answer(turn, body.input_notice, stream)
 
     @router.post("/compare", response_model=CompareReply)
     def compare(body: CompareBody):
@@ -144,12 +147,12 @@ def _calls_router(store) -> APIRouter:
         reply = CompareReply(
             comparison_id=comparison.comparison_id,
             wall_ms=(time.monotonic() - started) * 1000,
-            results=[Reply.of(r) for r in results],
+            results=[Reply.of(r, body.input_notice) for r in results],
         ).model_dump()
         if any(r.ok for r in results):
             return reply
         first_error = results[0]
-        return JSONResponse(status_code=http_status(first_error), content={"detail": first_error.error, **reply})
+        return SafeJSONResponse(status_code=http_status(first_error), content={"detail": first_error.error, **reply})
 
     @router.post("/rate", response_model=RateReply, responses={404: {"model": ErrorReply}})
     def rate(body: RateBody) -> RateReply:
@@ -161,9 +164,18 @@ def _calls_router(store) -> APIRouter:
                 detail=f"unknown request_id {body.request_id!r}: rate a request_id returned by this server",
             )
         log.append_rating(body.request_id, body.score, body.comment)
-        return RateReply(request_id=body.request_id, score=body.score, comment=body.comment)
+        return RateReply(
+            request_id=body.request_id, score=body.score, comment=body.comment, input_notice=body.input_notice
+        )
 
     return router
+
+
+async def _answer(turn: Turn, input_notice: str, stream: bool):
+    """The Turn's answer: streamed as server-sent events, or one JSON reply once it is complete."""
+    if stream:
+        return await stream_turn(turn, input_notice)
+    return reply_response(await run_in_threadpool(turn.complete), input_notice)
 
 
 def _prepared_turn(body: GenerateBody, model: str, fallbacks: list[str] | None, store):
@@ -239,13 +251,13 @@ def _log_store(store):
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SwitchboardError)
-    async def switchboard_error(request: Request, error: SwitchboardError) -> JSONResponse:
+    async def switchboard_error(request: Request, error: SwitchboardError) -> SafeJSONResponse:
         status = 400 if isinstance(error, CLIENT_ERRORS) else 500
-        return JSONResponse(status_code=status, content={"detail": redact(str(error))})
+        return SafeJSONResponse(status_code=status, content={"detail": redact(str(error))})
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": _describe_validation(error)})
+    async def invalid_request(request: Request, error: RequestValidationError) -> SafeJSONResponse:
+        return SafeJSONResponse(status_code=422, content={"detail": _describe_validation(error)})
 
 
 def _describe_validation(error: RequestValidationError) -> str:

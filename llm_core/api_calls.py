@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,16 @@ from .record import Message, Result
 from .templates import compose_messages
 
 API_SESSION = "api"  # the session id API calls are logged under, so Analytics can tell them apart
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON that any text survives: a lone surrogate (a model may send one) goes out as its JSON escape."""
+
+    def render(self, content: Any) -> bytes:
+        """As JSONResponse, but never a UnicodeEncodeError after the model has answered."""
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        # json.dumps puts non-ASCII only inside strings, where backslashreplace's \udfff is a valid JSON escape.
+        return text.encode("utf-8", "backslashreplace")
 
 
 class BadRequestError(SwitchboardError):
@@ -105,9 +116,9 @@ def http_status(result: Result) -> int:
     return special.get(result.error_kind, 502)
 
 
-def reply_response(result: Result) -> JSONResponse:
+def reply_response(result: Result, input_notice: str = "") -> JSONResponse:
     """The reply for a finished call: the record, with `detail` and a 4xx/5xx status when it failed."""
-    body = Reply.of(result).model_dump()
+    body = Reply.of(result, input_notice).model_dump()
     if result.ok:
-        return JSONResponse(body)
-    return JSONResponse(status_code=http_status(result), content={"detail": result.error, **body})
+        return SafeJSONResponse(body)
+    return SafeJSONResponse(status_code=http_status(result), content={"detail": result.error, **body})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
 from .options import KNOWN_OPTIONS
 from .record import Result
@@ -17,8 +18,50 @@ _OPTIONS_HELP = (
 )
 
 
+# JSON may escape a lone surrogate (`"\\udfff"`); Python then holds a string no UTF-8 can carry, so a reply
+# echoing it, or the log, would fail after the model was already asked.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(value: Any) -> tuple[Any, int]:
+    """The JSON value with every lone surrogate in its strings (keys too) replaced by U+FFFD, and how many were."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        items = [replace_lone_surrogates(item) for item in value]
+        return [item for item, _ in items], sum(count for _, count in items)
+    if isinstance(value, dict):
+        pairs = [(replace_lone_surrogates(k), replace_lone_surrogates(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, sum(kc + vc for (_, kc), (_, vc) in pairs)
+    return value, 0
+
+
+INPUT_NOTICE_HELP = "Set when the request held text that is not valid Unicode: what was replaced with U+FFFD."
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    _replaced: int = PrivateAttr(default=0)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _valid_unicode(cls, data: Any, handler: ModelWrapValidatorHandler[_Body]) -> _Body:
+        """Replace lone surrogates before validation: pydantic refuses them in constrained fields."""
+        data, replaced = replace_lone_surrogates(data)
+        body = handler(data)
+        body._replaced = replaced
+        return body
+
+    @property
+    def input_notice(self) -> str:
+        """What was replaced in the request before it was used; '' when nothing was."""
+        if not self._replaced:
+            return ""
+        what, verb = ("1 character", "was") if self._replaced == 1 else (f"{self._replaced} characters", "were")
+        return (
+            f"{what} in the request {verb} not valid Unicode (a lone surrogate such as \\udfff) and {verb} "
+            "replaced with U+FFFD before the request was used"
+        )
 
 
 class GenerateBody(_Body):
@@ -85,10 +128,11 @@ class Reply(BaseModel):
     fallback_errors: list[str]
     template: str
     log_warning: str
+    input_notice: str = Field("", description=INPUT_NOTICE_HELP)
 
     @classmethod
-    def of(cls, r: Result) -> Reply:
-        """The reply for a finished result."""
+    def of(cls, r: Result, input_notice: str = "") -> Reply:
+        """The reply for a finished result (`input_notice`: what was replaced in the request, if anything)."""
         known = r.prompt_tokens is not None and r.completion_tokens is not None
         total = r.prompt_tokens + r.completion_tokens if known else None
         return cls(
@@ -113,6 +157,7 @@ class Reply(BaseModel):
             fallback_errors=list(r.fallback_errors),
             template=r.template,
             log_warning=r.log_warning,
+            input_notice=input_notice,
         )
 
 
@@ -131,6 +176,7 @@ class RateReply(BaseModel):
     score: int
     comment: str
     recorded: bool = True
+    input_notice: str = Field("", description=INPUT_NOTICE_HELP)
 
 
 class ErrorReply(BaseModel):

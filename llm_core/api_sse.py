@@ -15,7 +15,7 @@ from .engine import Turn
 
 SSE_FORMAT = """With `stream=true` the reply is `text/event-stream`, in this order:
 
-    event: start    data: {"request_id", "model", "requested_model", "provider"}
+    event: start    data: {"request_id", "model", "requested_model", "provider", "input_notice"}
     event: delta    data: {"text": "..."}        one per piece of text, as it arrives
     event: result   data: {...}                  the same JSON as a reply without stream=true
 
@@ -27,16 +27,19 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _END = object()
 
 
-def sse_event(event: str, data: dict) -> str:
-    """One event: its name and one line of JSON (json.dumps never emits a raw newline)."""
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+def sse_event(event: str, data: dict) -> bytes:
+    """One event: its name and one line of JSON (json.dumps never emits a raw newline).
+
+    A lone surrogate (a model may send one) goes out as its JSON escape, as in SafeJSONResponse."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8", "backslashreplace")
 
 
 class TurnStream:
     """Pulls a Turn's text on worker threads; closing it cancels the Turn so it is logged however it ended."""
 
-    def __init__(self, turn: Turn):
+    def __init__(self, turn: Turn, input_notice: str = ""):
         self.turn = turn
+        self.input_notice = input_notice
         self._pieces = iter(turn)
 
     async def next_piece(self) -> str | None:
@@ -54,7 +57,7 @@ class TurnStream:
         with anyio.CancelScope(shield=True):  # finish closing even while the request is being cancelled
             await anyio.to_thread.run_sync(self._pieces.close)
 
-    async def events(self, first: str | None) -> AsyncIterator[str]:
+    async def events(self, first: str | None) -> AsyncIterator[bytes]:
         """start, the deltas, then result; the Turn is closed when this ends, however it ends."""
         r = self.turn.result
         try:
@@ -65,24 +68,25 @@ class TurnStream:
                     "model": r.model,
                     "requested_model": r.requested_model,
                     "provider": r.provider,
+                    "input_notice": self.input_notice,
                 },
             )
             piece = first
             while piece is not None:
                 yield sse_event("delta", {"text": piece})
                 piece = await self.next_piece()
-            yield sse_event("result", Reply.of(r).model_dump())
+            yield sse_event("result", Reply.of(r, self.input_notice).model_dump())
         finally:
             await self.close()
 
 
-async def stream_turn(turn: Turn) -> StreamingResponse | JSONResponse:
+async def stream_turn(turn: Turn, input_notice: str = "") -> StreamingResponse | JSONResponse:
     """Wait for the first text, then stream; a Turn that fails before any text gets a JSON error instead."""
-    stream = TurnStream(turn)
+    stream = TurnStream(turn, input_notice)
     first = await stream.next_piece()
     if first is None and not turn.result.ok:
         await stream.close()
-        return reply_response(turn.result)
+        return reply_response(turn.result, input_notice)
     return StreamingResponse(
         stream.events(first),
         media_type="text/event-stream",

@@ -1,0 +1,96 @@
+"""The HTTP API with input that is not clean Unicode, and under load: no answer is lost, /health stays quick."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from llm_core.api import create_app
+from llm_core.logstore import default_store
+from tests.loopback import Behaviour
+from tests.test_api import sse_events
+
+JSON = {"content-type": "application/json"}
+LONE = b"\\udfff"  # a JSON escape for a lone surrogate: valid JSON, but no UTF-8 can carry it
+
+
+@pytest.fixture
+def client() -> TestClient:
+    """The API as uvicorn builds it; a server-side exception becomes the 500 a client would see."""
+    return TestClient(create_app(), raise_server_exceptions=False)
+
+
+def test_a_lone_surrogate_in_the_prompt_is_replaced_said_and_answered(client):
+    reply = client.post("/generate?model=echo", content=b'{"prompt": "caf' + LONE + b' au lait"}', headers=JSON)
+
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["status"] == "ok" and "You said: caf\ufffd au lait" in body["response"]
+    assert "U+FFFD" in body["input_notice"]
+    logged = default_store().find_request(body["request_id"])
+    assert logged["prompt"] == "caf\ufffd au lait" and logged["response"] == body["response"]
+
+
+def test_a_lone_surrogate_in_a_streamed_request_is_replaced_said_and_streamed(client):
+    with client.stream(
+        "POST", "/generate?model=echo&stream=true", content=b'{"prompt": "x' + LONE + b'y"}', headers=JSON
+    ) as reply:
+        events = sse_events(reply.read().decode())
+
+    assert reply.status_code == 200
+    (start, start_data), (last, result) = events[0], events[-1]
+    assert start == "start" and "U+FFFD" in start_data["input_notice"]
+    assert last == "result" and result["status"] == "ok" and "x\ufffdy" in result["response"]
+    assert "U+FFFD" in result["input_notice"]
+
+
+def test_lone_surrogates_anywhere_in_a_chat_body_are_replaced_before_the_call(client):
+    body = (
+        b'{"prompt": "now' + LONE + b'", "model": "echo", "system": "be' + LONE + b'", '
+        b'"history": [{"role": "user", "content": "before\\ud800"}, {"role": "assistant", "content": "ok"}]}'
+    )
+    reply = client.post("/chat", content=body, headers=JSON)
+
+    assert reply.status_code == 200, reply.text
+    assert "3 characters" in reply.json()["input_notice"]
+    assert reply.json()["prompt"] == "now\ufffd" and "now\ufffd" in reply.json()["response"]
+
+
+def test_a_compare_with_a_lone_surrogate_answers_every_model_and_says_so(client):
+    body = b'{"prompt": "rivers' + LONE + b'", "models": ["echo", "echo-outline"]}'
+    reply = client.post("/compare", content=body, headers=JSON)
+
+    assert reply.status_code == 200, reply.text
+    results = reply.json()["results"]
+    assert [r["status"] for r in results] == ["ok", "ok"]
+    assert all(r["prompt"] == "rivers\ufffd" and "U+FFFD" in r["input_notice"] for r in results)
+
+
+def test_a_rating_comment_with_a_lone_surrogate_is_recorded_and_said(client):
+    request_id = client.post("/generate?model=echo", json={"prompt": "rate me"}).json()["request_id"]
+    body = b'{"request_id": "' + request_id.encode() + b'", "score": 4, "comment": "good' + LONE + b'"}'
+    reply = client.post("/rate", content=body, headers=JSON)
+
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["comment"] == "good\ufffd" and "U+FFFD" in reply.json()["input_notice"]
+
+
+def test_clean_input_carries_no_notice(client):
+    reply = client.post("/generate?model=echo", json={"prompt": "plain"})
+    assert reply.status_code == 200 and reply.json()["input_notice"] == ""
+
+
+def test_a_lone_surrogate_in_the_providers_answer_is_delivered_not_lost(client, monkeypatch, openai_server):
+    openai_server.script(Behaviour(reply="odd \udfff answer"))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-surrogate-0000")
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+
+    plain = client.post("/generate?model=openai:m", json={"prompt": "hi"})
+    with client.stream("POST", "/generate?model=openai:m&stream=true", json={"prompt": "hi"}) as streamed:
+        events = sse_events(streamed.read().decode())
+
+    assert plain.status_code == 200, plain.text
+    assert json.loads(plain.text)["response"] == "odd \udfff answer"  # escaped as JSON allows, so recoverable
+    assert events[-1][0] == "result" and events[-1][1]["response"] == "odd \udfff answer"
