@@ -8,7 +8,6 @@ safe to use from several threads at once. Keys live only in this in-process tabl
 
 from __future__ import annotations
 
-import importlib
 import operator
 import threading
 from abc import abstractmethod
@@ -23,7 +22,7 @@ from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
 from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Endpoint, Provider, watch_request
+from .base import SDK_IMPORTS, Chunk, Endpoint, Provider, import_sdk, watch_request
 
 MAX_CLIENTS = 64  # distinct keys and URLs kept; the least recently used is dropped beyond that
 
@@ -119,12 +118,14 @@ class SdkProvider(Provider):
     @cached_property
     def _resource(self) -> Any:
         """The streaming endpoint. The SDK imports its module on first use (50-70 ms for openai's chat), which
-        must not be timed as part of the request."""
-        return operator.attrgetter(self.resource)(self._client)
+        must not be timed as part of the request, and is an SDK import like any other."""
+        client = self._client
+        with SDK_IMPORTS:
+            return operator.attrgetter(self.resource)(client)
 
     @cached_property
     def _sdk(self) -> ModuleType:
-        return importlib.import_module(self.sdk)
+        return import_sdk(self.sdk)
 
     @cached_property
     def _client(self) -> Any:

@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ProviderError, StreamCutError
 from ..redact import redact
-from .base import Chunk, Provider
+from .base import Chunk, Provider, import_sdk
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,18 @@ def guarded(
         chunks.close()
 
 
+HTTP_LIBRARIES = ("httpx", "httpx2")  # what the SDKs send requests with (openai: httpx2; the others: httpx)
+
+
 def transport_errors() -> tuple[type[BaseException], ...]:
     """Network-level exception classes an SDK may let through: httpx's and httpx2's, and the OS's."""
-    loaded = [sys.modules.get(name) for name in ("httpx", "httpx2")]
-    return (*(module.TransportError for module in loaded if module is not None), OSError)
+    return (*(library.TransportError for library in _loaded_http_libraries()), OSError)
+
+
+def _loaded_http_libraries() -> list[ModuleType]:
+    """The HTTP libraries an SDK has loaded, each whole: one that another thread is still importing (it is in
+    sys.modules from the start) is waited for, not read half-made."""
+    return [import_sdk(name) for name in HTTP_LIBRARIES if name in sys.modules]
 
 
 def _status_error(error: BaseException, status: int, context: Context) -> ProviderError:
@@ -209,7 +218,7 @@ def _transport_error(error: BaseException, context: Context) -> ProviderError:
 
 
 def _transport_kind(error: BaseException) -> str:
-    timeouts = tuple(m.TimeoutException for m in map(sys.modules.get, ("httpx", "httpx2")) if m is not None)
+    timeouts = tuple(library.TimeoutException for library in _loaded_http_libraries())
     for link in _causes(error):
         if isinstance(link, (*timeouts, TimeoutError)):
             return "timeout"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from ..options import Options
@@ -42,7 +45,7 @@ class Provider(ABC):
     `request_sent()` is called once the request has left (network providers: `watch_request` as the HTTP
     client's request hook).
     Closing the returned generator must close the underlying HTTP response.
-    SDKs are imported inside methods, never at module import.
+    SDKs are imported inside methods (with `import_sdk`), never at module import.
     """
 
     name: str = ""
@@ -60,6 +63,18 @@ class Provider(ABC):
     @abstractmethod
     def list_models(self) -> list[str]:
         """The model names this endpoint serves (a cheap authenticated call)."""
+
+
+# Held while an SDK, or a part of one it loads lazily, is imported. Two threads importing two SDKs at once can each
+# wait for a module the other is importing (both bring pydantic, an HTTP library, ...); Python breaks that cycle by
+# handing one thread a half-imported module, which then fails with "partially initialized module".
+SDK_IMPORTS = threading.RLock()
+
+
+def import_sdk(name: str) -> ModuleType:
+    """Import an SDK module (e.g. "openai", "google.genai.types"), one SDK import at a time in the process."""
+    with SDK_IMPORTS:
+        return importlib.import_module(name)
 
 
 _on_request_sent: ContextVar[Callable[[], None] | None] = ContextVar("on_request_sent", default=None)

@@ -15,7 +15,7 @@ from ..options import Options
 from ..record import Message
 from ._clients import shared_client
 from ._errors import error_context, guarded, translated, transport_errors
-from .base import Chunk, Endpoint, Provider, watch_request
+from .base import SDK_IMPORTS, Chunk, Endpoint, Provider, import_sdk, watch_request
 
 GEMINI_URL = "https://generativelanguage.googleapis.com"
 API_VERSION = "v1beta"
@@ -85,11 +85,11 @@ def _completion_tokens(usage: Any) -> int | None:
 
 @cache
 def _build_stream_types() -> None:
-    from google.genai import types
-
-    for name in STREAM_TYPES:
-        if model := getattr(types, name, None):  # a name the SDK dropped costs only its first-use build
-            model.model_rebuild()
+    types = import_sdk("google.genai.types")
+    with SDK_IMPORTS:  # building a validator can import the modules its fields need
+        for name in STREAM_TYPES:
+            if model := getattr(types, name, None):  # a name the SDK dropped costs only its first-use build
+                model.model_rebuild()
 
 
 def _timeouts(endpoint: Endpoint) -> Callable[[Any], None]:
@@ -142,9 +142,7 @@ class GeminiProvider(Provider):
 
     @cached_property
     def _client(self) -> Any:
-        from google import genai
-        from google.genai import types
-
+        genai, types = import_sdk("google.genai"), import_sdk("google.genai.types")
         if not self.endpoint.api_key:
             raise NeedsKeyError(self.name, self.endpoint.settings.get("key_var", self.key_var))
         options = types.HttpOptions(
@@ -161,6 +159,4 @@ class GeminiProvider(Provider):
 
     @cached_property
     def _errors(self) -> tuple[type[BaseException], ...]:
-        from google.genai import errors
-
-        return (errors.APIError, *transport_errors())
+        return (import_sdk("google.genai.errors").APIError, *transport_errors())
