@@ -31,7 +31,7 @@ from .api_calls import (
 from .api_models import ChatBody, CompareBody, CompareReply, ErrorReply, GenerateBody, RateBody, RateReply, Reply
 from .api_settings import ApiSettings, BodyLimit, token_guard
 from .api_sse import SSE_FORMAT, stream_turn
-from .catalog import catalog_with_local_models
+from .catalog import catalog_with_local_models, usable_catalog
 from .config import Config
 from .engine import Turn
 from .errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
@@ -64,6 +64,7 @@ _STREAM_DOC = {
 def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
     """The API; `store` replaces the default log store (tests and benchmarks)."""
     settings = settings or ApiSettings.from_env()
+    usable_catalog()  # a bad user catalog is logged as the server starts; /config says why it was not used
     docs_open = settings.token is None  # with a token, only /health is open: the docs are served behind it
     app = FastAPI(
         title="Switchboard API",
@@ -191,6 +192,7 @@ def _info_router(settings: ApiSettings) -> APIRouter:
     def config() -> dict:
         """What this server is set up with. Never a key: only where each comes from."""
         templates = load_templates()
+        catalog = catalog_with_local_models(Config())
         return {
             "api": {
                 "auth_required": settings.auth_required,
@@ -201,7 +203,8 @@ def _info_router(settings: ApiSettings) -> APIRouter:
                 {k: v for k, v in asdict(p).items() if k != "key_masked"} for p in provider_overview(Config())
             ],
             "policy": asdict(Policy.from_env()),
-            "catalog_sources": [str(p) for p in catalog_with_local_models(Config()).sources],
+            "catalog_sources": [str(p) for p in catalog.sources],
+            "catalog_problem": catalog.problem,  # why the user's catalog file was not used; None when it was
             "templates": [
                 {"name": t.name, "description": t.description, "system": t.system, "text": t.text}
                 for t in templates.values()

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import CatalogError, UnknownModelError
 from .options import Options
 from .providers import PROVIDERS
+from .providers.echo import EchoSettings
 
 SHIPPED_CATALOG = Path(__file__).with_name("models.toml")
+SETTINGS_MODELS = {"echo": EchoSettings}  # providers whose `settings` table is checked on reading
+log = logging.getLogger(__name__)
 
 
 class Model(BaseModel):
@@ -49,6 +53,14 @@ class Model(BaseModel):
     @property
     def is_demo(self) -> bool:
         return self.provider == "echo"
+
+    @field_validator("settings")
+    @classmethod
+    def _settings_fit_provider(cls, value: dict, info: ValidationInfo) -> dict:
+        checker = SETTINGS_MODELS.get(info.data.get("provider", ""))
+        if checker is not None:
+            checker.model_validate(value)  # its errors are reported as settings.<name>
+        return value
 
     @property
     def priced(self) -> bool:
@@ -85,6 +97,21 @@ def describe_validation(error: ValidationError) -> str:
     return "; ".join(f"field {'.'.join(map(str, e['loc'])) or '(entry)'}: {e['msg']}" for e in error.errors())
 
 
+def _where_keys_go(entry: dict) -> str:
+    """Why a key in the catalog is refused, and the variable to put it in instead (the key itself is never shown)."""
+    refusal = "keys do not belong in the catalog (it is shared, and often committed): remove this line"
+    if entry.get("base_url"):
+        return (
+            f"{refusal}, put the key in an environment variable or .streamlit/secrets.toml, "
+            'and name that variable here with api_key_var = "MY_ENDPOINT_KEY"'
+        )
+    spec = PROVIDERS.get(entry.get("provider", ""))
+    if spec is None or not spec.key_vars:
+        return f"{refusal}; this provider needs no key"
+    where = "in the environment, in .streamlit/secrets.toml or on the Settings page"
+    return f"{refusal} and set {spec.key_vars[0]} {where}"
+
+
 def parse_catalog_file(path: Path) -> dict[str, Model]:
     """Read one catalog file; any problem names the file, the entry and the field."""
     try:
@@ -100,8 +127,10 @@ def parse_catalog_file(path: Path) -> dict[str, Model]:
     for model_id, entry in entries.items():
         if not isinstance(entry, dict):
             raise CatalogError(f"model catalog {path}, entry {model_id!r}: must be a table")
+        if "api_key" in entry:
+            raise CatalogError(f"model catalog {path}, entry {model_id!r}, field api_key: {_where_keys_go(entry)}")
         try:
-            models[model_id] = Model(id=model_id, **{k: v for k, v in entry.items() if k != "api_key"})
+            models[model_id] = Model(id=model_id, **entry)
         except ValidationError as e:
             raise CatalogError(f"model catalog {path}, entry {model_id!r}: {describe_validation(e)}") from e
         except TypeError as e:
@@ -110,14 +139,14 @@ def parse_catalog_file(path: Path) -> dict[str, Model]:
 
 
 def user_catalog_path() -> Path | None:
-    """$SWITCHBOARD_MODELS, else ./models.toml when it exists."""
+    """$SWITCHBOARD_MODELS, else ./models.toml when it exists; absolute, so messages say which file."""
     configured = os.environ.get("SWITCHBOARD_MODELS")
     if configured:
-        path = Path(configured)
+        path = Path(configured).absolute()
         if not path.is_file():
             raise CatalogError(f"SWITCHBOARD_MODELS points to {path}, which is not a file")
         return path
-    local = Path("models.toml")
+    local = Path("models.toml").absolute()
     return local if local.is_file() else None
 
 
@@ -127,15 +156,37 @@ class Catalog:
 
     models: dict[str, Model]
     sources: list[Path] = field(default_factory=list)
+    origins: dict[str, Path] = field(default_factory=dict)  # the file each entry was read from
+    problem: str | None = None  # why the user's catalog file was not used, when it was not
 
     def __post_init__(self):
-        self.aliases = {alias: m.id for m in self.models.values() for alias in m.aliases}
+        self.aliases = self._claimed_aliases()
         for model in self.models.values():
             for fallback in model.fallbacks:
                 if fallback not in self.models and fallback not in self.aliases:
                     raise CatalogError(
-                        f"model catalog: entry {model.id!r}, field fallbacks: unknown model {fallback!r}"
+                        f"{self._entry(model.id)}, field fallbacks: unknown model {fallback!r}; "
+                        "name a catalog id or alias (see `python -m llm_core models`)"
                     )
+
+    def _claimed_aliases(self) -> dict[str, str]:
+        """Alias -> id; an alias claimed twice, or already another entry's id, would pick a model by file order."""
+        claimed: dict[str, str] = {}
+        for model in self.models.values():
+            for alias in model.aliases:
+                owner = alias if alias in self.models else claimed.get(alias, model.id)
+                if owner != model.id:
+                    what = "the id of" if alias in self.models else "already an alias of"
+                    raise CatalogError(
+                        f"{self._entry(model.id)}, field aliases: {alias!r} is {what} {self._entry(owner)}; "
+                        "give each name to one entry"
+                    )
+                claimed[alias] = model.id
+        return claimed
+
+    def _entry(self, model_id: str) -> str:
+        origin = self.origins.get(model_id)
+        return f"model catalog {origin}, entry {model_id!r}" if origin else f"model {model_id!r}"
 
     def get(self, name: str) -> Model:
         """A model by id, alias, or `provider:model`; UnknownModelError lists what exists."""
@@ -155,23 +206,42 @@ class Catalog:
         """A copy with more models (e.g. a session's custom endpoint, or discovered Ollama models)."""
         merged = dict(self.models)
         merged.update({m.id: m for m in extra})
-        return Catalog(merged, self.sources)
+        return Catalog(merged, self.sources, self.origins, self.problem)
 
 
 @lru_cache(maxsize=8)
 def _load(user_path: str | None, user_mtime: float | None) -> Catalog:
     models = parse_catalog_file(SHIPPED_CATALOG)
     sources = [SHIPPED_CATALOG]
+    origins = dict.fromkeys(models, SHIPPED_CATALOG)
     if user_path:
-        models.update(parse_catalog_file(Path(user_path)))
+        user_models = parse_catalog_file(Path(user_path))
+        models.update(user_models)
         sources.append(Path(user_path))
-    return Catalog(models, sources)
+        origins.update(dict.fromkeys(user_models, Path(user_path)))
+    return Catalog(models, sources, origins)
 
 
 def load_catalog() -> Catalog:
-    """The shipped catalog with the user's file over it; re-read when that file changes."""
+    """The shipped catalog with the user's file over it; re-read when that file changes. CatalogError if it is bad."""
     path = user_catalog_path()
     return _load(str(path) if path else None, path.stat().st_mtime if path else None)
+
+
+def usable_catalog() -> Catalog:
+    """load_catalog(), or, when the user's file is bad, the shipped catalog with `problem` saying what to fix."""
+    try:
+        return load_catalog()
+    except CatalogError as e:
+        return _shipped_because(str(e))
+
+
+@lru_cache(maxsize=8)
+def _shipped_because(problem: str) -> Catalog:
+    # cached by message: the problem is logged once per mistake, not on every page run or request
+    notice = f"{problem}. Until that is fixed, Switchboard offers only the models it ships with."
+    log.warning(notice)
+    return replace(_load(None, None), problem=notice)
 
 
 _ollama_cache: dict[str, tuple[float, list[Model]]] = {}
@@ -202,7 +272,7 @@ def discover_ollama(base_url: str, ttl_s: float = 30.0, timeout_s: float = 0.4) 
 
 
 def catalog_with_local_models(config) -> Catalog:
-    """The catalog plus the models of an Ollama server, when one answers at the configured URL."""
-    catalog = load_catalog()
+    """The usable catalog plus the models of an Ollama server, when one answers at the configured URL."""
+    catalog = usable_catalog()
     base_url = config.base_url_for(PROVIDERS["ollama"])
     return catalog.with_models(discover_ollama(base_url)) if base_url else catalog

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
 import streamlit as st
 
 import llm_core
-from llm_core.catalog import Catalog, catalog_with_local_models
+from llm_core.catalog import Catalog, catalog_with_local_models, usable_catalog
 from llm_core.record import new_id
 
 
@@ -48,6 +49,18 @@ def start_session() -> None:
     st.session_state.setdefault("session_id", new_id())
     st.session_state.setdefault("session_keys", {})  # variable name -> value, this browser session only
     st.session_state.setdefault("custom_models", [])  # llm_core.Model entries added on the Settings page
+    show_catalog_problem()
+
+
+def show_catalog_problem() -> None:
+    """One warning at the top of the page when the user's catalog file was not used, saying what to fix."""
+    if problem := usable_catalog().problem:
+        st.warning(as_plain_text(problem), icon=":material/warning:")
+
+
+def as_plain_text(text: str) -> str:
+    """Text shown as it is in Markdown: paths and names keep their `_` and `*` instead of turning italic."""
+    return re.sub(r"([\\`*_\[\]<>#~|$])", r"\\\1", text)
 
 
 def session_config() -> llm_core.Config:

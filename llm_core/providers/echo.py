@@ -10,6 +10,9 @@ import hashlib
 import re
 import time
 from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..options import Options
 from ..record import Message
@@ -17,6 +20,17 @@ from .base import Chunk, Provider, request_sent
 
 DEMO_NOTICE = "[offline demo: no LLM was called]"
 _WORDS = re.compile(r"\S+\s*")
+
+
+class EchoSettings(BaseModel):
+    """The catalog's `settings` table for an echo model, checked when the catalog is read."""
+
+    # finite and positive: a rate of 0 (or nan) would make the demo wait forever for its next word
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    ttft_ms: float = Field(250, ge=0, le=600_000, description="Wait before the first word (ms).")
+    tokens_per_s: float = Field(80, gt=0, le=1_000_000, description="Words per second after that.")
+    style: Literal["mirror", "outline"] = "mirror"
 
 
 def _last_user_text(messages: list[Message]) -> str:
@@ -53,10 +67,11 @@ class EchoProvider(Provider):
     name = "echo"
 
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
-        settings = self.endpoint.settings
-        ttft = float(settings.get("ttft_ms", 250)) / 1000
-        rate = max(float(settings.get("tokens_per_s", 80)), 1e-3)
-        pieces = _WORDS.findall(demo_reply(messages, settings.get("style", "mirror")))
+        # the catalog checked these; the engine adds its own keys (key_var, ...) beside them
+        ours = {k: v for k, v in self.endpoint.settings.items() if k in EchoSettings.model_fields}
+        settings = EchoSettings.model_validate(ours)
+        ttft, rate = settings.ttft_ms / 1000, settings.tokens_per_s
+        pieces = _WORDS.findall(demo_reply(messages, settings.style))
         limit = options.max_tokens or len(pieces)
         start = time.monotonic()
         request_sent()  # no network: the "request" is made here
