@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from .record import Result
 
 JSON_FIELDS = [
@@ -162,6 +165,63 @@ def with_line_below(markdown: str, line: str) -> str:
     body = markdown.rstrip("\n") + (f"\n{closer}" if closer else "")
     small = ":small[:gray[" + line.replace("[", "\\[").replace("]", "\\]") + "]]"
     return f"{body}\n\n{small}" if body.strip() else small
+
+
+# URL schemes that run or carry content instead of going somewhere: a click must never open them. (Streamlit's
+# Markdown turns javascript: and vbscript: links into "#", but keeps data: links, opening in a new tab.)
+UNSAFE_SCHEMES = ("data:", "javascript:", "vbscript:")
+# Where Markdown or HTML reads a URL: a link's or image's "](", a reference definition's "]:", an autolink "<",
+# an HTML attribute that links or loads. What follows is the URL as written (up to a quote, for a quoted value).
+_URL_START = re.compile(
+    r"""(?P<markdown>\]\(\s*<?|\]:\s*<?)|(?P<autolink><)(?=[a-z])"""
+    r"""|(?P<attribute>\b(?:href|src|srcset|action|formaction|poster|background|cite|data|xlink:href)\s*=\s*"""
+    r"""(?P<quote>["']?))""",
+    re.IGNORECASE,
+)
+_UNQUOTED_URL = re.compile(r"[^\s<>\"'`()\]]*")
+_QUOTED_URL = {'"': re.compile(r'[^"]*'), "'": re.compile(r"[^']*")}
+_ESCAPED_PUNCTUATION = re.compile(r"\\([!-/:-@\[-`{-~])")
+_IGNORED_IN_URLS = re.compile(r"[\x00-\x20]")  # browsers drop tabs and newlines anywhere, spaces at the ends
+
+
+def safe_links(markdown: str) -> str:
+    """The Markdown with no link, image or autolink to a data:, javascript: or vbscript: URL: each one's URL
+    becomes "#" (an autolink is shown as plain text), and so does such a URL in an HTML attribute outside code."""
+    pieces, done, fenced = [], 0, None
+    for start in _URL_START.finditer(markdown):
+        if start.start() < done:  # inside a URL already made harmless
+            continue
+        url = _QUOTED_URL.get(start["quote"] or "", _UNQUOTED_URL).match(markdown, start.end())
+        if not is_unsafe_url(url.group()):
+            continue
+        if start["attribute"]:  # raw HTML: inside a code fence it is an example to copy, and never a link
+            fenced = _fenced_lines(markdown) if fenced is None else fenced
+            if markdown.count("\n", 0, start.start()) in fenced:
+                continue
+        if start["autolink"]:
+            pieces += [markdown[done : start.start()], "\\<"]
+            done = start.end()
+        else:
+            pieces += [markdown[done : url.start()], "#"]
+            done = url.end()
+    return "".join(pieces) + markdown[done:] if pieces else markdown
+
+
+def is_unsafe_url(url: str) -> bool:
+    """True for a URL that opens as data:, javascript: or vbscript: once Markdown and HTML have read it: backslash
+    escapes and character references decoded, case ignored, tabs, newlines and spaces dropped."""
+    read = html.unescape(_ESCAPED_PUNCTUATION.sub(r"\1", url))
+    return _IGNORED_IN_URLS.sub("", read).lower().startswith(UNSAFE_SCHEMES)
+
+
+def _fenced_lines(markdown: str) -> set[int]:
+    """The numbers of the lines inside a code fence (its opening and closing lines included)."""
+    fenced, opener = set(), ""
+    for number, line in enumerate(markdown.split("\n")):
+        was_open, opener = opener, _opener_after(line.strip(), opener)
+        if (opener or was_open) and (opener or was_open)[0] in "`~":
+            fenced.add(number)
+    return fenced
 
 
 def result_json(r: Result) -> dict:

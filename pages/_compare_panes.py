@@ -10,7 +10,14 @@ from streamlit.delta_generator import DeltaGenerator
 from llm_core.catalog import Catalog
 from llm_core.config import Config
 from llm_core.conversation import Conversation
-from llm_core.display import answer_metrics, error_title, live_metrics, settled_blocks, with_line_below
+from llm_core.display import (
+    answer_metrics,
+    error_title,
+    live_metrics,
+    safe_links,
+    settled_blocks,
+    with_line_below,
+)
 from llm_core.pane import MIN_PANES, Exchange, Pane, Switch
 from llm_core.picker import Choice, model_choices
 from llm_core.record import Result
@@ -136,7 +143,7 @@ def render_item(c: Conversation, pane: Pane, item: Exchange | Switch, panes: Pan
 def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Panes) -> None:
     """The prompt, then the answer: live slots while it streams, else its text, outcome, metrics and rating."""
     with st.chat_message("user"):
-        st.markdown(exchange.prompt)
+        st.markdown(safe_links(exchange.prompt))
     r = exchange.result
     with st.chat_message("assistant"):
         if is_streaming(c, r):
@@ -144,7 +151,7 @@ def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Pane
             paint_live(panes.live[r.request_id], r, 0.0)
             return
         if r.text:
-            st.markdown(r.text)
+            st.markdown(safe_links(r.text))
         render_outcome(c, pane, exchange)
         if r.log_warning:
             st.warning(f"Not logged: {r.log_warning}", icon=":material/warning:")
@@ -190,10 +197,11 @@ def paint_text(slots: Slots, text: str, cursor: bool) -> None:
         slots.blocks = slots.text.container()
         slots.tail = slots.blocks.empty()
     for block in blocks[slots.settled :]:
-        slots.tail.markdown(block)
+        slots.tail.markdown(safe_links(block))
         slots.tail = slots.blocks.empty()
     slots.settled = len(blocks)
     slots.tail_chars = len(tail)
+    tail = safe_links(tail)  # the growing tail only: a settled block was made safe once, when painted
     slots.tail.markdown(with_line_below(tail + " ▌" if cursor else tail, slots.line))
 
 

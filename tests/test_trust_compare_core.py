@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llm_core.config import Config
+from llm_core.display import safe_links
 from llm_core.picker import next_pane_model
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
@@ -47,3 +48,39 @@ def test_with_its_key_set_the_same_pane_is_sent(catalog, store, openai_server):
     ask_all(c, catalog, "hello", config=config, store=store)
     assert c.pane("p1").last.result.status == "ok" and openai_server.last.headers["authorization"] == "Bearer sk-test"
     assert sorted(store.read_requests().frame["model"]) == ["echo", "gpt-4.1"]
+
+
+# --- links in replies ---
+
+UNSAFE = [
+    ("[click](data:text/html,<b>hi</b>)", "[click](#<b>hi</b>)"),
+    ("[upper](DATA:text/html,hi)", "[upper](#)"),
+    ("[entity](&#100;ata:text/html,hi)", "[entity](#)"),
+    ("[named](data&colon;text/html,hi)", "[named](#)"),
+    ("[tab](da&#9;ta:text/html,hi)", "[tab](#)"),
+    ("[escaped](data\\:text/html,hi)", "[escaped](#)"),
+    ("[bracketed](<data:text/html,hi>)", "[bracketed](<#>)"),
+    ("[spaced](  data:text/html,hi)", "[spaced](  #)"),
+    ("![picture](data:image/png;base64,iVBORw0KGgo=)", "![picture](#)"),
+    ("see <data:text/html,auto>", "see \\<data:text/html,auto>"),
+    ("[ref][r]\n\n[r]: data:text/html,ref", "[ref][r]\n\n[r]: #"),
+    ("[script](javascript:alert(1))", "[script](#(1))"),
+    ('<img src="data:image/png;base64,AAAA">', '<img src="#">'),
+    ("<a href = 'da\tta:text/html,hi'>x</a>", "<a href = '#'>x</a>"),
+]
+
+
+@pytest.mark.parametrize(("markdown", "harmless"), UNSAFE)
+def test_a_link_to_data_or_script_keeps_its_text_but_loses_its_url(markdown, harmless):
+    assert safe_links(markdown) == harmless
+
+
+def test_ordinary_text_links_and_code_examples_are_left_as_they_are():
+    untouched = [
+        "The data: field holds the payload, and [the docs](https://example.com/data:x) explain it.",
+        "![chart](chart.png) and <https://example.com> and <b>bold</b>",
+        '```html\n<img src="data:image/png;base64,AAAA">\n```',
+        "",
+    ]
+    for markdown in untouched:
+        assert safe_links(markdown) == markdown
