@@ -13,16 +13,27 @@ import numpy as np
 import pandas as pd
 
 from .columns import equals, floats, model_rows, models
+from .record import MAX_TOKENS_FINISHES
 
 ANALYSED_COLUMNS = [
     "timestamp", "request_id", "session_id", "provider", "model", "template", "status", "error", "error_kind",
     "latency_ms", "ttft_ms", "tokens_per_s", "prompt_tokens", "completion_tokens", "cost_usd", "stars",
+    "finish_reason",
 ]  # fmt: skip
 
 
 def analysed(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns the numbers are computed from, without the long texts, so filtering stays cheap."""
     return frame[[name for name in ANALYSED_COLUMNS if name in frame.columns]]
+
+
+def cut_by_max_tokens(frame: pd.DataFrame) -> np.ndarray:
+    """A boolean mask of the requests whose answer stopped at max_tokens (as `Result.cut_by_max_tokens` tells);
+    logs from before finish reasons were kept have none."""
+    if "finish_reason" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    finish = frame["finish_reason"].astype("string").str.lower()
+    return np.asarray(finish.isin(MAX_TOKENS_FINISHES).fillna(False), dtype=bool)
 
 
 def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -39,6 +50,7 @@ def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
             **{name: np.where(ok, floats(frame, column), np.nan) for name, column in only_ok.items()},
             "cost": floats(frame, "cost_usd"),
             "stars": floats(frame, "stars"),
+            "cut_off": cut_by_max_tokens(frame),
         }
     )
     grouped = values.groupby("model", observed=True, sort=True)
@@ -48,6 +60,7 @@ def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
         {
             "requests": grouped.size(),
             "error_rate": means["error"],
+            "cut_off": grouped["cut_off"].sum(),
             "latency_p50": medians["latency"],
             "latency_p95": grouped["latency"].quantile(0.95),
             "ttft_p50": medians["ttft"],

@@ -67,6 +67,7 @@ def _pane_items(pane: Pane, hidden: bool) -> list[dict]:
                 "rating": item.rating,
                 "comment": item.comment,
                 "refused": item.refused,
+                "cut_off_at_max_tokens": item.result.cut_by_max_tokens,
                 "result": record,
             }
         )
@@ -100,6 +101,8 @@ def _exchange_markdown(item: Exchange, hidden: bool) -> list[str]:
     """One prompt, its answer (or what went wrong), and a line of metrics, stars and comment."""
     answer = item.result.text or f"*{error_title(item.result)}: {item.result.error}*"
     facts = [answer_metrics(item.result, hidden=hidden)]
+    if item.result.cut_by_max_tokens:
+        facts.append("✂ cut off at max tokens")
     if item.rating:
         facts.append(f"rated {'★' * item.rating}{'☆' * (5 - item.rating)}")
     if item.comment:

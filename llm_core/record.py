@@ -9,6 +9,9 @@ from typing import Literal, TypedDict
 
 Status = Literal["pending", "streaming", "ok", "incomplete", "error", "cancelled"]
 TokenSource = Literal["provider", "tiktoken", "estimate", ""]
+# How each provider says the answer stopped at max_tokens: OpenAI-style (and echo) "length", Gemini's
+# MAX_TOKENS (stored lower-cased), Anthropic's "max_tokens".
+MAX_TOKENS_FINISHES = frozenset({"length", "max_tokens"})
 
 
 class Message(TypedDict):
@@ -63,6 +66,11 @@ class Result:
     @property
     def done(self) -> bool:
         return self.status in ("ok", "incomplete", "error", "cancelled")
+
+    @property
+    def cut_by_max_tokens(self) -> bool:
+        """True when the model stopped because the answer reached max_tokens, not because it was done."""
+        return self.finish_reason.lower() in MAX_TOKENS_FINISHES
 
     @property
     def estimated_tokens(self) -> bool:

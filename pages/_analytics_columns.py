@@ -9,6 +9,9 @@ SUMMARY_COLUMNS = {
     "provider": "Provider",
     "requests": st.column_config.NumberColumn("Requests", format="localized"),
     "error_rate": st.column_config.NumberColumn("Errors", format="percent", help="Share of requests that failed"),
+    "cut_off": st.column_config.NumberColumn(
+        "Cut off", format="localized", help="Answers that stopped at max tokens, not because the model was done"
+    ),
     "latency_p50": st.column_config.NumberColumn("Latency", format="%.0f ms", help="Median total time"),
     "latency_p95": st.column_config.NumberColumn("p95", format="%.0f ms", help="95th percentile of total time"),
     "ttft_p50": st.column_config.NumberColumn("1st token", format="%.0f ms", help="Median time to first token"),
@@ -50,6 +53,7 @@ RECENT_COLUMNS = {
     "timestamp": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "model": "Model",
     "status": "Status",
+    "cut_off": st.column_config.CheckboxColumn("Cut off", help="The answer stopped at max tokens"),
     "latency_ms": st.column_config.NumberColumn("Latency", format="%.0f ms"),
     "completion_tokens": "Tokens",
     "cost_usd": st.column_config.NumberColumn("Cost", format="$%.5f"),

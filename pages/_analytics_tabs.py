@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from llm_core import charts
+from llm_core import analytics, charts
 from llm_core.ratings import quality_frontier
 from llm_core.search import recent_requests
 from pages._analytics_columns import BOARD_COLUMNS, ERROR_COLUMNS, RECENT_COLUMNS, STARS_COLUMNS, SUMMARY_COLUMNS
@@ -65,7 +65,8 @@ def summary_tab(view: View) -> None:
     st.dataframe(view.get("summary"), column_config=SUMMARY_COLUMNS, hide_index=True)
     st.caption(
         "Error rate counts every request; latency, first token, tokens/s and token counts count successful "
-        "requests only. Cost per request averages the requests whose cost is known."
+        "requests only. Cost per request averages the requests whose cost is known. Cut off counts the answers "
+        "that stopped at max tokens rather than because the model was done."
     )
 
 
@@ -193,6 +194,7 @@ def requests_tab(view: View, full: pd.DataFrame) -> None:
     recent = recent_requests(full, query, among=view.frame.index)
     st.caption(f"The {len(recent):,} most recent matching requests; select one to read it in full.")
     shown = recent.drop(columns="request_id").assign(stars=recent["stars"].map(_stars))
+    shown.insert(shown.columns.get_loc("status") + 1, "cut_off", analytics.cut_by_max_tokens(full.loc[recent.index]))
     event = st.dataframe(shown, column_config=RECENT_COLUMNS, hide_index=True,
                          on_select="rerun", selection_mode="single-row", key="analytics_recent")  # fmt: skip
     rows = [row for row in event.selection.rows if row < len(recent)]

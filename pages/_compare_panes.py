@@ -209,6 +209,8 @@ def render_outcome(c: Conversation, pane: Pane, exchange: Exchange) -> None:
     """The metrics line, or what went wrong in plain words with a retry button."""
     r = exchange.result
     if r.status == "ok":
+        if r.cut_by_max_tokens:  # the limit ended this answer, not the model
+            st.badge("Cut off at max tokens", icon=":material/content_cut:", color="orange")
         st.caption(answer_metrics(r, hidden=c.hidden))
         return
     if not r.done:
