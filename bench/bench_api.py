@@ -1,7 +1,8 @@
 """Load check for the HTTP API: N concurrent POST /generate against the echo models, through a real uvicorn.
 
-Passes when every call answers 200 and every request_id is in requests.csv (nothing lost under concurrency).
-Run: python bench/bench_api.py [--requests 50]   (a few seconds; everything on loopback, no key needed)
+Passes when every call answers 200 and every request_id is in requests.csv (nothing lost under concurrency), and
+when GET /health, asked while --slow calls are in flight, still answers in under a second (against idle /health).
+Run: python bench/bench_api.py [--requests 50] [--slow 45]   (about 15 s; everything on loopback, no key needed)
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ from llm_core.logstore import LogStore
 from tests.test_api_uvicorn import api_server
 
 MODELS = ("echo", "echo-outline")
+SLOW_SECONDS = 6  # each slow call's time to first token: long enough to ask /health many times meanwhile
+SLOW_ECHO = f"""
+[models.echo-slow]
+label = "Echo · slow (offline demo)"
+provider = "echo"
+name = "echo-slow"
+input_price = 0.0
+output_price = 0.0
+settings = {{ ttft_ms = {SLOW_SECONDS * 1000}, tokens_per_s = 50 }}
+"""
+HEALTH_SAMPLES = 20
+HEALTH_LIMIT_S = 1.0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -48,18 +61,50 @@ async def fire(url: str, token: str, count: int) -> tuple[float, list[httpx.Resp
     return wall, [reply for reply, _ in outcomes], [seconds for _, seconds in outcomes]
 
 
+async def health_latencies(client: httpx.AsyncClient, samples: int = HEALTH_SAMPLES) -> list[float]:
+    """Seconds each of `samples` GET /health took, one after another."""
+    latencies = []
+    for _ in range(samples):
+        started = time.monotonic()
+        (await client.get("/health")).raise_for_status()
+        latencies.append(time.monotonic() - started)
+    return latencies
+
+
+async def health_under_load(url: str, token: str, slow: int) -> tuple[list[float], list[float], list[int]]:
+    """/health latencies idle, then while `slow` slow /generate calls are in flight; and the slow calls' statuses."""
+    limits = httpx.Limits(max_connections=slow + 1, max_keepalive_connections=slow + 1)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as client:
+        idle = await health_latencies(client)
+        calls = [
+            asyncio.create_task(client.post("/generate?model=echo-slow", json={"prompt": f"slow {n}"}))
+            for n in range(slow)
+        ]
+        await asyncio.sleep(1)  # let every call reach the server and take its thread (each lasts SLOW_SECONDS)
+        busy = await health_latencies(client)
+        statuses = [reply.status_code for reply in await asyncio.gather(*calls)]
+    return idle, busy, statuses
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50, help="how many concurrent calls (default 50)")
-    count = parser.parse_args().requests
+    parser.add_argument("--slow", type=int, default=45, help="slow calls in flight while /health is timed (45)")
+    args = parser.parse_args()
+    count = args.requests
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     log_dir = workdir / "logs"
     token = secrets.token_urlsafe(16)
-    env = {"SWITCHBOARD_LOG_DIR": str(log_dir), "SWITCHBOARD_API_TOKEN": token, "SWITCHBOARD_MODELS": ""}
+    catalog = workdir / "slow.toml"
+    catalog.write_text(SLOW_ECHO)
+    env = {"SWITCHBOARD_LOG_DIR": str(log_dir), "SWITCHBOARD_API_TOKEN": token, "SWITCHBOARD_MODELS": str(catalog)}
     with api_server(workdir, env) as url:
         asyncio.run(fire(url, token, 2))  # warm up: imports, tokenizer, first log write
         before = len(LogStore(log_dir).read_requests().frame)
         wall, replies, latencies = asyncio.run(fire(url, token, count))
+        after = len(LogStore(log_dir).read_requests().frame)
+        idle, busy, slow_statuses = asyncio.run(health_under_load(url, token, args.slow))
 
     failed = [r for r in replies if r.status_code != 200]
     sent_ids = {r.json()["request_id"] for r in replies if r.status_code == 200}
@@ -77,12 +122,27 @@ def main() -> int:
     print(f"  server-measured latency (model time): median {median(server_ms):.0f} ms")
     print(f"  status: {count - len(failed)} × 200, {len(failed)} other")
     print(
-        f"  requests.csv: {len(table.frame) - before} new rows, {len(sent_ids) - len(lost)} of {len(sent_ids)} "
+        f"  requests.csv: {after - before} new rows, {len(sent_ids) - len(lost)} of {len(sent_ids)} "
         f"request ids found, {table.skipped} rows skipped as damaged"
     )
-    ok = not failed and not lost and table.skipped == 0 and len(table.frame) - before == count
+    ok = not failed and not lost and table.skipped == 0 and after - before == count
     print("PASS: nothing lost" if ok else f"FAIL: {len(failed)} failed calls, {len(lost)} lost from requests.csv")
-    return 0 if ok else 1
+
+    busy_worst = max(busy)
+    print(f"\nGET /health latency under {args.slow} slow in-flight calls ({SLOW_SECONDS} s each) vs idle")
+    print(f"  idle: median {median(idle) * 1000:.1f} ms, max {max(idle) * 1000:.1f} ms ({HEALTH_SAMPLES} in a row)")
+    print(
+        f"  busy: median {median(busy) * 1000:.1f} ms, max {busy_worst * 1000:.1f} ms "
+        f"({median(busy) / median(idle):.1f}x idle median; worst {busy_worst / max(idle):.1f}x idle worst)"
+    )
+    print(f"  slow calls: {slow_statuses.count(200)} × 200 of {args.slow}")
+    healthy = busy_worst < HEALTH_LIMIT_S and slow_statuses.count(200) == args.slow
+    print(
+        f"PASS: /health stayed under {HEALTH_LIMIT_S:.0f} s"
+        if healthy
+        else f"FAIL: /health took up to {busy_worst:.2f} s while busy"
+    )
+    return 0 if ok and healthy else 1
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from .api_calls import (
     BadRequestError,
     SafeJSONResponse,
     http_status,
+    in_call_thread,
     model_with_fallbacks,
     new_comparison,
     new_turn,
@@ -32,6 +33,7 @@ from .api_models import ChatBody, CompareBody, CompareReply, ErrorReply, Generat
 from .api_settings import ApiSettings, BodyLimit, token_guard
 from .api_sse import SSE_FORMAT, stream_turn
 from .catalog import catalog_with_local_models, usable_catalog
+from .compare import Comparison
 from .config import Config
 from .engine import Turn
 from .errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
@@ -112,8 +114,9 @@ def _health_router() -> APIRouter:
     started = time.monotonic()
 
     @router.get("/health", tags=["info"])
-    def health() -> dict:
+    async def health() -> dict:
         """Liveness, open even when a token is set: says nothing about keys or providers."""
+        # async: answered on the event loop, never queued behind model calls waiting for a thread
         return {"status": "ok", "uptime_s": round(time.monotonic() - started, 1)}
 
     return router
@@ -139,12 +142,11 @@ def _calls_router(store) -> APIRouter:
         return await _answer(turn, body.input_notice, stream)
 
     @router.post("/compare", response_model=CompareReply)
-    def compare(body: CompareBody):
+    async def compare(body: CompareBody):
         """Ask several models at once; 200 when any answered (each result has its own status)."""
-        prepared = prepare(body.prompt, template=body.template, system=body.system, options=body.options)
-        comparison = new_comparison(prepared, body.models, store)
+        comparison = await run_in_threadpool(_prepared_comparison, body, store)
         started = time.monotonic()
-        results = comparison.run()
+        results = await in_call_thread(comparison.run)
         reply = CompareReply(
             comparison_id=comparison.comparison_id,
             wall_ms=(time.monotonic() - started) * 1000,
@@ -176,13 +178,18 @@ async def _answer(turn: Turn, input_notice: str, stream: bool):
     """The Turn's answer: streamed as server-sent events, or one JSON reply once it is complete."""
     if stream:
         return await stream_turn(turn, input_notice)
-    return reply_response(await run_in_threadpool(turn.complete), input_notice)
+    return reply_response(await in_call_thread(turn.complete), input_notice)
 
 
 def _prepared_turn(body: GenerateBody, model: str, fallbacks: list[str] | None, store):
     history = [m.model_dump() for m in getattr(body, "history", [])]
     prepared = prepare(body.prompt, template=body.template, system=body.system, options=body.options, history=history)
     return new_turn(prepared, model_with_fallbacks(prepared, model, fallbacks), store)
+
+
+def _prepared_comparison(body: CompareBody, store) -> Comparison:
+    prepared = prepare(body.prompt, template=body.template, system=body.system, options=body.options)
+    return new_comparison(prepared, body.models, store)
 
 
 def _info_router(settings: ApiSettings) -> APIRouter:

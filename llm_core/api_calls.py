@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 from fastapi.responses import JSONResponse
 
 from .api_models import Reply
@@ -19,6 +21,16 @@ from .record import Message, Result
 from .templates import compose_messages
 
 API_SESSION = "api"  # the session id API calls are logged under, so Analytics can tell them apart
+# A model call holds its thread while it waits on the network, for up to minutes. They get a pool of their own, so
+# however many are in flight the shared pool (Starlette's 40 threads) stays free for the quick routes.
+MODEL_CALL_THREADS = 100
+_model_calls = anyio.CapacityLimiter(MODEL_CALL_THREADS)  # beyond it, calls wait their turn
+T = TypeVar("T")
+
+
+async def in_call_thread(work: Callable[..., T], *args: Any) -> T:
+    """Run blocking model-call work (a Turn, a Comparison, the next piece of a stream) on the model calls' pool."""
+    return await anyio.to_thread.run_sync(work, *args, limiter=_model_calls)
 
 
 class SafeJSONResponse(JSONResponse):

@@ -9,7 +9,7 @@ import anyio
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from .api_calls import reply_response
+from .api_calls import in_call_thread, reply_response
 from .api_models import Reply
 from .engine import Turn
 
@@ -48,14 +48,14 @@ class TurnStream:
         anyio waits for the worker thread even when the request is cancelled, so the generator is never
         touched by two threads at once, and `close` runs only after the thread is done.
         """
-        piece = await anyio.to_thread.run_sync(next, self._pieces, _END)
+        piece = await in_call_thread(next, self._pieces, _END)
         return None if piece is _END else piece
 
     async def close(self) -> None:
         """Stop the Turn (idempotent). It ends as `cancelled` unless it had already finished."""
         self.turn.cancel()
         with anyio.CancelScope(shield=True):  # finish closing even while the request is being cancelled
-            await anyio.to_thread.run_sync(self._pieces.close)
+            await in_call_thread(self._pieces.close)
 
     async def events(self, first: str | None) -> AsyncIterator[bytes]:
         """start, the deltas, then result; the Turn is closed when this ends, however it ends."""

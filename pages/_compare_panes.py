@@ -14,6 +14,8 @@ from llm_core.display import (
     answer_metrics,
     error_title,
     live_metrics,
+    prompt_preview,
+    prompt_size,
     safe_links,
     settled_blocks,
     with_line_below,
@@ -143,7 +145,7 @@ def render_item(c: Conversation, pane: Pane, item: Exchange | Switch, panes: Pan
 def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Panes) -> None:
     """The prompt, then the answer: live slots while it streams, else its text, outcome, metrics and rating."""
     with st.chat_message("user"):
-        st.markdown(safe_links(exchange.prompt))
+        render_prompt(pane, exchange)
     r = exchange.result
     with st.chat_message("assistant"):
         if is_streaming(c, r):
@@ -157,6 +159,27 @@ def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Pane
             st.warning(f"Not logged: {r.log_warning}", icon=":material/warning:")
         if r.text and r.done:
             render_rating(pane, exchange)
+
+
+def render_prompt(pane: Pane, exchange: Exchange) -> None:
+    """The prompt as typed; a long one by its first lines, with a control that opens it whole in every pane."""
+    preview = prompt_preview(exchange.prompt)
+    if preview is None:
+        st.markdown(safe_links(exchange.prompt))
+        return
+    turn = exchange.result.comparison_id or f"{pane.id}-{exchange.serial}"
+    whole = state.prompt_open(turn)
+    st.markdown(safe_links(exchange.prompt if whole else preview))
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.button(
+            "Show less" if whole else "Show all",
+            icon=":material/unfold_less:" if whole else ":material/unfold_more:",
+            key=f"prompt_{pane.id}_{exchange.serial}",
+            type="tertiary",
+            on_click=state.toggle_prompt,
+            args=(turn,),
+        )
+        st.caption(prompt_size(exchange.prompt))
 
 
 def is_streaming(c: Conversation, r: Result) -> bool:

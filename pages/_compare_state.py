@@ -101,6 +101,16 @@ def add_pane() -> None:
     c.add_pane(model, catalog.get(model).label)
 
 
+def prompt_open(turn: str) -> bool:
+    """True when this turn's long prompt is shown whole (in every pane at once, so the panes stay aligned)."""
+    return turn in st.session_state.get("open_prompts", set())
+
+
+def toggle_prompt(turn: str) -> None:
+    """Show this turn's long prompt whole in every pane, or collapse it again."""
+    st.session_state.setdefault("open_prompts", set()).symmetric_difference_update({turn})
+
+
 def remove_pane(pane_id: str) -> None:
     """Close a pane (the page keeps at least two)."""
     conversation().remove_pane(pane_id)

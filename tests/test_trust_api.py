@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,8 +13,10 @@ from llm_core.api import create_app
 from llm_core.logstore import default_store
 from tests.loopback import Behaviour
 from tests.test_api import sse_events
+from tests.test_api_uvicorn import api_server
 
 JSON = {"content-type": "application/json"}
+SLOW_CALLS = 45  # more than the 40 threads Starlette's shared pool has
 LONE = b"\\udfff"  # a JSON escape for a lone surrogate: valid JSON, but no UTF-8 can carry it
 
 
@@ -94,3 +98,31 @@ def test_a_lone_surrogate_in_the_providers_answer_is_delivered_not_lost(client, 
     assert plain.status_code == 200, plain.text
     assert json.loads(plain.text)["response"] == "odd \udfff answer"  # escaped as JSON allows, so recoverable
     assert events[-1][0] == "result" and events[-1][1]["response"] == "odd \udfff answer"
+
+
+async def health_while_busy(url: str, server) -> tuple[httpx.Response, bool, list[httpx.Response]]:
+    """/health asked once the server has 40 slow calls at the provider; (its reply, whether any call had finished
+    by then, every call's reply)."""
+    limits = httpx.Limits(max_connections=SLOW_CALLS + 1)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+        calls = [
+            asyncio.create_task(client.post("/generate?model=openai:slow", json={"prompt": f"call {n}"}))
+            for n in range(SLOW_CALLS)
+        ]
+        while len(server.requests) < 40:  # every thread of the shared pool is now held by a model call
+            await asyncio.sleep(0.02)
+        health = await client.get("/health")
+        finished_first = any(r.done.is_set() for r in server.requests)
+        return health, finished_first, await asyncio.gather(*calls)
+
+
+def test_health_answers_before_any_slow_call_finishes_however_many_are_in_flight(isolated, openai_server):
+    openai_server.script(Behaviour(reply="slow answer", ttft_ms=3000))
+    env = {"OPENAI_API_KEY": "sk-test-busy-0000", "OPENAI_BASE_URL": openai_server.base_url}
+
+    with api_server(isolated, env) as url:
+        health, finished_first, replies = asyncio.run(health_while_busy(url, openai_server))
+
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert not finished_first, "/health waited for a model call to finish"
+    assert [r.status_code for r in replies] == [200] * SLOW_CALLS
