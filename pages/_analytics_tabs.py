@@ -18,7 +18,9 @@ METHOD_NOTE = (
     "Each vote becomes battles: the chosen answer beats every other pane. **Tie** and **both bad** make a tie "
     "between every pair, worth half a win to each side, as in Chatbot Arena. Ratings are a Bradley–Terry fit on "
     "Arena's scale (400 points = 10× the odds of winning; the average model is 1000) with 95% intervals from 200 "
-    "bootstrap resamples of the votes; rank is 1 + the number of models whose whole interval lies above."
+    "bootstrap resamples of the votes; rank is 1 + the number of models whose whole interval lies above. "
+    "A battle counts only when both answers came back whole (status ok): a failed, stopped or cut-short answer "
+    "neither wins nor loses."
 )
 
 

@@ -124,6 +124,8 @@ def test_the_leaderboard_ignores_a_stored_battle_whose_side_did_not_answer_ok():
     for comparison, results_ in (("c1", fair), ("c2", unfair)):  # votes from before the page refused such votes
         ids = [r.request_id for r in results_]
         store.append_vote(comparison, ids[0], [r.model for r in results_], ids)
-    board = show_tab(open_page(), "Leaderboard").dataframe[0].value.set_index("model")
+    at = show_tab(open_page(), "Leaderboard")
+    board = at.dataframe[0].value.set_index("model")
     assert board["battles"].to_dict() == {"claude-haiku": 1, "gpt-4o-mini": 1}  # only the fair vote counts
     assert board.loc["claude-haiku", "wins"] == 1
+    assert "both answers came back whole" in " ".join(c.value for c in at.caption)
