@@ -16,9 +16,9 @@ _known_secrets: set[str] = set()
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a configured key so it is scrubbed even when it has no known shape."""
-    if value and len(value) >= 6:
-        _known_secrets.add(value)
+    """Remember a configured key so it is scrubbed even when it has no known shape, however short it is."""
+    if value and value.strip():
+        _known_secrets.update({value, value.strip()})  # as configured, and as sent (a pasted key loses its blanks)
 
 
 def mask(value: str | None) -> str:
