@@ -41,6 +41,9 @@ class Model(BaseModel):
     settings: dict = Field(default_factory=dict)
     base_url: str | None = None  # a custom OpenAI-compatible endpoint for this model only
     api_key: str | None = Field(None, repr=False)  # a session-only key for that endpoint; never from files
+    api_key_var: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="the variable holding that endpoint's key"
+    )  # named in a catalog file only: a base_url is sent no other key
     description: str = ""
 
     @field_validator("provider")

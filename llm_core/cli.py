@@ -18,7 +18,7 @@ from .config import Config
 from .display import format_cost, metrics_line, result_json
 from .errors import SwitchboardError
 from .options import Options, parse_option_pairs
-from .picker import default_models
+from .picker import default_models, not_ready_reason
 from .record import Message, Result
 from .templates import compose_messages
 
@@ -110,14 +110,15 @@ def list_models(as_json: bool) -> int:
     """Print the catalog with each model's provider, configuration and prices."""
     config, catalog = Config(), catalog_with_local_models(Config())
     for model in catalog.models.values():
-        status = config.status(model.provider)
+        status, reason = config.status(model.provider), not_ready_reason(model, config)
         row = {
             "id": model.id,
             "label": model.label,
             "provider": model.provider,
             "name": model.name,
             "configured": status.configured,
-            "hint": status.hint,
+            "ready": not reason,
+            "hint": reason,
             "input_price": model.input_price,
             "output_price": model.output_price,
             "context_window": model.context_window,
@@ -129,7 +130,7 @@ def list_models(as_json: bool) -> int:
         if as_json:
             print(json.dumps(row))
         else:
-            ready = "ready" if status.configured else f"not configured: {status.hint}"
+            ready = f"not ready: {reason}" if reason else "ready"
             prices = (
                 "free"
                 if model.input_price == 0 and model.output_price == 0

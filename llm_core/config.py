@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import NeedsKeyError
 from .providers import PROVIDERS, Endpoint, ProviderSpec
-from .redact import mask, register_secret
+from .redact import mask, public_url, register_secret
+
+PROBE_TTL_S = 30.0  # how long a local server's answer (or silence) is trusted
+PROBE_TIMEOUT_S = 0.4  # a local server answers at once; a page must not wait on one that is not there
 
 _app_secrets: dict[str, str] = {}
+_probes: dict[str, tuple[float, tuple[str, ...] | None]] = {}
+_probes_lock = threading.Lock()
 
 
 def configure(secrets: Mapping | None = None) -> None:
@@ -91,19 +98,88 @@ class Config:
             base += spec.openai_path
         return base
 
-    def status(self, provider: str) -> ProviderStatus:
-        """Configured or not, with the variable to set."""
-        spec = PROVIDERS[provider]
+    def key_to_send(self, spec: ProviderSpec) -> Setting | None:
+        """The key the provider's calls carry: none from secrets or the environment to a base URL set in this
+        session (a visitor's server must never receive the operator's key); None when there is no key to send."""
         key = self.key_for(spec)
-        configured = key is not None or not spec.needs_key
-        hint = "" if configured else f"set {spec.key_vars[0]} (environment, secrets.toml, or the Settings page)"
-        return ProviderStatus(spec.name, spec.label, configured, key, self.base_url_for(spec), hint)
+        if key is not None and key.source != "session" and self._base_url_from_session(spec):
+            return None
+        return key
+
+    def status(self, provider: str) -> ProviderStatus:
+        """Configured or not, with what to do: the variable to set, or the local server to start."""
+        spec = PROVIDERS[provider]
+        key, base_url = self.key_to_send(spec), self.base_url_for(spec)
+        if spec.needs_key and key is None:
+            hint = self._key_hint(spec)
+        elif spec.probe_path and local_server_models(spec, base_url) is None:
+            hint = not_running_hint(spec, base_url)
+        else:
+            hint = ""
+        return ProviderStatus(spec.name, spec.label, not hint, key, base_url, hint)
 
     def endpoint(self, provider: str, **overrides) -> Endpoint:
         """A ready Endpoint for a provider, or NeedsKeyError naming the variable to set."""
         spec = PROVIDERS[provider]
-        key = self.key_for(spec)
+        key = self.key_to_send(spec)
         if key is None and spec.needs_key:
-            raise NeedsKeyError(spec.label, spec.key_vars[0])
+            error = NeedsKeyError(spec.label, spec.key_vars[0])
+            if self._base_url_from_session(spec):
+                error.args = (f"{spec.label} is not configured for this session: {self._key_hint(spec)}.",)
+            raise error
+        base_url = self.base_url_for(spec)
         api_key = key.value if key else spec.placeholder_key
-        return Endpoint(api_key=api_key, base_url=self.base_url_for(spec), **overrides)
+        naming = spec.naming(base_url_configured=base_url is not None)
+        return Endpoint(api_key=api_key, base_url=base_url, settings=naming, **overrides)
+
+    def _base_url_from_session(self, spec: ProviderSpec) -> bool:
+        return bool(spec.base_url_var) and self.lookup(spec.base_url_var).source == "session"
+
+    def _key_hint(self, spec: ProviderSpec) -> str:
+        if self._base_url_from_session(spec):
+            return (
+                f"set {spec.key_vars[0]} on the Settings page too: a base URL set in this session "
+                "is sent only a key set in this session"
+            )
+        return f"set {spec.key_vars[0]} (environment, secrets.toml, or the Settings page)"
+
+
+def local_server_models(spec: ProviderSpec, base_url: str | None) -> tuple[str, ...] | None:
+    """The models a keyless local server (Ollama) lists at its probe path; None when none answers there.
+
+    Asked at most once per PROBE_TTL_S for each URL: every page run and every picker asks.
+    """
+    if not base_url or not spec.probe_path:
+        return None
+    with _probes_lock:
+        cached = _probes.get(base_url)
+    if cached and time.monotonic() - cached[0] < PROBE_TTL_S:
+        return cached[1]
+    models = _probe(_server_root(spec, base_url) + spec.probe_path)
+    with _probes_lock:
+        _probes[base_url] = (time.monotonic(), models)
+    return models
+
+
+def not_running_hint(spec: ProviderSpec, base_url: str | None) -> str:
+    """What to do when a keyless local server does not answer, naming where it was looked for."""
+    name = spec.label.split(" (")[0]
+    where = public_url(_server_root(spec, base_url or ""))
+    return f"{name} is not running at {where}: start it, or set {spec.base_url_var} to where it runs"
+
+
+def _server_root(spec: ProviderSpec, base_url: str) -> str:
+    return base_url.removesuffix(spec.openai_path) if spec.openai_path else base_url
+
+
+def _probe(url: str) -> tuple[str, ...] | None:
+    """The model names in an Ollama-style listing ({"models": [{"name": ...}]}) at url; None when nothing answers."""
+    import httpx  # on first use: importing llm_core stays light
+
+    try:
+        reply = httpx.get(url, timeout=PROBE_TIMEOUT_S)
+        reply.raise_for_status()
+        listed = reply.json().get("models", [])
+        return tuple(m["name"] for m in listed if isinstance(m, dict) and isinstance(m.get("name"), str))
+    except (httpx.HTTPError, ValueError, AttributeError, TypeError):  # no server, or not one that speaks this
+        return None

@@ -167,6 +167,31 @@ def with_line_below(markdown: str, line: str) -> str:
     return f"{body}\n\n{small}" if body.strip() else small
 
 
+# A prompt longer than this is shown collapsed to its first lines (a 200 KB document made the page ~90,000 px tall).
+LONG_PROMPT_LINES, LONG_PROMPT_CHARS = 8, 1_000
+PREVIEW_LINES, PREVIEW_CHARS = 5, 500
+
+
+def prompt_preview(prompt: str) -> str | None:
+    """The first lines of a long prompt, ending in "…", to show collapsed; None when it is short enough to show."""
+    head = prompt[: LONG_PROMPT_CHARS + 1]
+    if len(head) <= LONG_PROMPT_CHARS and head.count("\n") < LONG_PROMPT_LINES:
+        return None
+    preview = "\n".join(head.split("\n", PREVIEW_LINES)[:PREVIEW_LINES])
+    if len(preview) > PREVIEW_CHARS:  # one long paragraph: cut it at a space, not inside a word
+        cut = preview[:PREVIEW_CHARS]
+        preview = cut[: cut.rfind(" ")] if " " in cut[PREVIEW_CHARS // 2 :] else cut
+    preview = preview.rstrip() + " …"
+    closer = open_block_closer(preview)  # a code fence cut open would swallow what the pane shows under it
+    return f"{preview}\n{closer}" if closer else preview
+
+
+def prompt_size(prompt: str) -> str:
+    """'2,001 lines · 222,905 characters'."""
+    lines = prompt.count("\n") + 1
+    return f"{lines:,} line{'' if lines == 1 else 's'} · {len(prompt):,} characters"
+
+
 # URL schemes that run or carry content instead of going somewhere: a click must never open them. (Streamlit's
 # Markdown turns javascript: and vbscript: links into "#", but keeps data: links, opening in a new tab.)
 UNSAFE_SCHEMES = ("data:", "javascript:", "vbscript:")

@@ -12,11 +12,12 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from .catalog import Catalog, Model, load_catalog
 from .config import Config
+from .endpoints import model_endpoint
 from .errors import ContextTooLongError, NeedsKeyError, ProviderError, StreamCutError, SwitchboardError
 from .options import Options
 from .picker import ready_models
 from .policy import Policy
-from .providers import PROVIDERS, Chunk, Endpoint, Provider
+from .providers import PROVIDERS, Chunk, Provider
 from .providers.base import telling_when_sent
 from .record import Message, Result
 from .redact import redact
@@ -32,19 +33,17 @@ _providers_lock = threading.Lock()
 
 
 def provider_for(model: Model, config: Config, policy: Policy) -> Provider:
-    """A provider instance (and its SDK client) for this model's endpoint, shared across calls."""
+    """A provider instance (and its SDK client) for this model's endpoint, shared across calls.
+
+    Shared only by calls with the same key and URL (both are in the cache key), so no session's key is ever
+    handed to another's endpoint.
+    """
     spec = PROVIDERS[model.provider]
-    if model.base_url:
-        key = model.api_key or (config.key_for(spec).value if config.key_for(spec) else None) or "no-key-needed"
-        endpoint = Endpoint(api_key=key, base_url=model.base_url)
-    else:
-        endpoint = config.endpoint(model.provider)
-    endpoint = Endpoint(
-        api_key=endpoint.api_key,
-        base_url=endpoint.base_url,
+    endpoint = model_endpoint(
+        model,
+        config,
         connect_timeout=policy.connect_timeout_s,
         read_timeout=min(policy.read_timeout_s, policy.total_timeout_s),
-        settings={**model.settings, "key_var": spec.key_vars[0]} if spec.key_vars else model.settings,
     )
     cache_key = (
         spec.impl,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from .config import Config
+from .endpoints import own_endpoint
 from .errors import SwitchboardError
-from .providers import PROVIDERS, Endpoint, Provider
-from .redact import redact
+from .providers import PROVIDERS, Provider
+from .redact import public_url, redact
 
 DEFAULT_TIMEOUT_S = 10.0
 KEY_SOURCES = {"session": "this session", "secrets": "Streamlit secrets", "environment": "environment"}
@@ -65,17 +66,6 @@ def format_round_trip(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
-def public_url(url: str | None) -> str:
-    """A URL safe to show: scheme, host, port and path; credentials and the query (which may hold a key) dropped."""
-    if not url:
-        return ""
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    return shown + ("?…" if parts.query else "")
-
-
 def provider_overview(config: Config) -> list[ProviderOverview]:
     """Every provider in the table's order: configured or not, where its key comes from, its base URL."""
     rows = []
@@ -110,17 +100,13 @@ def check_provider(provider: str, config: Config, *, timeout_s: float = DEFAULT_
 
 
 def check_endpoint(base_url: str, api_key: str | None = None, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> HealthCheck:
-    """The same check for a custom OpenAI-compatible endpoint (vLLM, LM Studio, a proxy...)."""
+    """The same check for a custom OpenAI-compatible endpoint (vLLM, LM Studio, a proxy...), sending exactly what
+    its models' calls will send: the key given with it, or none."""
     target = public_url(base_url)
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return HealthCheck(target, ok=False, error=f"{target or 'the base URL'} is not an http(s) URL")
-    endpoint = Endpoint(
-        api_key=api_key or "no-key-needed",
-        base_url=base_url.strip().rstrip("/"),
-        connect_timeout=timeout_s,
-        read_timeout=timeout_s,
-    )
+    endpoint = own_endpoint(base_url, api_key, connect_timeout=timeout_s, read_timeout=timeout_s)
     return _timed_listing(target, PROVIDERS["openai"].impl(endpoint))
 
 

@@ -5,25 +5,40 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .catalog import Catalog, Model, discover_ollama
-from .config import Config
+from .catalog import Catalog, Model
+from .config import Config, local_server_models
 from .pane import MIN_PANES
 from .providers import PROVIDERS
+from .redact import public_url
 
 DEMO_MODELS = ("echo", "echo-outline")
 
 
-def is_ready(model: Model, config: Config) -> bool:
-    """True when this real (non-demo) model can be called: its key is set, or its local server lists it."""
+def not_ready_reason(model: Model, config: Config) -> str:
+    """What to do before this model can be called; "" when it can now (the offline demo always can)."""
     if model.is_demo:
-        return False
-    if model.base_url:
-        return True
+        return ""
+    if model.base_url:  # its own endpoint: ready unless the variable its entry names for the key is unset
+        unset = model.api_key_var and not model.api_key and not config.lookup(model.api_key_var).value
+        return f"set {model.api_key_var} (environment or secrets.toml)" if unset else ""
+    status = config.status(model.provider)
+    if not status.configured:
+        return status.hint
     spec = PROVIDERS[model.provider]
-    if spec.needs_key:
-        return config.key_for(spec) is not None
-    base_url = config.base_url_for(spec)  # keyless (Ollama): only the models its server has installed
-    return bool(base_url) and model.name in {m.name for m in discover_ollama(base_url)}
+    if spec.probe_path and model.name not in _installed(local_server_models(spec, status.base_url)):
+        where = public_url((status.base_url or "").removesuffix(spec.openai_path))
+        return f"not installed on the server at {where}: run `ollama pull {model.name}` there"
+    return ""
+
+
+def is_ready(model: Model, config: Config) -> bool:
+    """True when this real (non-demo) model can be called: its key is set, or its local server answers and lists it."""
+    return not model.is_demo and not not_ready_reason(model, config)
+
+
+def _installed(listed: tuple[str, ...] | None) -> set[str]:
+    """Installed names, also without Ollama's default tag: `llama3.2` is listed as `llama3.2:latest`."""
+    return {variant for name in listed or () for variant in (name, name.removesuffix(":latest"))}
 
 
 def ready_models(catalog: Catalog, config: Config) -> list[Model]:
@@ -76,15 +91,15 @@ def model_choices(catalog: Catalog, config: Config) -> list[Choice]:
             group = 0
         elif m.is_demo:
             group = 1
-        else:  # a keyless local server not seen yet, or a provider without its key
-            group = 2 if config.status(m.provider).configured else 3
+        else:  # a keyless local server not answering (or without the model), or a provider without its key
+            group = 2 if not PROVIDERS[m.provider].needs_key or config.status(m.provider).configured else 3
         return group, provider_rank.get(m.provider, 99), -m.priority, m.label
 
     choices = []
     for m in sorted(catalog.models.values(), key=order):
-        status = config.status(m.provider)
-        configured = status.configured or bool(m.base_url)
-        named = status.label.split()[0] in m.label  # "Llama 3.3 70B (Groq)" already says who serves it
-        label = m.label if named else f"{status.label} · {m.label}"
-        choices.append(Choice(m.id, label, configured, "" if configured else status.hint))
+        label_of_provider = PROVIDERS[m.provider].label
+        named = label_of_provider.split()[0] in m.label  # "Llama 3.3 70B (Groq)" already says who serves it
+        label = m.label if named else f"{label_of_provider} · {m.label}"
+        reason = not_ready_reason(m, config)
+        choices.append(Choice(m.id, label, not reason, reason))
     return choices

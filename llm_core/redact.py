@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 # Provider key shapes, bearer headers, and key=... query parameters.
 _KEY_PATTERNS = [
@@ -40,3 +41,14 @@ def redact(text: str | None) -> str:
         else:
             text = pattern.sub("[REDACTED]", text)
     return text
+
+
+def public_url(url: str | None) -> str:
+    """A URL safe to show: scheme, host, port and path; credentials and the query (which may hold a key) dropped."""
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return shown + ("?…" if parts.query else "")

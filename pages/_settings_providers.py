@@ -36,6 +36,9 @@ def _provider_row(row: ProviderOverview, config: Config) -> None:
         with status:
             if row.configured:
                 st.badge("Configured", icon=":material/check_circle:", color="green")
+            elif not row.needs_key:  # a local server (Ollama) that did not answer: say where it was looked for
+                st.badge("Not running", icon=":material/power_off:", color="orange")
+                st.markdown(f":gray[{row.hint}]")
             else:
                 st.badge("Not configured", icon=":material/do_not_disturb_on:", color="gray")
         key.markdown(_key_cell(row))
@@ -121,6 +124,14 @@ def _apply_session_key() -> None:
         state.session_keys[spec.base_url_var] = base_url
     state.settings_checks.pop(spec.name, None)  # an earlier test no longer says anything about the new setting
     what = f"key {mask(key)}" if key else f"base URL {public_url(base_url)}"
+    if base_url and spec.needs_key and spec.key_vars[0] not in state.session_keys:
+        set_notice(
+            "keys",
+            "warning",
+            f"{spec.label} now uses base URL {public_url(base_url)} in this session. Add your own key for it too: "
+            "a base URL set here is sent only a key set here, never the app's.",
+        )
+        return
     set_notice("keys", "success", f"{spec.label} now uses {what} in this session. Press Test to check it.")
 
 

@@ -77,3 +77,30 @@ def test_a_pane_on_a_model_without_a_key_says_what_to_set_and_sends_nothing(at):
     error = pane(at, "p1").error[0].value
     assert error.startswith("**Not configured.**") and "OPENAI_API_KEY" in error
     assert logged_models() == ["echo-outline"]  # no error row for a request that was never sent
+
+
+# --- a long prompt ---
+
+
+def user_messages(at: AppTest, pane_id: str) -> list[str]:
+    return [m.markdown[0].value for m in pane(at, pane_id).chat_message if m.name == "user"]
+
+
+def test_a_long_prompt_is_shown_by_its_first_lines_in_every_pane_until_show_all(at):
+    document = "\n".join(f"Paragraph {i}: " + "-".join(["words"] * 16) for i in range(2_000))  # 200 KB, few words
+    send(at, "Summarize this:\n" + document)
+    collapsed = [user_messages(at, p)[0] for p in ("p1", "p2")]
+    assert collapsed[0] == collapsed[1] and collapsed[0].startswith("Summarize this:\nParagraph 0:")
+    assert len(collapsed[0]) < 1_000 and "Paragraph 1999" not in collapsed[0]
+    assert all("2,001 lines" in " ".join(c.value for c in pane(at, p).caption) for p in ("p1", "p2"))
+
+    at.button(key="prompt_p2_1").click().run()  # "Show all" in one pane opens the prompt in every pane
+    assert [user_messages(at, p)[0] for p in ("p1", "p2")] == ["Summarize this:\n" + document] * 2
+    at.button(key="prompt_p1_1").click().run()  # and "Show less" closes it everywhere again
+    assert [user_messages(at, p)[0] for p in ("p1", "p2")] == collapsed
+
+
+def test_a_short_prompt_is_shown_whole_without_a_control(at):
+    send(at, "Three short lines\nof a prompt\nshown whole")
+    assert user_messages(at, "p1") == ["Three short lines\nof a prompt\nshown whole"]
+    assert not [b for b in at.button if b.key and b.key.startswith("prompt_")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llm_core.config import Config
-from llm_core.display import safe_links
+from llm_core.display import prompt_preview, safe_links
 from llm_core.picker import next_pane_model
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
@@ -84,3 +84,18 @@ def test_ordinary_text_links_and_code_examples_are_left_as_they_are():
     ]
     for markdown in untouched:
         assert safe_links(markdown) == markdown
+
+
+# --- long prompts ---
+
+
+def test_a_long_prompt_is_previewed_by_its_first_lines_or_words_and_a_short_one_is_not():
+    assert prompt_preview("a few\nshort lines") is None
+    assert prompt_preview("\n".join(f"line {i}" for i in range(20))) == "line 0\nline 1\nline 2\nline 3\nline 4 …"
+    paragraph = prompt_preview("word " * 400)
+    assert paragraph.endswith("word …") and len(paragraph) <= 502
+
+
+def test_a_preview_cut_inside_a_code_fence_closes_it():
+    preview = prompt_preview("```python\n" + "\n".join(f"x = {i}" for i in range(50)) + "\n```")
+    assert preview == "```python\nx = 0\nx = 1\nx = 2\nx = 3 …\n```"

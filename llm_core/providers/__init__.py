@@ -27,10 +27,16 @@ class ProviderSpec:
     default_base_url: str | None = None
     openai_path: str = ""  # appended to a base URL to reach its OpenAI-compatible API
     placeholder_key: str | None = None  # sent when the endpoint needs none but the SDK wants one
+    probe_path: str = ""  # a keyless local server is ready only when GET base URL + this answers (Ollama's tags)
 
     @property
     def needs_key(self) -> bool:
         return bool(self.key_vars) and self.placeholder_key is None
+
+    def naming(self, base_url_configured: bool) -> dict[str, str]:
+        """How this provider's errors name it and what to check (OpenRouter and Ollama run OpenAIProvider)."""
+        url_var = (self.base_url_var or "") if base_url_configured else ""
+        return {"provider": self.name, "key_var": self.key_vars[0] if self.key_vars else url_var, "url_var": url_var}
 
 
 PROVIDERS: dict[str, ProviderSpec] = {
@@ -59,6 +65,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
         default_base_url="http://localhost:11434",
         openai_path="/v1",
         placeholder_key="ollama",
+        probe_path="/api/tags",
     ),
     "echo": ProviderSpec("echo", "Echo (offline demo)", EchoProvider),
 }

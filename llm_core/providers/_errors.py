@@ -28,13 +28,16 @@ class Context:
     key_var: str
     where: str
     model: str | None = None
+    url_var: str = ""  # where the base URL is set, named when the connection fails ("" for the SDK's default)
 
 
 def error_context(provider: Provider, default_url: str, model: str | None = None) -> Context:
-    """How a provider's errors name it; the engine puts the key variable in `endpoint.settings["key_var"]`."""
-    endpoint = provider.endpoint
-    key_var = endpoint.settings.get("key_var") or getattr(provider, "key_var", "the API key")
-    return Context(provider.name, key_var, _public(endpoint.base_url or default_url), model)
+    """How a provider's errors name it; the engine puts the provider's own name and variables in
+    `endpoint.settings` ("provider", "key_var", "url_var"): OpenRouter and Ollama run OpenAIProvider."""
+    settings = provider.endpoint.settings
+    key_var = settings.get("key_var") or getattr(provider, "key_var", "the API key")
+    where = _public(provider.endpoint.base_url or default_url)
+    return Context(settings.get("provider") or provider.name, key_var, where, model, settings.get("url_var", ""))
 
 
 def retry_after_seconds(headers: object) -> float | None:
@@ -212,6 +215,7 @@ def _transport_error(error: BaseException, context: Context) -> ProviderError:
         message = f"{context.provider}: timed out waiting for {context.where} ({detail})."
     elif kind == "connection":
         message = f"{context.provider}: the connection to {context.where} failed ({detail})."
+        message += f" Is it running there? Check {context.url_var}." if context.url_var else ""
     else:
         message = f"{context.provider}: {detail}"
     return ProviderError(redact(message), kind=kind, provider=context.provider)
