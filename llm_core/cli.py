@@ -79,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     except SwitchboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # before any call, or a second Ctrl-C while the first was being honoured
-        print("cancelled: stopped by Ctrl-C; answers still in flight were not logged", file=sys.stderr)
+    except KeyboardInterrupt:  # before any model was asked (while a prompt is typed, say)
+        print("cancelled: stopped by Ctrl-C; nothing was asked", file=sys.stderr)
         return INTERRUPTED
 
 
@@ -163,13 +163,12 @@ def run_prompt(args: argparse.Namespace) -> int:
     for job in jobs:  # fail fast, before any call, on a name that cannot work
         catalog.get(job.model) if job.model != "auto" else None
     comparison = Comparison(jobs, catalog=catalog)
-    with _cancel_on_ctrl_c(comparison) as interrupted:
-        if args.json:
-            results = _run_quietly(comparison)
-        elif len(jobs) == 1:
-            results = _stream_one(comparison)
-        else:
-            results = _print_as_finished(comparison)
+    try:
+        with _cancel_on_ctrl_c(comparison) as interrupted:
+            results = _show(comparison, args.json)
+    except KeyboardInterrupt:  # the second Ctrl-C: the user would rather not wait for the turns to stop
+        print("cancelled: stopped at once by a second Ctrl-C; the answers in flight were not logged", file=sys.stderr)
+        return INTERRUPTED
     if interrupted.is_set():
         cancelled = sum(r.status == "cancelled" for r in results)
         print(
@@ -205,6 +204,15 @@ def _cancel_on_ctrl_c(comparison: Comparison) -> Iterator[threading.Event]:
 
 def _answers(count: int) -> str:
     return "1 unfinished answer" if count == 1 else f"{count} unfinished answers"
+
+
+def _show(comparison: Comparison, as_json: bool) -> list[Result]:
+    """Print the answers as they come: JSON lines, one streamed answer, or each answer as it finishes."""
+    if as_json:
+        return _run_quietly(comparison)
+    if len(comparison.turns) == 1:
+        return _stream_one(comparison)
+    return _print_as_finished(comparison)
 
 
 def _run_quietly(comparison: Comparison) -> list[Result]:

@@ -92,6 +92,50 @@ def test_ctrl_c_in_compare_logs_every_turn_in_flight_as_cancelled_with_its_text(
         assert row["response"].startswith("word0 word1 word2") and "word59" not in row["response"]
 
 
+def wait_until_reading_stdin(process: subprocess.Popen) -> None:
+    """Until the process is blocked reading its standard input (Linux says so in /proc/PID/wchan)."""
+    wchan = Path(f"/proc/{process.pid}/wchan")
+    if not wchan.exists():
+        pytest.skip("needs Linux's /proc/PID/wchan to see the process waiting for input")
+    deadline = time.monotonic() + 30
+    while "pipe" not in wchan.read_text():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the CLI never waited for its standard input: {wchan.read_text()!r}")
+        time.sleep(0.02)
+
+
+def test_ctrl_c_while_the_prompt_is_being_typed_exits_130_with_one_line():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llm_core", "ask", "-m", "slow", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    wait_until_reading_stdin(process)
+
+    out, err = interrupt(process)
+
+    assert process.returncode == 130
+    assert err.strip() == "cancelled: stopped by Ctrl-C; nothing was asked"
+    assert not default_store().requests_path.exists()
+
+
+def test_a_second_ctrl_c_quits_at_once_and_says_what_was_not_logged(monkeypatch, openai_server):
+    openai_server.script(Behaviour(reply=LONG_REPLY, ttft_ms=20_000))  # the first Ctrl-C waits for a first token
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-interrupt-0000")
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    process = start_cli("ask", "-m", "openai:model-a", "Count for me")
+    wait_until_streaming(openai_server, 1, tokens=0)
+    process.send_signal(signal.SIGINT)
+    time.sleep(1)  # not measured: only lets the first Ctrl-C be handled before the second arrives
+
+    out, err = interrupt(process)
+
+    assert process.returncode == 130 and not openai_server.last.tokens_sent
+    assert "Traceback" not in err and "not logged" in err and len(err.strip().splitlines()) == 1
+
+
 def test_an_argument_that_is_not_utf8_is_replaced_announced_and_answered():
     done = run_cli_bytes("ask", "-m", "echo", b"caf\xe9 au lait")
 
