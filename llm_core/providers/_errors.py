@@ -6,6 +6,7 @@ so this reads the shape; transport failures are found by walking the exception's
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -95,8 +96,26 @@ def guarded(
             yield chunk
     except catch as e:
         raise (stream_cut_error(e, context) if shown_text else provider_error(e, context)) from e
+    except ValueError as e:  # the SDKs let a json.JSONDecodeError through (google-genai wraps it in its own)
+        if _json_error(e) is None:
+            raise  # not the provider's doing: a bug, reported as one
+        raise malformed_event_error(e, context, shown_text) from e
     finally:
         chunks.close()
+
+
+def malformed_event_error(error: BaseException, context: Context, shown_text: bool) -> ProviderError:
+    """The error for a streamed event that is not the JSON it should be (a garbling proxy, a buggy server)."""
+    detail = str(_json_error(error) or error).rstrip(".")
+    if shown_text:
+        message = f"{context.provider}: the provider sent a malformed event, so the answer stops here ({detail})."
+        return StreamCutError(redact(message), kind="malformed", provider=context.provider)
+    message = f"{context.provider}: the provider sent a malformed event before any text ({detail}). Try again."
+    return ProviderError(redact(message), kind="malformed", provider=context.provider)
+
+
+def _json_error(error: BaseException) -> json.JSONDecodeError | None:
+    return next((link for link in _causes(error) if isinstance(link, json.JSONDecodeError)), None)
 
 
 HTTP_LIBRARIES = ("httpx", "httpx2")  # what the SDKs send requests with (openai: httpx2; the others: httpx)

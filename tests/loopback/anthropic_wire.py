@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .wire import Received, Wire, presented_key, retry_headers, sse
+from .wire import MALFORMED_DATA, Received, Wire, presented_key, retry_headers, sse
 
 _ERRORS = {
     400: ("invalid_request_error", "Invalid request."),
@@ -72,6 +72,9 @@ class AnthropicWire(Wire):
 
     def stream_error(self, received: Received) -> bytes:
         return _event("error", error={"type": "overloaded_error", "message": "Overloaded"})
+
+    def malformed_event(self, received: Received) -> bytes:
+        return sse(MALFORMED_DATA, event="content_block_delta")
 
     def error(self, received: Received, status: int) -> tuple[dict, dict[str, str]]:
         kind, message = _ERRORS.get(status, ("api_error", "Internal server error"))

@@ -22,6 +22,8 @@ class Behaviour:
     cut_after_tokens: int | None = None  # drop the connection mid-body after this many tokens
     end_after_tokens: int | None = None  # end the body cleanly after this many tokens, with no finish signal
     error_after_tokens: int | None = None  # send the provider's in-stream error event after this many tokens
+    malformed_after_tokens: int | None = None  # send an event whose data is not JSON after this many tokens, then
+    # finish the answer as usual (a proxy that garbled one event)
     usage: bool = True  # report token usage the way the provider does
     usage_chunk: bool = True  # OpenAI-style: send the usage chunk when stream_options.include_usage asks
     prompt_tokens: int | None = None  # None: the number of words in the request's messages

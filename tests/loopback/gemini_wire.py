@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .wire import Received, Wire, presented_key, sse
+from .wire import MALFORMED_DATA, Received, Wire, presented_key, sse
 
 _STREAM_PATH = re.compile(r"^/v1(beta)?/models/[^/:]+:streamGenerateContent$")
 _MODELS_PATH = re.compile(r"^/v1(beta)?/models$")
@@ -80,6 +80,9 @@ class GeminiWire(Wire):
     def stream_error(self, received: Received) -> bytes:
         error = {"code": 503, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}
         return sse({"error": error}, newline="\r\n")
+
+    def malformed_event(self, received: Received) -> bytes:
+        return sse(MALFORMED_DATA, newline="\r\n")
 
     def error(self, received: Received, status: int) -> tuple[dict, dict[str, str]]:
         behaviour = received.behaviour

@@ -170,6 +170,7 @@ class LoopbackServer:
         allowed = min(self.wire.max_tokens(received.body or {}) or len(tokens), len(tokens))
         endings = (behaviour.cut_after_tokens, behaviour.end_after_tokens, behaviour.error_after_tokens)
         stops = [n for n in endings if n is not None]
+        malformed_at = behaviour.malformed_after_tokens
         pacer = Pacer(behaviour, received.arrived)
         out = _Body(handler)
         out.start(self.wire.content_type)
@@ -179,10 +180,14 @@ class LoopbackServer:
         # work should not set the model's pace.
         events = [self.wire.token(received, token, prompt_tokens) for token in tokens[: min([allowed, *stops])]]
         for index, event in enumerate(events):
+            if index == malformed_at:
+                out.send(self.wire.malformed_event(received))
             out.wait_until(pacer.due(index))
             out.send(event)
             received.tokens_sent += 1
             received.last_token_at = time.time()
+        if malformed_at is not None and malformed_at >= len(events):
+            out.send(self.wire.malformed_event(received))
         if behaviour.cut_after_tokens is not None:
             out.abort()
             return

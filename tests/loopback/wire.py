@@ -35,6 +35,9 @@ class Received:
         return self.path.rpartition("/models/")[2].partition(":")[0]
 
 
+MALFORMED_DATA = '{"choices": [{"delta": {"content": "hal'  # JSON cut short: no parser can read it
+
+
 def sse(data: dict | str, event: str | None = None, newline: str = "\n") -> bytes:
     """One server-sent event: an optional `event:` line, a `data:` line, then a blank line."""
     payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
@@ -82,6 +85,10 @@ class Wire(ABC):
     @abstractmethod
     def stream_error(self, received: Received) -> bytes:
         """The event a provider sends when it fails mid-answer (overloaded, most often)."""
+
+    def malformed_event(self, received: Received) -> bytes:
+        """An event whose data was cut off mid-JSON, as a garbling proxy or a buggy server sends one."""
+        return sse(MALFORMED_DATA)
 
     @abstractmethod
     def error(self, received: Received, status: int) -> tuple[dict, dict[str, str]]:
