@@ -2,10 +2,11 @@
 
 Log cells (``encode_cell`` / ``decode_cell``): line feeds stay as they are inside a quoted cell, so the file
 opens as ordinary CSV; but a carriage return never appears raw, so ``\\r\\n`` always ends a row and nothing else.
-  - Text with a carriage return, or starting with a backslash, is flagged with a leading backslash and escaped
-    (``\\`` as ``\\\\``, CR as ``\\r``).
+  - Text with a carriage return or a lone surrogate (which UTF-8 cannot hold), or starting with a backslash, is
+    flagged with a leading backslash and escaped (``\\`` as ``\\\\``, CR as ``\\r``, U+DFFF as ``\\udfff``).
   - Text a spreadsheet would run (starting with = + - @ tab or CR), or starting with ``'``, gets one leading ``'``.
   - Everything else is stored as it is. Reading strips exactly one ``'``, or undoes the flag, so text round-trips.
+    A cell that starts with a backslash but is not in the flagged form (another program wrote it) is kept as it is.
 Downloads (``to_safe_csv``) keep every character as it is and only add the ``'``, with the same rule.
 """
 
@@ -14,9 +15,11 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +28,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
 FLAG = "\\"
 ROW_END = "\r\n"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPE = re.compile(r"\\(\\|r|u[dD][89a-fA-F][0-9a-fA-F]{2})")  # what encode_cell writes after a backslash
 
 Cell = str | int | float | None
 
@@ -34,10 +39,20 @@ def needs_guard(text: str) -> bool:
     return text.startswith(FORMULA_STARTS) or text.startswith(GUARD)
 
 
+def has_lone_surrogate(text: str) -> bool:
+    """True when the text holds half of a UTF-16 surrogate pair, which UTF-8 (and so Arrow, pandas) cannot hold."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def escape_lone_surrogates(text: str) -> str:
+    """The text with each lone surrogate written as its escape, ``\\udfff``."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
 def encode_cell(text: str) -> str:
     """The stored form of one text cell: single-line-safe and formula-safe (see the module docstring)."""
-    if "\r" in text or text.startswith(FLAG):
-        return FLAG + text.replace("\\", "\\\\").replace("\r", "\\r")
+    if "\r" in text or text.startswith(FLAG) or has_lone_surrogate(text):
+        return FLAG + escape_lone_surrogates(text.replace("\\", "\\\\").replace("\r", "\\r"))
     return GUARD + text if needs_guard(text) else text
 
 
@@ -46,13 +61,23 @@ def decode_cell(cell: str) -> str:
     if cell.startswith(GUARD):
         return cell[1:]
     if cell.startswith(FLAG):
-        # Splitting on the escaped backslash first keeps "\\r" (backslash, r) apart from "\r" (a carriage return).
-        return "\\".join(part.replace("\\r", "\r") for part in cell[1:].split("\\\\"))
+        # One left-to-right pass keeps "\\\\r" (an escaped backslash, then r) apart from "\\r" (a carriage return).
+        decoded = _ESCAPE.sub(_unescape, cell[1:])
+        return decoded if encode_cell(decoded) == cell else cell  # not our flagged form: another program's text
     return cell
 
 
-def decode_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """``decode_cell`` over a whole Arrow string column, vectorised for the common cases (whole-column passes)."""
+def _unescape(match: re.Match[str]) -> str:
+    code = match[1]
+    return "\\" if code == "\\" else "\r" if code == "r" else chr(int(code[1:], 16))
+
+
+def decode_cells(column: pa.ChunkedArray | pa.Array) -> tuple[pa.ChunkedArray | pa.Array, list[int]]:
+    """``decode_cell`` over a whole Arrow string column, vectorised for the common cases (whole-column passes).
+
+    Arrow text cannot hold a lone surrogate, so one stays escaped (``\\udfff``); the second value lists the
+    positions of the cells where that happened.
+    """
     if column.null_count:
         column = pc.fill_null(column, "")
     flagged = pc.starts_with(column, FLAG)  # before the guard is stripped: the stored form says which rule applies
@@ -60,17 +85,22 @@ def decode_cells(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Arr
     if pc.any(guarded).as_py():
         column = pc.if_else(guarded, pc.utf8_slice_codeunits(column, 1), column)
     if not pc.any(flagged).as_py():
-        return column
-    # The rare cells with a carriage return or a leading backslash, decoded one by one.
+        return column, []
+    # The rare cells with a carriage return, a lone surrogate or a leading backslash, decoded one by one.
     chunked = isinstance(column, pa.ChunkedArray)
     cells = column.combine_chunks() if chunked else column
     mask = flagged.combine_chunks() if chunked else flagged
     decoded = [decode_cell(cell) for cell in pc.filter(cells, mask).to_pylist()]
+    marked = [i for i, text in enumerate(decoded) if has_lone_surrogate(text)]
+    for i in marked:
+        decoded[i] = escape_lone_surrogates(decoded[i])
     cells = pc.replace_with_mask(cells, mask, pa.array(decoded, cells.type))
-    return pa.chunked_array([cells]) if chunked else cells
+    positions = np.flatnonzero(mask.to_numpy(zero_copy_only=False))[marked].tolist() if marked else []
+    return (pa.chunked_array([cells]) if chunked else cells), positions
 
 
-def _quote(text: str) -> str:
+def quote_cell(text: str) -> str:
+    """A cell in double quotes, its own double quotes doubled."""
     return '"' + text.replace('"', '""') + '"'
 
 
@@ -87,7 +117,7 @@ def format_number(value: int | float | None) -> str:
 
 def format_row(cells: Iterable[Cell]) -> str:
     """One log row, ending in CRLF: text cells encoded and quoted, numbers bare."""
-    return ",".join(_quote(encode_cell(c)) if isinstance(c, str) else format_number(c) for c in cells) + ROW_END
+    return ",".join(quote_cell(encode_cell(c)) if isinstance(c, str) else format_number(c) for c in cells) + ROW_END
 
 
 def format_header(columns: Iterable[str]) -> str:

@@ -5,6 +5,7 @@ Rows end in CRLF and a carriage return never appears raw inside a cell (see csvs
   - a row the writer found cut off by a crash was closed with LF CRLF, and no whole row ends in a bare LF.
 A row may have fewer fields than the columns, down to the schema's first version (it was written by an older
 version): its fields map by position onto the columns, which only ever grow at the end.
+Bytes that are not UTF-8 (another program edited the file) are read as U+FFFD, and the row is named in a note.
 """
 
 from __future__ import annotations
@@ -55,17 +56,22 @@ class Chunk:
     rows: int
     skipped: int = 0
     reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # rows read, but not exactly as stored, and why
 
 
 def parse_rows(
     data: bytes, start: int, end: int, columns: tuple[str, ...], schema: Schema, name: str, first_row: int
 ) -> Chunk:
     """Typed rows from data[start:end], complete CRLF-ended rows; damaged ones are left out and reported."""
-    table, invalid = _arrow_parse(data, start, end, columns, refuse_torn=True)
+    try:
+        table, invalid = _arrow_parse(data, start, end, columns, refuse_torn=True)
+    except pa.ArrowInvalid:  # bytes that are not UTF-8: the row-by-row path finds and replaces them
+        table, invalid = None, []
     if table is None or invalid:
         return _parse_damaged(data[start:end], columns, schema, name, first_row)
-    typed = _typed_frame(table, schema)
-    return Chunk(typed.frame, table.num_rows, typed.skipped, [f"{name}: {r}" for r in typed.reasons])
+    # Switchboard writes no blank lines (which Arrow passes over), so the n-th row parsed is the n-th in the file.
+    typed = _typed_frame(table, schema, name, first_row + np.arange(table.num_rows))
+    return Chunk(typed.frame, table.num_rows, typed.skipped, typed.reasons, typed.notes)
 
 
 def _parse_damaged(data: bytes, columns: tuple[str, ...], schema: Schema, name: str, first_row: int) -> Chunk:
@@ -74,7 +80,13 @@ def _parse_damaged(data: bytes, columns: tuple[str, ...], schema: Schema, name: 
     kept = [i for i, row in enumerate(rows) if row and not row.endswith(b"\n")]
     problems = [(i, "torn (a write was cut off by a crash)") for i, row in enumerate(rows) if row.endswith(b"\n")]
     remaining = ROW_END.join(rows[i] for i in kept) + ROW_END
-    _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining))
+    notes: list[str] = []
+    try:
+        _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining))
+    except pa.ArrowInvalid:
+        notes = _replace_bytes_that_are_not_utf8(rows, kept, name, first_row)
+        remaining = ROW_END.join(rows[i] for i in kept) + ROW_END
+        _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining))
     widest = len(columns)
     for number, width in invalid:
         index = kept[number - 1]  # one block, so numbers count the rows given, from 1
@@ -83,13 +95,43 @@ def _parse_damaged(data: bytes, columns: tuple[str, ...], schema: Schema, name: 
         else:
             problems.append((index, f"{width} fields where {schema.first_width} to {widest} were expected"))
     dropped = {index for index, _ in problems}
-    fixed = ROW_END.join(rows[i] for i in kept if i not in dropped) + ROW_END
-    table, still_invalid = _arrow_parse(fixed, 0, len(fixed), columns)
-    typed = _typed_frame(table, schema)
+    survivors = [i for i in kept if i not in dropped]
+    fixed = ROW_END.join(rows[i] for i in survivors) + ROW_END
+    try:
+        table, still_invalid = _arrow_parse(fixed, 0, len(fixed), columns, block_size=len(fixed))
+    except pa.ArrowInvalid as e:
+        raise LogReadError(f"Could not parse {name} from row {first_row}: {e}") from e
+    gone = {number - 1 for number, _ in still_invalid}  # one block, so numbers count the rows given, from 1
+    numbers = first_row + np.array([index for n, index in enumerate(survivors) if n not in gone], dtype=np.int64)
+    if len(numbers) != table.num_rows:  # Arrow numbered the rows it refused otherwise: name no wrong row
+        numbers = None
+    typed = _typed_frame(table, schema, name, numbers)
     reasons = [f"{name} row {first_row + index}: {why}" for index, why in sorted(problems)]
     reasons += [f"{name}: {len(still_invalid)} rows that would not parse"] if still_invalid else []
-    reasons += [f"{name}: {r}" for r in typed.reasons]
-    return Chunk(typed.frame, len(rows), len(problems) + len(still_invalid) + typed.skipped, reasons)
+    skipped = len(problems) + len(still_invalid) + typed.skipped
+    return Chunk(typed.frame, len(rows), skipped, reasons + typed.reasons, notes + typed.notes)
+
+
+def _utf8_or_replaced(raw: bytes) -> tuple[str, str]:
+    """Bytes as UTF-8 text and "", or, when some are not UTF-8, the text with U+FFFD in their place and why."""
+    try:
+        return raw.decode("utf-8"), ""
+    except UnicodeDecodeError as e:
+        return raw.decode("utf-8", errors="replace"), (
+            f"a byte that is not UTF-8 (0x{raw[e.start]:02X}), shown as \ufffd: the program that saved the file"
+            " used another encoding (Windows-1252, say); save it as UTF-8 to keep such characters"
+        )
+
+
+def _replace_bytes_that_are_not_utf8(rows: list[bytes], kept: list[int], name: str, first_row: int) -> list[str]:
+    """Rows with U+FFFD for bytes that are not UTF-8 (in place), and a note naming each row changed."""
+    notes = []
+    for index in kept:
+        text, why = _utf8_or_replaced(rows[index])
+        if why:
+            rows[index] = text.encode("utf-8")
+            notes.append(f"{name} row {first_row + index}: {why}")
+    return notes
 
 
 def _arrow_parse(
@@ -141,25 +183,22 @@ def _parse_block(block: pa.Buffer, columns: tuple[str, ...], invalid: list[tuple
         invalid.append((row.number, row.actual_columns))
         return "skip"
 
-    try:
-        return pcsv.read_csv(
-            pa.BufferReader(block),
-            read_options=pcsv.ReadOptions(column_names=list(columns), use_threads=False, block_size=block.size + 1),
-            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=collect),
-            convert_options=pcsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns},
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as e:
-        raise LogReadError(f"Could not parse the log: {e}") from e
+    return pcsv.read_csv(
+        pa.BufferReader(block),
+        read_options=pcsv.ReadOptions(column_names=list(columns), use_threads=False, block_size=block.size + 1),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=collect),
+        convert_options=pcsv.ConvertOptions(
+            column_types={c: pa.string() for c in columns},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 @functools.cache
 def _empty_typed(schema: Schema, columns: tuple[str, ...]) -> pd.DataFrame:
-    return _typed_frame(_empty_table(columns), schema).frame
+    return _typed_frame(_empty_table(columns), schema, "", np.array([], dtype=np.int64)).frame
 
 
 def empty_frame(schema: Schema, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -171,11 +210,12 @@ def _empty_table(columns: tuple[str, ...]) -> pa.Table:
     return pa.table({c: pa.array([], pa.string()) for c in columns})
 
 
-def _typed_frame(table: pa.Table, schema: Schema) -> Chunk:
+def _typed_frame(table: pa.Table, schema: Schema, file: str, numbers: np.ndarray | None) -> Chunk:
     """Arrow text columns to a typed frame; rows with a value that will not parse are skipped and reported.
 
-    Columns are converted on a few threads (Arrow's kernels release the interpreter); category columns are
-    dictionary-encoded by Arrow, so pandas receives them as categoricals without a second pass.
+    `numbers` are the rows' numbers in the file (None when not known), for the reports. Columns are converted on
+    a few threads (Arrow's kernels release the interpreter); category columns are dictionary-encoded by Arrow, so
+    pandas receives them as categoricals without a second pass.
     """
     names = table.column_names
     if table.num_rows < PARALLEL_FROM_ROWS:
@@ -185,13 +225,18 @@ def _typed_frame(table: pa.Table, schema: Schema) -> Chunk:
             converted = list(pool.map(lambda name: _typed_column(table[name], name, schema), names))
     unreadable = np.zeros(table.num_rows, dtype=bool)
     reasons: list[str] = []
-    for name, (_, bad) in zip(names, converted, strict=True):
+    notes: list[str] = []
+    for name, (_, bad, marked) in zip(names, converted, strict=True):
         if bad is not None and bad.any():
             unreadable |= bad
             samples = ", ".join(repr(v) for v in pc.filter(table[name], pa.array(bad)).to_pylist()[:3])
-            count = int(bad.sum())
-            reasons.append(f"{count} {'row' if count == 1 else 'rows'} with an unreadable {name} ({samples})")
-    typed = pa.table({name: values for name, (values, _) in zip(names, converted, strict=True)})
+            reasons.append(f"{_where(file, numbers, bad)}: an unreadable {name} ({samples})")
+        if marked:
+            notes.append(
+                f"{_where(file, numbers, marked)}: {name} holds a lone surrogate (half of a UTF-16 pair, which is"
+                " not text on its own); it is kept in the file and shown escaped, as \\udxxx"
+            )
+    typed = pa.table({name: values for name, (values, _, _) in zip(names, converted, strict=True)})
     if unreadable.any():
         typed = typed.filter(pa.array(~unreadable))
     frame = typed.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
@@ -199,16 +244,30 @@ def _typed_frame(table: pa.Table, schema: Schema) -> Chunk:
         categories = frame[name].cat.categories
         if not categories.is_monotonic_increasing:
             frame[name] = frame[name].cat.reorder_categories(categories.sort_values())
-    return Chunk(frame, table.num_rows, int(unreadable.sum()), reasons)
+    return Chunk(frame, table.num_rows, int(unreadable.sum()), reasons, notes)
 
 
-def _typed_column(text: pa.ChunkedArray, name: str, schema: Schema) -> tuple[pa.ChunkedArray, np.ndarray | None]:
-    """One column typed, and which of its rows would not parse (None for text, which always does)."""
+def _where(file: str, numbers: np.ndarray | None, which: np.ndarray | list[int]) -> str:
+    """The rows picked by `which` for a report: "requests.csv row 3", "requests.csv rows 3, 9, 12 and 40 more"."""
+    if numbers is None:
+        count = int(np.count_nonzero(which)) if isinstance(which, np.ndarray) else len(which)
+        return f"{file} ({count} {'row' if count == 1 else 'rows'})"
+    picked = numbers[which]
+    shown = ", ".join(str(n) for n in picked[:3])
+    more = f" and {len(picked) - 3} more" if len(picked) > 3 else ""
+    return f"{file} row {shown}" if len(picked) == 1 else f"{file} rows {shown}{more}"
+
+
+def _typed_column(
+    text: pa.ChunkedArray, name: str, schema: Schema
+) -> tuple[pa.ChunkedArray, np.ndarray | None, list[int]]:
+    """One column typed, which of its rows would not parse (None for text, which always does), and which text
+    cells show a lone surrogate escaped."""
     target = _target_type(name, schema)
     if target is not None:
-        return _convert(text, target)
-    decoded = decode_cells(text)
-    return (pc.dictionary_encode(decoded) if name in schema.categories else decoded), None
+        return *_convert(text, target), []
+    decoded, marked = decode_cells(text)
+    return (pc.dictionary_encode(decoded) if name in schema.categories else decoded), None, marked
 
 
 def _target_type(name: str, schema: Schema) -> pa.DataType | None:

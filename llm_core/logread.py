@@ -4,7 +4,9 @@ A process-wide cache, keyed by resolved path, remembers for each file its identi
 parsed, the bytes just before that point, and the frame so far. A refresh parses only the new complete rows (see
 logparse); a file that was replaced, truncated or rewritten in place is read again whole. Whatever follows the last
 CRLF is an incomplete row, still being written or cut off by a crash: it is reported, and read once it is complete.
-Extra trailing columns in a newer version's header are kept, as text.
+Extra trailing columns in a newer version's header are kept, as text. A file saved by another program (LF line
+ends, a byte-order mark, UTF-16; see logdialect) is turned into Switchboard's form in memory and read whole again
+whenever it changes; rows read, but not exactly as stored, are named in the table's notes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .logdialect import HEAD_BYTES, foreign_traits, to_canonical
 from .logparse import ROW_END, Chunk, LogReadError, Schema, append_frames, empty_frame, parse_rows
 
 MAP_FROM_BYTES = 1 << 20  # files this large are memory-mapped rather than copied into memory
@@ -33,12 +36,13 @@ __all__ = ["LogReadError", "Schema", "Table", "forget", "read_log"]
 
 @dataclass
 class Table:
-    """A log read into a frame, with how many rows had to be skipped and why."""
+    """A log read into a frame, with how many rows had to be skipped and why, and notes on rows read altered."""
 
     frame: pd.DataFrame
     skipped: int = 0
     skip_reasons: list[str] = field(default_factory=list)
     version: tuple = ()  # changes whenever the rows change: a key for caching what is derived from them
+    notes: list[str] = field(default_factory=list)  # e.g. "requests.csv row 7: a byte that is not UTF-8 ..."
 
 
 @dataclass
@@ -52,6 +56,8 @@ class _State:
     skipped: int = 0
     reasons: list[str] = field(default_factory=list)
     tail: str = ""  # why the incomplete last row was left out, if there is one
+    notes: list[str] = field(default_factory=list)
+    foreign: bool = False  # saved by another program: offset and fingerprint are the file's, not the parsed form's
     generation: int = field(default_factory=lambda: next(_generations))  # a new one for every whole read
 
 
@@ -94,7 +100,8 @@ def _as_table(state: _State) -> Table:
         reasons.append(state.tail)
     # A shallow copy: callers may add columns without touching the cache (pandas copies on write).
     version = (state.generation, state.offset)
-    return Table(state.frame.copy(deep=False), state.skipped + bool(state.tail), reasons, version)
+    frame = state.frame.copy(deep=False)
+    return Table(frame, state.skipped + bool(state.tail), reasons, version, list(state.notes))
 
 
 def _refresh(path: Path, schema: Schema, state: _State | None) -> _State | None:
@@ -113,6 +120,8 @@ def _refresh(path: Path, schema: Schema, state: _State | None) -> _State | None:
 def _still_growing(handle: io.BufferedReader, state: _State, identity: tuple[int, int], size: int) -> bool:
     """True when the file is the one parsed before, with rows only added since (else it is read whole)."""
     if identity != state.identity or not state.offset or size < state.offset:
+        return False
+    if state.foreign and size != state.offset:  # its rows were rewritten in memory: any change means a whole read
         return False
     handle.seek(state.offset - len(state.fingerprint))
     return handle.read(len(state.fingerprint)) == state.fingerprint
@@ -156,6 +165,21 @@ def _contents(handle: io.BufferedReader) -> Iterator[bytes | mmap.mmap]:
 
 
 def _parse_whole(data: bytes | mmap.mmap, path: Path, schema: Schema, identity: tuple[int, int]) -> _State:
+    traits = foreign_traits(data[:HEAD_BYTES])
+    if not traits:
+        return _parse_canonical(data, path, schema, identity)
+    canonical, notes = to_canonical(data[:], path.name)
+    state = _parse_canonical(canonical, path, schema, identity)
+    state.offset, state.fingerprint, state.foreign = len(data), data[-FINGERPRINT_BYTES:], True
+    state.notes[:0] = [
+        f"{path.name} was saved by another program ({', '.join(traits)}): it reads as it is; the next row logged"
+        f" rewrites it in Switchboard's form and keeps the original beside it, as {path.stem}.original-<time>.csv",
+        *notes,
+    ]
+    return state
+
+
+def _parse_canonical(data: bytes | mmap.mmap, path: Path, schema: Schema, identity: tuple[int, int]) -> _State:
     header_end = data.find(ROW_END)
     if header_end < 0:  # not even a whole header yet
         state = _State(identity, schema.columns, 0, b"", 0, empty_frame(schema))
@@ -180,6 +204,7 @@ def _absorb(state: _State, chunk: Chunk, offset: int, fingerprint: bytes) -> Non
     state.rows += chunk.rows
     state.skipped += chunk.skipped
     state.reasons.extend(chunk.reasons[: max(MAX_REASONS - len(state.reasons), 0)])
+    state.notes.extend(chunk.notes[: max(MAX_REASONS - len(state.notes), 0)])
 
 
 def _tail_note(name: str, row: int, tail: bytes) -> str:

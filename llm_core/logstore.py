@@ -4,6 +4,8 @@ Files live in `$SWITCHBOARD_LOG_DIR`, else `./logs`: requests.csv, ratings.csv, 
   - Rows are only ever appended, under a file lock (threads and processes), each append one write(2).
   - Columns only ever grow at the end; rows written by an older version read by position (see logparse).
   - A crash mid-write leaves at most one torn row: the next append closes it first, the reader skips and reports it.
+  - A file another program saved in its own way (LF line ends, a byte-order mark, UTF-16; see logdialect) is
+    rewritten in Switchboard's form before the next append, atomically under the lock, the original kept beside it.
   - Cells are stored so that any text round-trips and none can run as a spreadsheet formula (see csvsafe).
   - Errors are redacted before they are stored; a failed write never breaks a response (`append_response`).
 """
@@ -15,6 +17,7 @@ import json
 import logging
 import numbers
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +29,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .csvsafe import Cell, format_header, format_row, to_safe_csv, utc_iso
+from .csvsafe import ROW_END, Cell, format_header, format_row, to_safe_csv, utc_iso
 from .errors import SwitchboardError
+from .logdialect import HEAD_BYTES, foreign_traits, to_canonical
 from .logread import LogReadError, Schema, Table, read_log
 from .record import Result
 from .redact import redact
@@ -154,7 +158,7 @@ class LogStore:
         if cached is None or cached[0] != version:
             cached = _joined[self.requests_path] = (version, _join_ratings(requests.frame, ratings.frame))
         skipped, reasons = requests.skipped + ratings.skipped, requests.skip_reasons + ratings.skip_reasons
-        return Table(cached[1].copy(deep=False), skipped, reasons, version)
+        return Table(cached[1].copy(deep=False), skipped, reasons, version, requests.notes + ratings.notes)
 
     def read_ratings(self) -> Table:
         """The latest rating of each rated response."""
@@ -163,7 +167,7 @@ class LogStore:
         valid = frame["stars"].between(1, 5).fillna(False).astype(bool)
         reasons = [f"ratings.csv: a rating of {s} stars (expected 1 to 5)" for s in frame.loc[~valid, "stars"]]
         latest = frame[valid].drop_duplicates("request_id", keep="last").reset_index(drop=True)
-        return Table(latest, table.skipped + len(reasons), table.skip_reasons + reasons, table.version)
+        return Table(latest, table.skipped + len(reasons), table.skip_reasons + reasons, table.version, table.notes)
 
     def read_votes(self) -> Table:
         """Every vote, with `models` and `request_ids` as Python lists."""
@@ -172,7 +176,8 @@ class LogStore:
         if cached is None or cached[0] != table.version:
             cached = _decoded_votes[self.votes_path] = (table.version, _decode_votes(table))
         decoded = cached[1]
-        return Table(decoded.frame.copy(deep=False), decoded.skipped, decoded.skip_reasons, decoded.version)
+        frame = decoded.frame.copy(deep=False)
+        return Table(frame, decoded.skipped, decoded.skip_reasons, decoded.version, decoded.notes)
 
     def find_request(self, request_id: str) -> dict | None:
         """The latest logged row for one request id (missing values as None), or None when there is none."""
@@ -200,16 +205,84 @@ def append_rows(path: Path, columns: list[str], rows: list[str], fsync: bool = T
         raise LogWriteError(f"could not create the log folder {path.parent}: {write_problem(e, path.parent)}") from e
     try:
         with _exclusive(path):
-            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            fd = _open_for_append(path)
+            if _saved_by_another_program(fd):
+                os.close(fd)
+                _rewrite_in_switchboard_form(path, columns, fsync)
+                fd = _open_for_append(path)
             try:
                 payload = _lead_in(fd, columns) + "".join(rows)
-                _write_all(fd, payload.encode("utf-8", errors="replace"))
+                _write_all(fd, payload.encode("utf-8"))  # csvsafe escapes what UTF-8 cannot hold
                 if fsync:
                     os.fsync(fd)
             finally:
                 os.close(fd)
     except OSError as e:
         raise LogWriteError(f"could not write {path}: {write_problem(e, path.parent)}") from e
+
+
+def _open_for_append(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+
+
+def _saved_by_another_program(fd: int) -> bool:
+    os.lseek(fd, 0, os.SEEK_SET)  # reading moves the offset; O_APPEND still writes at the end
+    return bool(foreign_traits(os.read(fd, HEAD_BYTES)))
+
+
+def _rewrite_in_switchboard_form(path: Path, columns: list[str], fsync: bool) -> None:
+    """Replace a log another program saved with the same rows in Switchboard's form; keep the original beside it.
+
+    Appending to it as it is would mix two formats (CRLF rows after LF ones, UTF-8 after UTF-16) and damage it.
+    Called under the file's lock; readers see either the old file or the new one, never a mix.
+    """
+    original = path.read_bytes()
+    canonical, notes = to_canonical(original, path.name)
+    header = canonical[: canonical.find(ROW_END.encode())].decode("utf-8").split(",") if canonical else columns
+    common = min(len(header), len(columns))
+    if header[:common] != columns[:common]:
+        raise LogWriteError(
+            f"{path} is not a Switchboard log: its header starts {', '.join(header[:3])}, expected"
+            f" {', '.join(columns[:3])}. Move it aside and Switchboard will start a new one."
+        )
+    kept = _keep_beside(path)
+    draft = path.with_name(f".{path.name}.rewriting")
+    try:
+        with open(draft, "wb") as handle:
+            handle.write(canonical)
+            if fsync:
+                os.fsync(handle.fileno())
+        os.replace(draft, path)
+    except OSError:
+        draft.unlink(missing_ok=True)  # a disk that filled up mid-rewrite keeps no half copy; the log is untouched
+        raise
+    if fsync and hasattr(os, "O_DIRECTORY"):  # make the rename itself survive a power cut (POSIX only)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    log.warning(
+        "%s was saved by another program; rewrote it in Switchboard's form before appending, the original is %s%s",
+        path, kept, "".join(f"; {note}" for note in notes),
+    )  # fmt: skip
+
+
+def _keep_beside(path: Path) -> Path:
+    """Keep the file as it is now under a new name beside it (a hard link when possible, else a copy)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for attempt in range(100):
+        kept = path.with_name(f"{path.stem}.original-{stamp}{f'-{attempt}' if attempt else ''}{path.suffix}")
+        try:
+            os.link(path, kept)
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: copy instead
+            if kept.exists():
+                continue
+            shutil.copy2(path, kept)
+        return kept
+    raise LogWriteError(f"could not keep a copy of {path} before rewriting it: too many copies named {kept.name}")
 
 
 def write_problem(e: OSError, folder: Path) -> str:
@@ -314,7 +387,7 @@ def _decode_votes(table: Table) -> Table:
         for c in frame.loc[~valid, "comparison_id"]
     ]
     skipped, reasons = table.skipped + len(reasons), table.skip_reasons + reasons
-    return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version)
+    return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version, table.notes)
 
 
 def _list_or_none(text: str) -> list | None:
