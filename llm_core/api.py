@@ -13,10 +13,12 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .api_calls import (
     BadRequestError,
@@ -268,6 +270,15 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> SafeJSONResponse:
         return SafeJSONResponse(status_code=422, content={"detail": _describe_validation(error)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        cause = error.__cause__
+        if isinstance(cause, UnicodeDecodeError):  # FastAPI says only "There was an error parsing the body"
+            byte = f"byte {cause.start}, counting from 0, is 0x{cause.object[cause.start]:02x}"
+            detail = f"the request body is not valid UTF-8 ({byte}): send the JSON encoded as UTF-8"
+            return SafeJSONResponse(status_code=400, content={"detail": detail})
+        return await http_exception_handler(request, error)
 
 
 def _describe_validation(error: RequestValidationError) -> str:

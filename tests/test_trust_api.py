@@ -126,3 +126,11 @@ def test_health_answers_before_any_slow_call_finishes_however_many_are_in_flight
     assert health.status_code == 200 and health.json()["status"] == "ok"
     assert not finished_first, "/health waited for a model call to finish"
     assert [r.status_code for r in replies] == [200] * SLOW_CALLS
+
+
+def test_a_body_that_is_not_utf8_is_a_400_saying_to_send_utf8(client):
+    reply = client.post("/generate?model=echo", content=b'{"prompt": "caf\xe9"}', headers=JSON)
+
+    assert reply.status_code == 400
+    assert "not valid UTF-8" in reply.json()["detail"] and "byte 15" in reply.json()["detail"]
+    assert not default_store().requests_path.exists()  # refused before any model was asked
