@@ -110,6 +110,7 @@ class Reply(BaseModel):
     request_id: str
     model: str = Field(description="The model that answered (or was last tried).")
     requested_model: str
+    fallback_for: str = Field(description="When a fallback answered: the model it answered for; else empty.")
     provider: str
     prompt: str = Field(description="The prompt as sent, after the template.")
     response: str
@@ -139,6 +140,7 @@ class Reply(BaseModel):
             request_id=r.request_id,
             model=r.model,
             requested_model=r.requested_model,
+            fallback_for=r.fallback_for,
             provider=r.provider,
             prompt=r.prompt,
             response=r.text,

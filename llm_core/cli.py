@@ -162,7 +162,7 @@ def run_prompt(args: argparse.Namespace) -> int:
     jobs = [Job(m, messages, options, template=args.template or "") for m in args.model]
     for job in jobs:  # fail fast, before any call, on a name that cannot work
         catalog.get(job.model) if job.model != "auto" else None
-    comparison = Comparison(jobs, catalog=catalog)
+    comparison = Comparison(jobs, catalog=catalog, fallbacks=args.command == "ask")  # compare: each model as itself
     try:
         with _cancel_on_ctrl_c(comparison) as interrupted:
             results = _show(comparison, args.json)

@@ -35,11 +35,24 @@ class Event:
 
 
 class Comparison:
-    """Runs every job on its own thread; iterate for events in arrival order. Wall time is the slowest job's."""
+    """Runs every job on its own thread; iterate for events in arrival order. Wall time is the slowest job's.
 
-    def __init__(self, jobs: list[Job], *, comparison_id: str | None = None, deltas: bool = True, **turn_options):
+    Each slot answers with the model it names or fails with that model's own error: a catalog fallback answering
+    in its place would put another model's answer under its name.
+    """
+
+    def __init__(
+        self,
+        jobs: list[Job],
+        *,
+        comparison_id: str | None = None,
+        deltas: bool = True,
+        fallbacks: bool = False,
+        **turn_options,
+    ):
         """`deltas=False`: only each slot's finish is an event, for a reader that paints from the live Results
-        (it saves a hand-off between threads per chunk)."""
+        (it saves a hand-off between threads per chunk). `fallbacks=True`: a slot may fall back along its model's
+        chain, for a single model asked alone (the CLI's `ask`)."""
         self.comparison_id = comparison_id or new_id()
         self._deltas = deltas
         self._cancel = threading.Event()
@@ -51,6 +64,7 @@ class Comparison:
                 cancel=self._cancel,
                 comparison_id=self.comparison_id,
                 template=job.template,
+                fallbacks=fallbacks,
                 **turn_options,
             )
             for job in jobs

@@ -13,6 +13,7 @@ JSON_FIELDS = [
     "session_id",
     "model",
     "requested_model",
+    "fallback_for",
     "provider",
     "provider_model",
     "label",
@@ -85,11 +86,10 @@ def metrics_line(r: Result) -> str:
     """TTFT · latency · tokens in → out · tokens/s · cost, marking estimated counts."""
     cost = "–" if r.prompt_tokens is None else format_cost(r.cost_usd)
     parts = [*_measured(r), cost]
-    answered_by_other = r.status != "error" and r.model != r.requested_model
-    if answered_by_other and r.requested_model == "auto":
+    if r.status != "error" and r.fallback_for:
+        parts.append(f"answered by {r.model} (fallback from {r.fallback_for})")
+    elif r.status != "error" and r.requested_model == "auto":
         parts.append(f"auto → {r.model}")
-    elif answered_by_other:
-        parts.append(f"answered by {r.model} (fallback from {r.requested_model})")
     return " · ".join(parts)
 
 

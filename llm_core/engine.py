@@ -77,7 +77,11 @@ def pick_auto(catalog: Catalog, config: Config) -> Model:
 
 
 class Turn:
-    """One model's answer to one conversation turn. Iterate for text as it arrives; `result` is live."""
+    """One model's answer to one conversation turn. Iterate for text as it arrives; `result` is live.
+
+    When the model fails before answering, its catalog fallbacks are tried in order, unless `fallbacks=False`
+    (a comparison, where each side must answer as the model it names or fail with that model's own error).
+    """
 
     def __init__(
         self,
@@ -93,6 +97,7 @@ class Turn:
         comparison_id: str = "",
         session_id: str = "",
         template: str = "",
+        fallbacks: bool = True,
     ):
         self.catalog = catalog or load_catalog()
         self.config = config or Config()
@@ -100,6 +105,7 @@ class Turn:
         self.cancel_event = cancel or threading.Event()
         self.sent = threading.Event()  # set once the request is written, or when the turn ends without one
         self.store = store
+        self.fallbacks = fallbacks
         self.messages = list(messages)
         self.options = options or Options()
         requested = model if isinstance(model, str) else model.id
@@ -133,9 +139,11 @@ class Turn:
         r = self.result
         self._started: float | None = None  # set when the first request is sent, after local checks
         answered: Model | None = None
+        asked: Model | None = None  # the first candidate: the model named, or the one `auto` picked
         r.status = "streaming"
         try:
             for model in self._candidates():
+                asked = asked or model
                 self._describe(model)
                 try:
                     stream, first = self._open(model)
@@ -144,6 +152,7 @@ class Turn:
                     r.error, r.error_kind = redact(str(e)), getattr(e, "kind", type(e).__name__)
                     continue
                 answered = model
+                r.fallback_for = "" if model is asked else asked.id
                 yield from self._consume(stream, first)
                 break
             else:
@@ -169,7 +178,7 @@ class Turn:
         if isinstance(model, str):
             model = pick_auto(self.catalog, self.config) if model.strip() == "auto" else self.catalog.get(model)
         yield model
-        for fallback in model.fallbacks:
+        for fallback in model.fallbacks if self.fallbacks else ():
             yield self.catalog.get(fallback)
 
     def _describe(self, model: Model) -> None:

@@ -52,7 +52,7 @@ FIRST_REQUEST_COLUMNS = [
     "system", "prompt", "response", "status", "error", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",
     "token_source", "tokens_per_s", "cost_usd", "temperature", "max_tokens",
 ]  # fmt: skip
-LATER_REQUEST_COLUMNS = ["finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label"]
+LATER_REQUEST_COLUMNS = ["finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for"]
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
 VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids"]

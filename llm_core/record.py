@@ -30,6 +30,7 @@ class Result:
 
     model: str  # catalog id of the model that answered (or was last tried)
     requested_model: str  # what the caller asked for (may be an alias, `auto`, or a fallback origin)
+    fallback_for: str = ""  # when a fallback answered: the catalog id of the model it answered for
     provider: str = ""
     provider_model: str = ""  # the provider's own model name, as reported when it was
     label: str = ""
