@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -54,10 +55,11 @@ class Slots:
 
 @dataclass
 class Panes:
-    """The drawn panes: each one's body and the slots of the answers still streaming."""
+    """The drawn panes: each one's body, the slots of the answers still streaming, and what draws their stars."""
 
     bodies: dict[str, DeltaGenerator]
     live: dict[str, Slots]  # request_id -> slots
+    ratings: dict[str, Callable[[], None]] = field(default_factory=dict)  # request_id -> draws its stars when done
 
 
 def render_panes(c: Conversation, catalog: Catalog, config: Config) -> Panes:
@@ -151,6 +153,8 @@ def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Pane
         if is_streaming(c, r):
             panes.live[r.request_id] = Slots(st.empty())
             paint_live(panes.live[r.request_id], r, 0.0)
+            stars = st.empty()  # filled as soon as this answer is done, while the others still stream
+            panes.ratings[r.request_id] = lambda: paint_rating(stars, pane, exchange)
             return
         if r.text:
             st.markdown(safe_links(r.text))
@@ -257,8 +261,20 @@ def render_outcome(c: Conversation, pane: Pane, exchange: Exchange) -> None:
         )
 
 
+def paint_rating(slot: DeltaGenerator, pane: Pane, exchange: Exchange) -> None:
+    """The stars under an answer just finished, in the slot kept for them (the next run draws them in place)."""
+    if exchange.result.text:
+        with slot.container():
+            render_rating(pane, exchange)
+
+
+@st.fragment
 def render_rating(pane: Pane, exchange: Exchange) -> None:
-    """Five stars, stored at a click, and a short optional comment."""
+    """Five stars, stored at a click, and a short optional comment.
+
+    A fragment: a click reruns only the stars, so one on an answer already finished while others still stream does
+    not stop them (it is stored once the turn ends, when the page runs again; a page click would stop the turn).
+    """
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.feedback(
             "stars",

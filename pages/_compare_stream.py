@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -57,7 +58,7 @@ def stream_live(c: Conversation, panes: Panes, stop_slot: DeltaGenerator) -> Non
     stop_slot.button("Stop", icon=":material/stop_circle:", key="stop", type="primary", on_click=state.stop)
     st.html(SHOW_NEW_TURN, unsafe_allow_javascript=True)
     try:
-        pump(pacer, panes.live, hidden=c.hidden)
+        pump(pacer, panes.live, hidden=c.hidden, on_final=lambda request_id: panes.ratings[request_id]())
     finally:
         if not pacer.finished:  # the run was interrupted (Stop, another click, a closed tab): stop the models
             pacer.cancel()
@@ -66,8 +67,11 @@ def stream_live(c: Conversation, panes: Panes, stop_slot: DeltaGenerator) -> Non
     st.rerun()
 
 
-def pump(pacer: Pacer, slots: dict[str, Slots], hidden: bool) -> None:
-    """Repaint panes with new text at each beat (not per token); a finished pane gets its final text at once.
+def pump(
+    pacer: Pacer, slots: dict[str, Slots], hidden: bool, on_final: Callable[[str], None] = lambda request_id: None
+) -> None:
+    """Repaint panes with new text at each beat (not per token); a finished pane gets its final text at once, then
+    `on_final(request_id)` (its stars), after every final paint of that tick.
 
     A pane finishing wakes the page between beats: then only it is painted. Each message costs the browser a render
     of the page, and with four panes finishing close together, a repaint of another pane just then delayed the last
@@ -77,14 +81,18 @@ def pump(pacer: Pacer, slots: dict[str, Slots], hidden: bool) -> None:
     for tick in pacer.ticks():
         elapsed = time.monotonic() - (pacer.started_at or time.monotonic())
         streaming = len(slots) - len(final)
+        finished_now = []
         for slot, result in enumerate(pacer.comparison.results):
             if result.request_id not in slots or result.request_id in final:
                 continue
             if slot in tick.finished:
                 paint_final(slots[result.request_id], result, hidden)
-                final.add(result.request_id)
+                finished_now.append(result.request_id)
             elif tick.beat and not result.finish_reason:
                 paint_live(slots[result.request_id], result, elapsed, streaming)
+        for request_id in finished_now:
+            final.add(request_id)
+            on_final(request_id)
 
 
 def paint_final(slots: Slots, r: Result, hidden: bool) -> None:
