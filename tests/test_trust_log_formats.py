@@ -13,7 +13,7 @@ import pytest
 
 from llm_core import logread
 from llm_core.csvsafe import decode_cell, to_safe_csv
-from llm_core.logstore import LogStore, Table
+from llm_core.logstore import FIRST_REQUEST_COLUMNS, REQUEST_COLUMNS, LogStore, Table
 from llm_core.record import Result
 
 MARKER = "MARKER"  # a word in one row of each file, for tests that damage exactly that row
@@ -179,7 +179,8 @@ def test_a_row_that_cannot_be_read_in_an_lf_log_is_reported_with_its_file_and_ro
     store.requests_path.write_bytes(lf(store.requests_path.read_bytes()))
     table = read_afresh(store, "requests.csv")
     assert len(table.frame) == 3 and table.skipped == 1
-    assert table.skip_reasons == ["requests.csv row 5: 3 fields where 22 to 28 were expected"]
+    widths = f"{len(FIRST_REQUEST_COLUMNS)} to {len(REQUEST_COLUMNS)}"
+    assert table.skip_reasons == [f"requests.csv row 5: 3 fields where {widths} were expected"]
 
 
 def test_a_value_that_cannot_be_read_is_reported_with_its_file_and_row(store):
