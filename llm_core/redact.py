@@ -14,12 +14,25 @@ _KEY_PATTERNS = [
     re.compile(r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|key|token)[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9_\-\.]{8,})"),
 ]
 _known_secrets: set[str] = set()
+# A key this short could be part of any word ("k" in "chunked"): it is scrubbed where it stands alone.
+_WHOLE_TOKEN_BELOW = 8
 
 
 def register_secret(value: str | None) -> None:
     """Remember a configured key so it is scrubbed even when it has no known shape, however short it is."""
     if value and value.strip():
         _known_secrets.update({value, value.strip()})  # as configured, and as sent (a pasted key loses its blanks)
+
+
+def forget_secrets() -> None:
+    """Drop every remembered key (tests; a process that starts over)."""
+    _known_secrets.clear()
+
+
+def _scrub_secret(text: str, secret: str) -> str:
+    if len(secret) >= _WHOLE_TOKEN_BELOW:
+        return text.replace(secret, "[REDACTED]")
+    return re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "[REDACTED]", text)
 
 
 def mask(value: str | None) -> str:
@@ -34,7 +47,7 @@ def redact(text: str | None) -> str:
     if not text:
         return text or ""
     for secret in sorted(_known_secrets, key=len, reverse=True):
-        text = text.replace(secret, "[REDACTED]")
+        text = _scrub_secret(text, secret)
     for pattern in _KEY_PATTERNS:
         if pattern.groups == 2:
             text = pattern.sub(lambda m: m.group(1) + "[REDACTED]", text)

@@ -6,6 +6,7 @@ import pytest
 
 from llm_core.config import configure
 from llm_core.providers._clients import forget_clients
+from llm_core.redact import forget_secrets
 
 PROVIDER_VARIABLES = [
     "OPENAI_API_KEY",
@@ -48,6 +49,7 @@ def isolated(tmp_path, monkeypatch):
     yield tmp_path
     configure({})
     forget_clients()  # no SDK client (and its open connections) carried over either
+    forget_secrets()  # nor a key another test registered for scrubbing
 
 
 @pytest.fixture

@@ -20,3 +20,14 @@ def test_a_short_key_never_reaches_the_log(openai_server, short_key):
     assert result.status == "error" and openai_server.last.headers["authorization"] == f"Bearer {short_key}"
     logged = default_store().find_request(result.request_id)
     assert short_key not in logged["error"] and short_key not in result.error
+
+
+def test_a_short_key_is_scrubbed_where_it_stands_but_words_containing_it_stay_readable():
+    """A one-letter key must not turn 'incomplete chunked read' into 'incomplete chun[REDACTED]ed read'."""
+    from llm_core.redact import redact, register_secret
+
+    register_secret("k")
+
+    assert redact("groq: incomplete chunked read") == "groq: incomplete chunked read"
+    assert redact("Incorrect API key provided: k.") == "Incorrect API key provided: [REDACTED]."
+    assert redact("GET /v1/models?key=k&x=1") == "GET /v1/models?key=[REDACTED]&x=1"
