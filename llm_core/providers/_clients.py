@@ -66,15 +66,31 @@ def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
 
     def build() -> Any:
         http_client = sdk.DefaultHttpxClient(event_hooks={"request": [watch_request]})
-        return client_class(
+        client = client_class(
             api_key=endpoint.api_key,
             base_url=endpoint.base_url,
             max_retries=0,
             timeout=timeout,
             http_client=http_client,
         )
+        return without_environment_headers(client)
 
     return shared_client(client_class, endpoint, build)
+
+
+def without_environment_headers(client: Any) -> Any:
+    """The client with the headers its SDK read from the environment taken off (OPENAI_ORG_ID, OPENAI_PROJECT_ID,
+    <SDK>_CUSTOM_HEADERS), so a request carries only what Switchboard chose for its endpoint.
+
+    The SDKs add those to every request, whatever the base URL: a custom endpoint or OpenRouter was sent the
+    operator's organisation and any proxy token or Authorization header set there. Stainless clients keep them in
+    `_custom_headers`, and OpenAI's organisation and project in public attributes.
+    """
+    client._custom_headers = {}
+    for attribute in ("organization", "project"):
+        if getattr(client, attribute, None) is not None:
+            setattr(client, attribute, None)
+    return client
 
 
 class SdkProvider(Provider):
