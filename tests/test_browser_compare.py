@@ -162,7 +162,7 @@ def test_a_follow_up_question_is_brought_up_under_the_toolbar_and_its_answers_ar
         page.screenshot(path=ARTIFACTS / "compare-follow-up.png")
 
         toolbar = page.locator(".st-key-toolbar").bounding_box()
-        asked = pane(page, "p1").get_by_test_id("stChatMessage").filter(has_text="tributary119").first
+        asked = pane(page, "p1").get_by_test_id("stChatMessage").filter(has_text="And which of them").first
         question = asked.bounding_box()
         assert toolbar["y"] + toolbar["height"] <= question["y"] <= toolbar["y"] + toolbar["height"] + 40
         main = page.get_by_test_id("stMain")
