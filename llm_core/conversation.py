@@ -19,7 +19,7 @@ from .engine import check_fits
 from .errors import SwitchboardError
 from .options import Options
 from .pacing import Pacer
-from .pane import MAX_PANES, MIN_PANES, Pane
+from .pane import MAX_PANES, MIN_PANES, Exchange, Pane, Switch
 from .picker import default_models
 from .record import new_id
 from .templates import Template
@@ -27,7 +27,6 @@ from .votes import Participant, Vote, answered, judged, new_vote, shown_choice, 
 
 if TYPE_CHECKING:  # the log store imports pandas; the conversation only calls it
     from .logstore import LogStore
-    from .pane import Exchange
 
 LETTERS = "ABCDEFGH"
 PaneOptions = Mapping[str, Options]  # pane id -> the options its model is called with
@@ -82,6 +81,25 @@ class Conversation:
     def letters(self) -> dict[str, str]:
         """Pane id → the letter it is shown under."""
         return {pane.id: LETTERS[i] for i, pane in enumerate(self.shown())}
+
+    def turn_rows(self) -> dict[str, list[list[Exchange | Switch]]]:
+        """Pane id → its history cut into the conversation's turns, oldest first, as many rows in every pane (plus
+        one for what follows the last turn), so turn N can be drawn level across panes. A pane that took no part in
+        a turn (added later) has an empty row there; a model switch goes with the turn after it."""
+        keyed = {pane.id: [(_turn_key(pane, e), e) for e in pane.exchanges] for pane in self.panes}
+        turns = _merged_order([[key for key, _ in exchanges] for exchanges in keyed.values()])
+        index = {key: i for i, key in enumerate(turns)}
+        rows = {}
+        for pane in self.panes:
+            rows[pane.id], switches = [[] for _ in range(len(turns) + 1)], []
+            for item in pane.items:
+                if isinstance(item, Switch):
+                    switches.append(item)
+                    continue
+                rows[pane.id][index[_turn_key(pane, item)]] += [*switches, item]
+                switches = []
+            rows[pane.id][-1] = switches
+        return rows
 
     @property
     def hidden(self) -> bool:
@@ -263,6 +281,25 @@ class Conversation:
     def to_markdown(self, system: str = "") -> str:
         """The conversation as a readable Markdown document, pane by pane."""
         return export.to_markdown(self, system)
+
+
+def _turn_key(pane: Pane, exchange: Exchange) -> str:
+    """The turn an exchange belongs to: its comparison (shared by every pane sent the same prompt)."""
+    return exchange.result.comparison_id or f"{pane.id}#{exchange.serial}"
+
+
+def _merged_order(sequences: list[list[str]]) -> list[str]:
+    """Every key of the sequences once, each sequence's own order kept (a later pane's turns after those it joined)."""
+    order: list[str] = []
+    for sequence in sequences:
+        position = 0
+        for key in sequence:
+            if key in order:
+                position = order.index(key) + 1
+            else:
+                order.insert(position, key)
+                position += 1
+    return order
 
 
 def check_configured(model: Model, config: Config) -> None:

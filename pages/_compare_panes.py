@@ -63,19 +63,50 @@ class Panes:
 
 
 def render_panes(c: Conversation, catalog: Catalog, config: Config) -> Panes:
-    """Every pane side by side, in shown order, with its whole conversation replayed."""
+    """Every pane side by side, in shown order, with its whole conversation replayed turn by turn: each turn starts
+    level in every pane, however long the answers before it, or whenever the pane joined."""
     choices = model_choices(catalog, config)
     panes = Panes({}, {})
-    for column, pane in zip(st.columns(len(c.panes), gap="small"), c.shown(), strict=True):
-        body = column.container(key=f"pane_{pane.id}", border=True)
-        with body:
-            render_header(c, pane, choices)
-            if not pane.items:
-                st.caption(":material/forum: Your prompt goes to every pane at once.")
-            for item in pane.items:
-                render_item(c, pane, item, panes)
-        panes.bodies[pane.id] = body
+    rows = c.turn_rows()
+    st.html(aligned_rows_style(1 + len(next(iter(rows.values())))))  # the header row, then the turns
+    with st.container(key="panes"):
+        for column, pane in zip(st.columns(len(c.panes), gap="small"), c.shown(), strict=True):
+            body = column.container(key=f"pane_{pane.id}", border=True)
+            with body:
+                with st.container():
+                    render_header(c, pane, choices)
+                *turns, after = rows[pane.id]
+                for row in turns:
+                    with st.container():
+                        for item in row:
+                            render_item(c, pane, item, panes)
+                        if not row:  # an empty block is not drawn, and the rows after it would move up
+                            st.caption(":material/remove: Not in this turn")
+                with st.container():
+                    for item in after:
+                        render_item(c, pane, item, panes)
+                    if not pane.items:
+                        st.caption(":material/forum: Your prompt goes to every pane at once.")
+            panes.bodies[pane.id] = body
     return panes
+
+
+def aligned_rows_style(rows: int) -> str:
+    """CSS that lines the panes' rows up across columns: the columns become one grid, and each pane (with the
+    blocks Streamlit wraps it in) a subgrid of its rows, so a row is as tall as its tallest pane."""
+    columns = (
+        '.st-key-panes [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] >'
+        ' [data-testid="stVerticalBlock"] > [data-testid="stLayoutWrapper"] > [class*="st-key-pane_"])'
+    )
+    column = f'{columns} > [data-testid="stColumn"]'
+    block = f'{column} > [data-testid="stVerticalBlock"]'
+    wrapper = f'{block} > [data-testid="stLayoutWrapper"]'
+    pane = f'{wrapper} > [class*="st-key-pane_"]'
+    subgrid = f"display:grid;grid-template-rows:subgrid;grid-row:1 / span {rows};align-content:start"
+    return (
+        f"<style>{columns}{{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(0,1fr);"
+        f"grid-template-rows:repeat({rows},auto)}}{column},{block},{wrapper},{pane}{{{subgrid};width:auto}}</style>"
+    )
 
 
 def render_header(c: Conversation, pane: Pane, choices: list[Choice]) -> None:

@@ -103,3 +103,29 @@ def test_a_finished_pane_can_be_rated_while_another_still_streams_and_the_other_
     rows = {row["model"]: row for row in read_csv(tmp_path / "logs" / "requests.csv")}
     assert rows["echo-outline"]["status"] == "ok"  # rating the fast pane did not stop the slow one
     assert rating["request_id"] == rows["echo"]["request_id"]
+
+
+# Where each pane shows the prompt of the latest turn: its top edge on the page, in CSS pixels.
+LATEST_PROMPT_TOPS_JS = """(prompt) => [...document.querySelectorAll('[class*="st-key-pane_"]')].map((pane) => {
+  const messages = [...pane.querySelectorAll('[data-testid="stChatMessage"]')];
+  const asked = messages.filter((message) => message.textContent.includes(prompt));
+  return asked.length ? Math.round(asked[0].getBoundingClientRect().top) : null;
+})"""
+
+
+def test_a_follow_up_starts_level_in_every_pane_after_answers_of_any_length_and_a_pane_added_late(tmp_path):
+    from playwright.sync_api import expect
+
+    with compare_page(tmp_path, "compare-aligned", fast_demo_catalog(tmp_path / "models.toml")) as (page, _):
+        ask(page, "A long first question " + " ".join(f"word{i}" for i in range(150)))  # the mirror's answer is long
+        for pane_id in DEMO_PAIR:
+            expect(finished_line(page, pane_id)).to_be_visible(timeout=20_000)
+        page.locator(".st-key-add_pane button").click()
+        expect(pane(page, "p3")).to_be_visible()
+        ask(page, "And the follow-up?")
+        for pane_id in (*DEMO_PAIR, "p3"):
+            expect(finished_line(page, pane_id).last).to_contain_text("→", timeout=20_000)
+        page.wait_for_timeout(500)  # the last paint laid out
+        tops = page.evaluate(LATEST_PROMPT_TOPS_JS, "And the follow-up?")
+    assert None not in tops and len(tops) == 3
+    assert max(tops) - min(tops) <= 2, tops  # turn 2 level in all three panes, the new one's first turn included

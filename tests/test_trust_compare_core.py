@@ -6,6 +6,7 @@ import pytest
 
 from llm_core.config import Config
 from llm_core.display import prompt_preview, safe_links
+from llm_core.pane import Exchange, Switch
 from llm_core.picker import next_pane_model
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
@@ -99,3 +100,19 @@ def test_a_long_prompt_is_previewed_by_its_first_lines_or_words_and_a_short_one_
 def test_a_preview_cut_inside_a_code_fence_closes_it():
     preview = prompt_preview("```python\n" + "\n".join(f"x = {i}" for i in range(50)) + "\n```")
     assert preview == "```python\nx = 0\nx = 1\nx = 2\nx = 3 …\n```"
+
+
+# --- turns level across panes ---
+
+
+def test_turn_rows_give_every_pane_the_same_turns_with_gaps_where_a_pane_was_not_asked(catalog):
+    c = conversation_of(catalog, "echo", "echo-outline")
+    ask_all(c, catalog, "first")
+    late = c.add_pane("echo-priced", "Priced echo")
+    c.pane("p1").switch_to("echo-outline", "Echo · outline")
+    ask_all(c, catalog, "second")
+    rows = c.turn_rows()
+    assert [len(r) for r in rows.values()] == [3, 3, 3]  # two turns and what follows them, in every pane
+    assert [[e.prompt for e in row if isinstance(e, Exchange)] for row in rows[late.id]] == [[], ["second"], []]
+    switch, second = rows["p1"][1]  # a model switch goes with the turn after it
+    assert isinstance(switch, Switch) and second.prompt == "second"
