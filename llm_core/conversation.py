@@ -235,8 +235,11 @@ class Conversation:
         )
 
     def cast_vote(self, choice: str, store: LogStore) -> Vote:
-        """Store a vote on the latest comparison (a letter, TIE or ALL_BAD); blind mode reveals the names."""
+        """Store a vote on the latest comparison (a letter, TIE or ALL_BAD); blind mode reveals the names.
+        One vote per comparison: a second click (a double click, before the buttons lock) keeps the first."""
         vote = new_vote(self.contenders(), choice, self.last_comparison_id)
+        if vote.comparison_id in self.votes:
+            return self.votes[vote.comparison_id]
         store.append_vote(vote.comparison_id, vote.winner, models=vote.models, request_ids=vote.request_ids)
         self.votes[vote.comparison_id] = vote
         self.revealed = True

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .display import answer_metrics, error_title, result_json
+from .display import answer_metrics, error_title, result_json, safe_links
 from .pane import Exchange, Pane, Switch
 from .votes import Vote, shown_label
 
@@ -94,7 +94,7 @@ def to_markdown(c: Conversation, system: str = "") -> str:
             lines += _exchange_markdown(item, c.hidden)
     for vote in c.votes.values():
         lines += [f"**Vote:** {c.verdict(vote)}", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return safe_links("\n".join(lines).rstrip() + "\n")  # a reply's data: link must not be one in a viewer either
 
 
 def _exchange_markdown(item: Exchange, hidden: bool) -> list[str]:
