@@ -18,6 +18,7 @@ from .logstore import Table, default_store
 
 DEFAULT_TAIL = 20
 SNIPPET_CHARS = 40
+MAX_NOTES = 20  # notes on rows read altered shown on stderr; the rest are counted
 
 
 def register(subparsers: Any) -> None:
@@ -104,10 +105,18 @@ def _int(text: str) -> int:
 
 
 def _report_skipped(table: Table) -> None:
+    """On stderr, one line per row skipped and per row read altered, each with its file and row."""
     if table.skipped:
         print(f"warning: {table.skipped} log rows were skipped:", file=sys.stderr)
         for reason in table.skip_reasons:
             print(f"  {reason}", file=sys.stderr)
+    if table.notes:
+        count = f"{len(table.notes)} {'note' if len(table.notes) == 1 else 'notes'}"
+        print(f"note: some log rows were read, but not exactly as stored ({count}):", file=sys.stderr)
+        for note in table.notes[:MAX_NOTES]:
+            print(f"  {note}", file=sys.stderr)
+        if len(table.notes) > MAX_NOTES:
+            print(f"  ... and {len(table.notes) - MAX_NOTES} more", file=sys.stderr)
 
 
 def _summary(frame: pd.DataFrame) -> pd.DataFrame:

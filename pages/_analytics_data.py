@@ -50,10 +50,11 @@ def file_signature(*paths: Path) -> tuple:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def load_battles(votes_path: str, signature: tuple) -> tuple[pd.DataFrame, int, list[str]]:
-    """The battles in votes.csv and the votes skipped as unreadable, read again only when the file changes."""
+def load_battles(votes_path: str, signature: tuple) -> tuple[pd.DataFrame, int, list[str], list[str]]:
+    """The battles in votes.csv, how many votes were skipped as unreadable and why, and the notes on votes read
+    altered; read again only when the file changes."""
     votes = LogStore(Path(votes_path).parent).read_votes()
-    return arena.battles_from_votes(votes.frame), votes.skipped, votes.skip_reasons
+    return arena.battles_from_votes(votes.frame), votes.skipped, votes.skip_reasons, votes.notes
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -63,12 +64,16 @@ def derive(kind: str, key: tuple, _frame: pd.DataFrame) -> object:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def arena_tables(key: tuple, _battles: pd.DataFrame, _requests: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The leaderboard and pairwise table of the battles between the filtered requests that both answered ok;
-    `key` is the votes file's signature and, when filters are on, the filtered log's key (None when every battle
-    counts). A vote is logged after the answers it judged, so a new status to look up comes with a new vote."""
+def arena_tables(
+    votes: tuple, requests: tuple, filters: object, _battles: pd.DataFrame, _requests: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The leaderboard and pairwise table of the battles between the filtered requests that both answered ok.
+
+    The key is what it reads: the votes file's signature, the request log's (each side's status is looked up
+    there, and another process may log the answers after the vote, or the file may be replaced) and the filters
+    (None when every battle counts)."""
     battles = arena.answered_battles(_battles, _requests)
-    battles = arena.filter_battles(battles, _requests, restricted=key[1] is not None)
+    battles = arena.filter_battles(battles, _requests, restricted=filters is not None)
     board = arena.leaderboard(battles)
     return board, arena.pairwise(battles, board["model"].tolist())
 

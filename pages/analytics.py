@@ -110,25 +110,38 @@ def csv_download(requests: pd.DataFrame, view: View) -> None:
     )
 
 
-def show_skipped(skipped: int, reasons: list[str]) -> None:
-    """A warning that some log rows were left out, and why."""
-    rows = "1 log row could not be read and was" if skipped == 1 else f"{skipped:,} log rows could not be read and were"
-    st.warning(f"{rows} skipped; the numbers here leave them out.", icon=":material/warning:")
-    with st.expander("Why rows were skipped"):
-        st.text("\n".join(reasons[:20]))
+def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
+    """One message when log rows were skipped or read altered; each one, with its file and row, in an expander."""
+    if not skipped and not notes:
+        return
+    altered = f"not exactly as stored ({len(notes):,} {'note' if len(notes) == 1 else 'notes'} below)"
+    if not skipped:
+        st.info(f"Some log rows were read, but {altered}; the numbers include them.", icon=":material/info:")
+    else:
+        rows = (
+            "1 log row could not be read and was"
+            if skipped == 1
+            else f"{skipped:,} log rows could not be read and were"
+        )
+        them = "it" if skipped == 1 else "them"
+        others = f" Some others were read, but {altered}." if notes else ""
+        st.warning(f"{rows} skipped; the numbers here leave {them} out.{others}", icon=":material/warning:")
+    with st.expander("Which rows, and why"):
+        st.text("\n".join([*reasons, *notes]))
 
 
-def vote_tables(store: LogStore, view: View, filtered: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def vote_tables(store: LogStore, view: View, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered)."""
     vote_files = file_signature(store.votes_path)
     try:
-        battles, skipped, reasons = load_battles(str(store.votes_path), vote_files)
+        battles, skipped, reasons, notes = load_battles(str(store.votes_path), vote_files)
     except LogReadError as e:
         st.error(f"The votes in {store.votes_path} could not be read: {e}", icon=":material/error:")
         st.stop()
-    if skipped:
-        show_skipped(skipped, reasons)
-    return arena_tables((vote_files, view.key if filtered else None), battles, view.frame)
+    show_read_notes(skipped, reasons, notes)
+    # Keyed on the request log too: each battle counts only when both its answers are logged there as ok.
+    restricted = view.key if filters != Filters() else None  # the filtered log's key stands for its rows
+    return arena_tables(vote_files, file_signature(store.requests_path), restricted, battles, view.frame)
 
 
 start_session()
@@ -141,8 +154,7 @@ except LogReadError as e:
     st.error(f"The logs in {store.directory} could not be read: {e}", icon=":material/error:")
     st.stop()
 st.caption(f"Every request, rating and vote logged in `{store.directory}`. Times are UTC.")
-if requests.skipped:
-    show_skipped(requests.skipped, requests.skip_reasons)
+show_read_notes(requests.skipped, requests.skip_reasons, requests.notes)
 if requests.frame.empty:
     st.info("No logs yet: compare a few models on the Compare page and their numbers will appear here.",
             icon=":material/monitoring:")  # fmt: skip
@@ -169,7 +181,7 @@ for tab, draw in ((summary, tabs.summary_tab), (speed, tabs.speed_tab), (tokens,
             draw(view)
 if leaderboard.open or quality.open:  # votes are read only for the tabs that use them
     with leaderboard if leaderboard.open else quality:
-        board, pairs = vote_tables(store, view, filtered=filters != Filters())
+        board, pairs = vote_tables(store, view, filters)
         if leaderboard.open:
             tabs.leaderboard_tab(view, board, pairs)
         else:
