@@ -44,7 +44,7 @@ from .picker import is_ready
 from .policy import Policy
 from .providers import PROVIDERS
 from .redact import redact
-from .templates import load_templates
+from .templates import usable_templates
 
 CLIENT_ERRORS = (BadRequestError, UnknownModelError, TemplateError, OptionsError, ContextTooLongError)
 _FAILURES = {
@@ -69,6 +69,7 @@ def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
     """The API; `store` replaces the default log store (tests and benchmarks)."""
     settings = settings or ApiSettings.from_env()
     usable_catalog()  # a bad user catalog is logged as the server starts; /config says why it was not used
+    usable_templates()  # and so is a bad user templates file
     docs_open = settings.token is None  # with a token, only /health is open: the docs are served behind it
     app = FastAPI(
         title="Switchboard API",
@@ -200,7 +201,7 @@ def _info_router(settings: ApiSettings) -> APIRouter:
     @router.get("/config")
     def config() -> dict:
         """What this server is set up with. Never a key: only where each comes from."""
-        templates = load_templates()
+        templates = usable_templates()
         catalog = catalog_with_local_models(Config())
         return {
             "api": {
@@ -216,8 +217,9 @@ def _info_router(settings: ApiSettings) -> APIRouter:
             "catalog_problem": catalog.problem,  # why the user's catalog file was not used; None when it was
             "templates": [
                 {"name": t.name, "description": t.description, "system": t.system, "text": t.text}
-                for t in templates.values()
+                for t in templates.templates.values()
             ],
+            "templates_problem": templates.problem,  # why the user's templates file was not used; None when it was
         }
 
     @router.get("/models")

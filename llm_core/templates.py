@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import string
 import tomllib
@@ -15,6 +16,8 @@ from .record import Message
 
 SHIPPED_TEMPLATES = Path(__file__).with_name("templates.toml")
 TEMPLATE_FIELDS = ("text", "system", "description")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,30 @@ def load_templates() -> dict[str, Template]:
     return templates
 
 
+@dataclass(frozen=True)
+class UsableTemplates:
+    """The templates to offer, and why the user's templates file was not used (None when it was)."""
+
+    templates: dict[str, Template]
+    problem: str | None = None
+
+
+def usable_templates() -> UsableTemplates:
+    """load_templates(), or, when the user's file is bad, the shipped templates with `problem` saying what to fix."""
+    try:
+        return UsableTemplates(load_templates())
+    except TemplateError as e:
+        return UsableTemplates(dict(_read_once(SHIPPED_TEMPLATES)), _shipped_because(str(e)))
+
+
+@functools.lru_cache(maxsize=8)
+def _shipped_because(problem: str) -> str:
+    # cached by message: the problem is logged once per mistake, not on every page run or request
+    notice = f"{problem}. Until that is fixed, Switchboard offers only the templates it ships with."
+    log.warning(notice)
+    return notice
+
+
 def _read_once(path: Path) -> dict[str, Template]:
     """The file's templates, parsed again only when it changes (the page asks on every run and every send)."""
     try:
@@ -108,10 +135,12 @@ def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Template]:
 
 
 def get_template(name: str, templates: dict[str, Template] | None = None) -> Template:
-    """A template by name, or a TemplateError listing the known ones."""
-    templates = load_templates() if templates is None else templates
+    """A template by name (from usable_templates() unless given), or a TemplateError listing the known ones."""
+    usable = usable_templates() if templates is None else UsableTemplates(templates)
+    templates, problem = usable.templates, usable.problem
     if name not in templates:
-        raise TemplateError(f"unknown template {name!r}; known: {', '.join(templates)}")
+        why = f"; your templates file was not used: {problem}" if problem else ""  # it may have been in that file
+        raise TemplateError(f"unknown template {name!r}; known: {', '.join(templates)}{why}")
     return templates[name]
 
 
