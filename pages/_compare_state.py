@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from llm_core import Options, SwitchboardError, Template, load_templates, parse_options
+from llm_core import Options, SwitchboardError, Template, parse_options
 from llm_core.conversation import Conversation
 from llm_core.logstore import default_store
 from llm_core.picker import next_pane_model
+from llm_core.templates import usable_templates
 from pages._session import session_catalog, session_config
 
 PARAMETERS = ("temperature", "max_tokens", "top_p")
@@ -52,12 +53,8 @@ def take_notices() -> list[str]:
 
 
 def templates() -> dict[str, Template]:
-    """The prompt templates; none (and a notice) when the user's templates file is broken."""
-    try:
-        return load_templates()
-    except SwitchboardError as e:
-        notify(f"Templates not loaded: {e}")
-        return {}
+    """The prompt templates; the shipped ones when the user's file is broken (the page's warning says why)."""
+    return usable_templates().templates
 
 
 def turn_settings(conversation: Conversation) -> TurnSettings:

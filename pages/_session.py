@@ -11,6 +11,7 @@ import streamlit as st
 import llm_core
 from llm_core.catalog import Catalog, catalog_with_local_models, usable_catalog
 from llm_core.record import new_id
+from llm_core.templates import usable_templates
 
 
 def app_secrets() -> dict:
@@ -49,13 +50,15 @@ def start_session() -> None:
     st.session_state.setdefault("session_id", new_id())
     st.session_state.setdefault("session_keys", {})  # variable name -> value, this browser session only
     st.session_state.setdefault("custom_models", [])  # llm_core.Model entries added on the Settings page
-    show_catalog_problem()
+    show_configuration_problems()
 
 
-def show_catalog_problem() -> None:
-    """One warning at the top of the page when the user's catalog file was not used, saying what to fix."""
-    if problem := usable_catalog().problem:
-        st.warning(as_plain_text(problem), icon=":material/warning:")
+def show_configuration_problems() -> None:
+    """One warning at the top of the page for each of the user's files (catalog, templates) that was set aside,
+    saying what to fix; the shipped ones are used meanwhile."""
+    for problem in (usable_catalog().problem, usable_templates().problem):
+        if problem:
+            st.warning(as_plain_text(problem), icon=":material/warning:")
 
 
 def as_plain_text(text: str) -> str:

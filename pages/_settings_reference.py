@@ -9,11 +9,10 @@ import streamlit as st
 
 from llm_core.catalog import Catalog
 from llm_core.config import Config
-from llm_core.errors import TemplateError
 from llm_core.health import provider_overview
 from llm_core.logstore import default_store
 from llm_core.picker import is_ready
-from llm_core.templates import load_templates
+from llm_core.templates import usable_templates
 
 ROW_PX = 35  # st.dataframe's default row height
 PRICE = st.column_config.NumberColumn(format="$%.2f", help="USD per million tokens")
@@ -64,12 +63,7 @@ def templates_section() -> None:
     """Each template: what it is for, its system prompt, and its text with the {prompt} placeholder."""
     st.subheader("Prompt templates", anchor=False)
     st.caption("Shipped in `templates.toml`; add your own in `./templates.toml` or `$SWITCHBOARD_TEMPLATES`.")
-    try:
-        templates = load_templates()
-    except TemplateError as e:
-        st.error(str(e), icon=":material/error:")
-        return
-    for template in templates.values():
+    for template in usable_templates().templates.values():  # the shipped ones when the user's file is broken
         title = f"**{template.name}** · {template.description or 'no description'}"
         with st.expander(title, key=f"template_{template.name}"):
             if template.system:

@@ -79,3 +79,19 @@ def test_the_cli_warns_about_a_broken_templates_file_and_answers_with_a_shipped_
     assert "Summarise the following" in done.stdout
     assert str(broken_templates) in done.stderr and "literal braces" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_compare_and_settings_offer_the_shipped_templates_and_say_what_to_fix(broken_templates):
+    from streamlit.testing.v1 import AppTest
+
+    compare = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30).run()
+    assert not compare.exception
+    offered = " ".join(compare.selectbox(key="template").options)
+    assert "plain" in offered and "summarize" in offered
+    assert [w.value for w in compare.warning if "'haiku'" in w.value] != []
+
+    settings = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+    settings.switch_page("pages/settings.py").run()
+    assert not settings.exception
+    assert len([w.value for w in settings.warning if "'haiku'" in w.value]) == 1
+    assert "summarize" in " ".join(e.label for e in settings.expander)
