@@ -18,8 +18,8 @@ from .errors import (
     UnknownModelError,
 )
 from .options import Options, parse_options
-from .picker import ready_models
 from .policy import Policy
+from .readiness import ready_models
 from .record import Message, Result, new_id
 from .templates import Template, get_template, load_templates
 

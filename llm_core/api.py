@@ -40,9 +40,9 @@ from .config import Config
 from .engine import Turn
 from .errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
 from .health import check_provider, provider_overview
-from .picker import is_ready
 from .policy import Policy
 from .providers import PROVIDERS
+from .readiness import is_ready
 from .redact import redact
 from .templates import usable_templates
 

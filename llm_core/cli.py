@@ -18,7 +18,8 @@ from .config import Config
 from .display import format_cost, metrics_line, result_json
 from .errors import SwitchboardError
 from .options import Options, parse_option_pairs
-from .picker import default_models, not_ready_reason
+from .picker import default_models
+from .readiness import not_ready_reason
 from .record import Message, Result
 from .templates import compose_messages
 

@@ -15,10 +15,10 @@ from .config import Config
 from .endpoints import model_endpoint
 from .errors import ContextTooLongError, NeedsKeyError, ProviderError, StreamCutError, SwitchboardError
 from .options import Options
-from .picker import ready_models
 from .policy import Policy
 from .providers import PROVIDERS, Chunk, Provider
 from .providers.base import telling_when_sent
+from .readiness import ready_models
 from .record import Message, Result
 from .redact import redact
 from .tokens import count_messages, count_text, estimate
