@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import export
 from .catalog import Catalog, Model
 from .compare import Comparison, Job
 from .config import Config
@@ -270,20 +269,6 @@ class Conversation:
         if self.live is not None:
             self.live.stop(timeout_s)
             self.live = None
-
-    # --- export ---
-
-    def to_dict(self, system: str = "") -> dict:
-        """The whole conversation as JSON-ready data (names hidden while blind mode hides them)."""
-        return export.to_dict(self, system)
-
-    def to_json(self, system: str = "") -> str:
-        """The conversation as pretty JSON."""
-        return export.to_json(self, system)
-
-    def to_markdown(self, system: str = "") -> str:
-        """The conversation as a readable Markdown document, pane by pane."""
-        return export.to_markdown(self, system)
 
 
 def _turn_key(pane: Pane, exchange: Exchange) -> str:

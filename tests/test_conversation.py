@@ -8,6 +8,7 @@ from llm_core import Config
 from llm_core.conversation import Conversation, blind_order
 from llm_core.display import answer_metrics, error_title
 from llm_core.estimate import estimate_line, prompt_estimate
+from llm_core.export import to_json
 from llm_core.pane import Switch
 from llm_core.picker import default_models, model_choices
 from llm_core.templates import Template
@@ -204,12 +205,12 @@ def test_blind_mode_hides_names_until_the_vote(catalog, store):
     assert [c.title(p) for p in c.shown()] == ["Model A", "Model B", "Model C"]
     assert sorted(p.id for p in c.shown()) == ["p1", "p2", "p3"]
     ask_all(c, catalog, "hello", store=store)
-    exported = c.to_json()
+    exported = to_json(c)
     assert "echo-outline" not in exported and "Priced echo" not in exported
     assert "$" not in answer_metrics(c.panes[2].last.result, hidden=True)
     c.cast_vote("A", store)
     assert not c.hidden and c.title(c.shown()[0]).startswith("A · ")
-    assert "echo-outline" in c.to_json()
+    assert "echo-outline" in to_json(c)
     c.clear()
     assert c.hidden and all(not p.items for p in c.panes)
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from llm_core import export
 from llm_core.conversation import Conversation
 from llm_core.display import answer_metrics
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
@@ -22,13 +23,13 @@ def test_markdown_and_json_export_hold_the_whole_conversation(catalog, store):
     c.rate("p1", 1, 5, store, comment="great")
     c.panes[1].switch_to("echo-priced", "Priced echo")
     c.cast_vote("A", store)
-    markdown = c.to_markdown("Be brief.")
+    markdown = export.to_markdown(c, "Be brief.")
     assert "## A · Echo · mirror (offline demo)" in markdown and "**You:** hello" in markdown
     assert c.panes[0].last.result.text in markdown and "★★★★★" in markdown and "“great”" in markdown
     assert metrics_of(c, 1) in markdown
     assert "Switched from Echo · outline (offline demo) to Priced echo" in markdown
     assert "**Vote:** A is better" in markdown and "**System prompt:** Be brief." in markdown
-    data = json.loads(c.to_json("Be brief."))
+    data = json.loads(export.to_json(c, "Be brief."))
     first = data["panes"][0]["items"][0]
     assert first["answer"] == c.panes[0].last.result.text and first["rating"] == 5
     assert first["result"]["request_id"] == c.panes[0].last.result.request_id

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm_core.display import answer_metrics
+from llm_core.export import to_json, to_markdown
 from llm_core.logstore import default_store
 from llm_core.tokens import count_messages
 from tests.catalogs import COMPARE_MODELS, echo_model, use_catalog
@@ -333,6 +334,6 @@ def test_export_buttons_offer_the_whole_conversation(at):
     buttons = {b.proto.label: b.proto for b in at.get("download_button")}
     assert set(buttons) == {"Markdown", "JSON"} and not any(b.disabled for b in buttons.values())
     conversation = at.session_state.conversation
-    data = json.loads(conversation.to_json())
+    data = json.loads(to_json(conversation))
     assert [item["answer"] for p in data["panes"] for item in p["items"]] == answers(at, "p1") + answers(at, "p2")
-    assert "★★★★★" in conversation.to_markdown()
+    assert "★★★★★" in to_markdown(conversation)

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm_core import ask
+from llm_core.export import to_json, to_markdown
 from llm_core.logstore import LogStore
 from llm_core.options import Options
 from tests.catalogs import use_catalog
@@ -67,10 +68,10 @@ def test_exports_mark_the_answer_cut_off_by_max_tokens(isolated, monkeypatch, st
     c = conversation_of(catalog, "echo", "echo-outline")
     ask_all(c, catalog, "a question long enough to need more than three tokens", store=store,
             options={"p1": Options(max_tokens=3)})  # fmt: skip
-    markdown = c.to_markdown()
+    markdown = to_markdown(c)
     first, second = markdown.split("## B · ")
     assert CUT_OFF in first.lower() and CUT_OFF not in second.lower()
-    items = [p["items"][0] for p in json.loads(c.to_json())["panes"]]
+    items = [p["items"][0] for p in json.loads(to_json(c))["panes"]]
     assert [item["cut_off_at_max_tokens"] for item in items] == [True, False]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from llm_core.export import to_markdown
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
 
@@ -30,7 +31,7 @@ def test_the_markdown_export_offers_no_data_link_from_a_reply(catalog, store):
         c, catalog, "see [the picture](data:text/html;base64,PHNjcmlwdD4=) and [docs](https://example.org)", store=store
     )
 
-    markdown = c.to_markdown()
+    markdown = to_markdown(c)
 
     assert "data:text/html" not in markdown
     assert "[docs](https://example.org)" in markdown

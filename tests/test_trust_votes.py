@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm_core.conversation import blind_order
+from llm_core.export import to_json, to_markdown
 from llm_core.logstore import LogStore, default_store
 from tests.catalogs import use_catalog
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
@@ -52,12 +53,12 @@ def test_markdown_names_the_answer_that_won_after_blind_reshuffles_the_panes(cat
     c.cast_vote("B", store)  # echo-outline's answer won
     c.set_blind(True, seed=SWAPS_TWO)
     assert [p.model for p in c.shown()] == ["echo-outline", "echo"]  # the winner is shown as A now
-    assert "**Vote:** A is better" in c.to_markdown()
-    assert json.loads(c.to_json())["votes"][0]["vote"] == "A is better"
+    assert "**Vote:** A is better" in to_markdown(c)
+    assert json.loads(to_json(c))["votes"][0]["vote"] == "A is better"
     c.set_blind(False)
-    markdown = c.to_markdown()
+    markdown = to_markdown(c)
     assert "**Vote:** B is better" in markdown and "**B** was Echo · outline (offline demo)" in markdown
-    [vote] = json.loads(c.to_json())["votes"]
+    [vote] = json.loads(to_json(c))["votes"]
     assert (vote["vote"], vote["winner_model"]) == ("B is better", "echo-outline")
 
 
