@@ -31,10 +31,10 @@ import pyarrow.csv as pcsv
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from llm_core.csvsafe import format_header  # noqa: E402
-from llm_core.logread import forget  # noqa: E402
-from llm_core.logstore import RATING_COLUMNS, REQUEST_COLUMNS, VOTE_COLUMNS, LogStore  # noqa: E402
 from llm_core.record import Result  # noqa: E402
+from llm_core.store.cells import format_header  # noqa: E402
+from llm_core.store.csv_store import RATING_COLUMNS, REQUEST_COLUMNS, VOTE_COLUMNS, LogStore  # noqa: E402
+from llm_core.store.read import forget  # noqa: E402
 
 APP = ROOT / "streamlit_app.py"
 MODELS = {

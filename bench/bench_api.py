@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from _servers import median  # also puts the repository on sys.path
 
-from llm_core.logstore import LogStore
+from llm_core.store.csv_store import LogStore
 from tests.test_api_uvicorn import api_server
 
 MODELS = ("echo", "echo-outline")

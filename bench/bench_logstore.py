@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
-from llm_core import logread  # noqa: E402
-from llm_core.csvsafe import format_header, format_row  # noqa: E402
-from llm_core.logstore import REQUEST_COLUMNS, LogStore, response_row  # noqa: E402
 from llm_core.record import Result  # noqa: E402
+from llm_core.store import read as logread  # noqa: E402
+from llm_core.store.cells import format_header, format_row  # noqa: E402
+from llm_core.store.csv_store import REQUEST_COLUMNS, LogStore, response_row  # noqa: E402
 
 PROCESSES = 4
 ROUNDS = 3

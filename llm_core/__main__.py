@@ -4,7 +4,7 @@ import os
 import sys
 
 try:
-    from .cli import main  # inside the try: Ctrl-C may land while it loads
+    from .cli.main import main  # inside the try: Ctrl-C may land while it loads
 
     sys.exit(main())
 except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error worth a traceback

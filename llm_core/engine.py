@@ -323,7 +323,7 @@ def _close(stream: Iterator) -> None:
 
 
 def _default_store():
-    from .logstore import default_store
+    from .store.csv_store import default_store
 
     return default_store()
 

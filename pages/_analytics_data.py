@@ -14,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from llm_core import analytics, charts, distributions, filters, ratings
-from llm_core import leaderboard as arena
-from llm_core.logstore import LogStore
+from llm_core.analytics import charts, distributions, filters, ratings, summary
+from llm_core.analytics import leaderboard as arena
+from llm_core.store.csv_store import LogStore
 
 TABLES: dict[str, Callable[[pd.DataFrame], object]] = {
     "choices": filters.filter_choices,
-    "totals": analytics.overall_totals,
-    "summary": analytics.model_summary,
+    "totals": summary.overall_totals,
+    "summary": summary.model_summary,
     "latency": lambda f: distributions.quantile_boxes(f, "latency_ms"),
     "ttft": lambda f: distributions.quantile_boxes(f, "ttft_ms"),
     "speed": lambda f: distributions.quantile_boxes(f, "tokens_per_s"),
@@ -30,7 +30,7 @@ TABLES: dict[str, Callable[[pd.DataFrame], object]] = {
     "completion_tokens": lambda f: distributions.histogram(f, "completion_tokens", integer=True),
     "over_time": distributions.over_time,
     "statuses": distributions.status_shares,
-    "errors": analytics.common_errors,
+    "errors": summary.common_errors,
     "stars": ratings.star_distribution,
     "star_intervals": ratings.star_intervals,
 }

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from llm_core import analytics, charts
-from llm_core.ratings import quality_frontier
-from llm_core.search import recent_requests
+from llm_core.analytics import charts, summary
+from llm_core.analytics.ratings import quality_frontier
+from llm_core.analytics.search import recent_requests
 from pages._analytics_columns import BOARD_COLUMNS, ERROR_COLUMNS, RECENT_COLUMNS, STARS_COLUMNS, SUMMARY_COLUMNS
 from pages._analytics_data import View
 
@@ -196,7 +196,7 @@ def requests_tab(view: View, full: pd.DataFrame) -> None:
     recent = recent_requests(full, query, among=view.frame.index)
     st.caption(f"The {len(recent):,} most recent matching requests; select one to read it in full.")
     shown = recent.drop(columns="request_id").assign(stars=recent["stars"].map(_stars))
-    shown.insert(shown.columns.get_loc("status") + 1, "cut_off", analytics.cut_by_max_tokens(full.loc[recent.index]))
+    shown.insert(shown.columns.get_loc("status") + 1, "cut_off", summary.cut_by_max_tokens(full.loc[recent.index]))
     event = st.dataframe(shown, column_config=RECENT_COLUMNS, hide_index=True,
                          on_select="rerun", selection_mode="single-row", key="analytics_recent")  # fmt: skip
     rows = [row for row in event.selection.rows if row < len(recent)]

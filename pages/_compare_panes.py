@@ -10,8 +10,9 @@ from streamlit.delta_generator import DeltaGenerator
 
 from llm_core.catalog import Catalog
 from llm_core.config import Config
-from llm_core.conversation import Conversation
-from llm_core.display import (
+from llm_core.record import Result
+from llm_core.session.conversation import Conversation
+from llm_core.session.display import (
     answer_metrics,
     error_title,
     live_metrics,
@@ -21,9 +22,8 @@ from llm_core.display import (
     settled_blocks,
     with_line_below,
 )
-from llm_core.pane import MIN_PANES, Exchange, Pane, Switch
-from llm_core.picker import Choice, model_choices
-from llm_core.record import Result
+from llm_core.session.pane import MIN_PANES, Exchange, Pane, Switch
+from llm_core.session.picker import Choice, model_choices
 from pages import _compare_state as state
 
 LINE_EVERY_S = 0.25

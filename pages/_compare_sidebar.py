@@ -6,10 +6,11 @@ from functools import partial
 
 import streamlit as st
 
-from llm_core import SwitchboardError, export
+from llm_core import SwitchboardError
 from llm_core.catalog import Catalog
-from llm_core.conversation import Conversation
-from llm_core.estimate import estimate_line, prompt_estimate
+from llm_core.session import export
+from llm_core.session.conversation import Conversation
+from llm_core.session.estimate import estimate_line, prompt_estimate
 from pages import _compare_state as state
 from pages._compare_panes import parameter_inputs
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from llm_core import Options, SwitchboardError, Template, parse_options
-from llm_core.conversation import Conversation
-from llm_core.logstore import default_store
-from llm_core.picker import next_pane_model
+from llm_core.session.conversation import Conversation
+from llm_core.session.picker import next_pane_model
+from llm_core.store.csv_store import default_store
 from llm_core.templates import usable_templates
 from pages._session import session_catalog, session_config
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from llm_core.conversation import Conversation
-from llm_core.display import answer_metrics
-from llm_core.pacing import Pacer
 from llm_core.record import Result
+from llm_core.session.conversation import Conversation
+from llm_core.session.display import answer_metrics
+from llm_core.session.pacing import Pacer
 from pages import _compare_state as state
 from pages._compare_panes import Panes, Slots, paint_live, paint_text
 

@@ -6,9 +6,9 @@ import html
 
 import streamlit as st
 
-from llm_core.conversation import Conversation
-from llm_core.diff import word_diff
-from llm_core.votes import vote_choices
+from llm_core.session.conversation import Conversation
+from llm_core.session.diff import word_diff
+from llm_core.session.votes import vote_choices
 from pages import _compare_state as state
 
 DIFF_STYLE = {

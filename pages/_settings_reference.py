@@ -10,8 +10,8 @@ import streamlit as st
 from llm_core.catalog import Catalog
 from llm_core.config import Config
 from llm_core.health import provider_overview
-from llm_core.logstore import default_store
 from llm_core.readiness import is_ready
+from llm_core.store.csv_store import default_store
 from llm_core.templates import usable_templates
 
 ROW_PX = 35  # st.dataframe's default row height

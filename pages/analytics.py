@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from llm_core import access, analytics
-from llm_core.filters import FilterChoices, Filters, apply_filters
-from llm_core.logstore import LogReadError, LogStore, to_safe_csv
+from llm_core.analytics import access, summary
+from llm_core.analytics.filters import FilterChoices, Filters, apply_filters
+from llm_core.store.csv_store import LogReadError, LogStore, to_safe_csv
 from pages import _analytics_tabs as tabs
 from pages._analytics_data import View, arena_tables, derive, file_signature, load_battles
 from pages._session import start_session
@@ -161,7 +161,7 @@ if requests.frame.empty:
     st.stop()
 
 request_files = file_signature(store.requests_path, store.ratings_path)
-numbers = analytics.analysed(requests.frame)
+numbers = summary.analysed(requests.frame)
 choices = derive("choices", (request_files,), numbers)
 filters = sidebar_filters(choices)
 view = View((request_files, filters), apply_filters(numbers, filters), choices.models)

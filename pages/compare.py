@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from llm_core.pane import MAX_PANES
 from llm_core.readiness import is_ready
+from llm_core.session.pane import MAX_PANES
 from pages import _compare_state as state
 from pages._compare_panes import render_panes
 from pages._compare_sidebar import render_sidebar

@@ -55,7 +55,7 @@ def isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def store(isolated):
     """The log store in this test's own folder (where the default store writes too)."""
-    from llm_core.logstore import LogStore  # imported on use: it brings pandas
+    from llm_core.store.csv_store import LogStore  # imported on use: it brings pandas
 
     return LogStore(isolated / "logs")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from llm_core import Catalog, load_catalog
-from llm_core.conversation import Conversation
+from llm_core.session.conversation import Conversation
 from tests.catalogs import COMPARE_MODELS, echo_model, use_catalog
 
 CONVERSATION_MODELS = {

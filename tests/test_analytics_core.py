@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llm_core.analytics import common_errors, model_summary
+from llm_core.analytics.summary import common_errors, model_summary
 from tests.analytics_support import log, request
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from llm_core.api import create_app
-from llm_core.api_settings import ApiConfigError
-from llm_core.logstore import default_store
+from llm_core.api.server import create_app
+from llm_core.api.settings import ApiConfigError
+from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour
 
 KEY = "sk-proj-apiTESTkey0000aaaa1111bbbb2222"

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from llm_core.logstore import default_store
+from llm_core.store.csv_store import default_store
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "uvicorn-token-0000aaaa1111"

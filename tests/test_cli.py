@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_core.cli import main
+from llm_core.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_ECHO = (
@@ -111,7 +111,7 @@ def test_rate_records_a_rating_for_a_logged_response(capsys):
     assert main(["rate", request_id, "4"]) == 0
     assert main(["rate", "unknown-id", "4"]) == 1
     assert main(["rate", request_id, "9"]) == 2
-    from llm_core.logstore import LogStore
+    from llm_core.store.csv_store import LogStore
 
     frame = LogStore().read_requests().frame
     assert frame.loc[frame.request_id == request_id, "stars"].iloc[0] == 4
@@ -119,7 +119,7 @@ def test_rate_records_a_rating_for_a_logged_response(capsys):
 
 def test_importing_the_core_or_listing_models_imports_no_sdk():
     code = (
-        "import sys, llm_core; from llm_core.cli import main; main(['models'])\n"
+        "import sys, llm_core; from llm_core.cli.main import main; main(['models'])\n"
         "loaded = [m for m in ('openai', 'groq', 'anthropic', 'google.genai') if m in sys.modules]\n"
         "print('LOADED', loaded)"
     )

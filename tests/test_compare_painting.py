@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
-from llm_core.pacing import Tick
 from llm_core.record import Result
+from llm_core.session.pacing import Tick
 from pages._compare_panes import LINE_EVERY_S, Slots, paint_live
 from pages._compare_stream import paint_final, pump
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from llm_core import Config
-from llm_core.conversation import Conversation, blind_order
-from llm_core.display import answer_metrics, error_title
-from llm_core.estimate import estimate_line, prompt_estimate
-from llm_core.export import to_json
-from llm_core.pane import Switch
-from llm_core.picker import default_models, model_choices
+from llm_core.session.conversation import Conversation, blind_order
+from llm_core.session.display import answer_metrics, error_title
+from llm_core.session.estimate import estimate_line, prompt_estimate
+from llm_core.session.export import to_json
+from llm_core.session.pane import Switch
+from llm_core.session.picker import default_models, model_choices
+from llm_core.session.votes import ALL_BAD, TIE, vote_choices, winner_for
 from llm_core.templates import Template
 from llm_core.tokens import count_messages
-from llm_core.votes import ALL_BAD, TIE, vote_choices, winner_for
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of, run
 
 

@@ -1,6 +1,6 @@
 """The word-level diff of two answers."""
 
-from llm_core.diff import word_diff
+from llm_core.session.diff import word_diff
 
 
 def test_word_diff_rebuilds_both_texts_and_ignores_spacing():

@@ -1,7 +1,7 @@
 """How answers are titled and measured on screen: human error titles and the line under a streaming answer."""
 
-from llm_core.display import error_title, live_metrics, settled_blocks, with_line_below
 from llm_core.record import Result
+from llm_core.session.display import error_title, live_metrics, settled_blocks, with_line_below
 
 
 def test_error_titles_are_human():

@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llm_core.distributions import capped_sample, histogram, over_time, quantile_boxes, status_shares, time_unit
-from llm_core.ratings import star_distribution
+from llm_core.analytics.distributions import (
+    capped_sample,
+    histogram,
+    over_time,
+    quantile_boxes,
+    status_shares,
+    time_unit,
+)
+from llm_core.analytics.ratings import star_distribution
 from tests.analytics_support import log, request, synthetic_log
 
 

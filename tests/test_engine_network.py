@@ -5,7 +5,7 @@ import time
 import pytest
 
 from llm_core import Comparison, Job, Turn, ask
-from llm_core.logstore import LogStore
+from llm_core.store.csv_store import LogStore
 from tests.loopback import Behaviour, openai_server
 
 

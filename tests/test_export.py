@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from llm_core import export
-from llm_core.conversation import Conversation
-from llm_core.display import answer_metrics
+from llm_core.session import export
+from llm_core.session.conversation import Conversation
+from llm_core.session.display import answer_metrics
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from llm_core.filters import NO_TEMPLATE, Filters, apply_filters, filter_choices
+from llm_core.analytics.filters import NO_TEMPLATE, Filters, apply_filters, filter_choices
 from tests.analytics_support import log, request
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llm_core.leaderboard import battles_from_votes, filter_battles, fit_strengths, leaderboard, pairwise
+from llm_core.analytics.leaderboard import battles_from_votes, filter_battles, fit_strengths, leaderboard, pairwise
 
 DAY = pd.Timestamp("2025-03-01", tz="UTC")
 

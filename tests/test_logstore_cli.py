@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from llm_core.cli_logs import main
-from llm_core.logstore import LogStore
+from llm_core.cli.logs import main
 from llm_core.record import Result
+from llm_core.store.csv_store import LogStore
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,9 +10,9 @@ import threading
 import pandas as pd
 import pytest
 
-from llm_core.csvsafe import FORMULA_STARTS, format_header, format_row, to_safe_csv
-from llm_core.logstore import FIRST_REQUEST_COLUMNS, REQUEST_COLUMNS, LogReadError, LogStore, response_row
 from llm_core.record import Result
+from llm_core.store.cells import FORMULA_STARTS, format_header, format_row, to_safe_csv
+from llm_core.store.csv_store import FIRST_REQUEST_COLUMNS, REQUEST_COLUMNS, LogReadError, LogStore, response_row
 
 
 def answer(**fields) -> Result:
@@ -68,7 +68,7 @@ def test_any_text_round_trips_exactly(text):
 
 
 def test_every_hostile_text_round_trips_when_a_new_process_reads_the_whole_file():
-    from llm_core import logread
+    from llm_core.store import read as logread
 
     store = LogStore()
     results = logged_with(store, *HOSTILE.values())
@@ -137,9 +137,9 @@ def test_a_row_torn_by_a_crash_is_skipped_and_reported_and_the_next_write_starts
 
 def test_a_large_log_read_in_parallel_blocks_still_finds_a_torn_row_in_the_middle(monkeypatch):
     """Large files are memory-mapped and parsed in blocks on several threads; damage anywhere is still found."""
-    monkeypatch.setattr("llm_core.logparse.BLOCK_SIZE", 1024)
-    monkeypatch.setattr("llm_core.logread.MAP_FROM_BYTES", 1)
-    monkeypatch.setattr("llm_core.logparse.PARALLEL_FROM_ROWS", 1)
+    monkeypatch.setattr("llm_core.store.parse.BLOCK_SIZE", 1024)
+    monkeypatch.setattr("llm_core.store.read.MAP_FROM_BYTES", 1)
+    monkeypatch.setattr("llm_core.store.parse.PARALLEL_FROM_ROWS", 1)
     store = LogStore()
     logged_with(store, *(f"before {i}" for i in range(40)))
     torn = row_bytes(answer(prompt="cut off by a crash"))

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from llm_core.logstore import (
+from llm_core.record import Result
+from llm_core.store.csv_store import (
     RATING_COLUMNS,
     REQUEST_COLUMNS,
     VOTE_COLUMNS,
@@ -24,7 +25,6 @@ from llm_core.logstore import (
     LogWriteError,
     default_store,
 )
-from llm_core.record import Result
 
 REPO = Path(__file__).resolve().parents[1]
 ISSUE_COLUMNS = [
@@ -115,7 +115,7 @@ BIG_TEXT = 'line one, "quoted"\nline two\r\n=cmd\t' + "x" * 20_000
 WORKER = """
 import sys, time
 from pathlib import Path
-from llm_core.logstore import LogStore
+from llm_core.store.csv_store import LogStore
 from llm_core.record import Result
 worker, folder, count, go, big = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
 store = LogStore(folder)

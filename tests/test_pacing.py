@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from llm_core.pacing import Pacer
 from llm_core.providers.echo import EchoProvider
+from llm_core.session.pacing import Pacer
 from tests.conversation_support import conversation_catalog, conversation_of
 
 

@@ -11,10 +11,10 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from llm_core import charts
-from llm_core.csvsafe import format_header, format_row
-from llm_core.logstore import FIRST_REQUEST_COLUMNS, LogStore
+from llm_core.analytics import charts
 from llm_core.record import Result
+from llm_core.store.cells import format_header, format_row
+from llm_core.store.csv_store import FIRST_REQUEST_COLUMNS, LogStore
 
 ROOT = Path(__file__).parents[1]
 APP = ROOT / "streamlit_app.py"

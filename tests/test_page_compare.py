@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from llm_core.display import answer_metrics
-from llm_core.export import to_json, to_markdown
-from llm_core.logstore import default_store
+from llm_core.session.display import answer_metrics
+from llm_core.session.export import to_json, to_markdown
+from llm_core.store.csv_store import default_store
 from llm_core.tokens import count_messages
 from tests.catalogs import COMPARE_MODELS, echo_model, use_catalog
 

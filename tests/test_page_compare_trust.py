@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from llm_core.logstore import default_store
+from llm_core.store.csv_store import default_store
 from tests.catalogs import COMPARE_MODELS, use_catalog
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import llm_core
-from llm_core.logstore import default_store
+from llm_core.store.csv_store import default_store
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"
 ENV_KEY = "sk-proj-environmentKEY0000aaaa1111WXYZ"

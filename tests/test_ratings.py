@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llm_core.ratings import pareto_front, quality_frontier, star_distribution, star_intervals, t_critical_95
+from llm_core.analytics.ratings import pareto_front, quality_frontier, star_distribution, star_intervals, t_critical_95
 from tests.analytics_support import log, request
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from llm_core.search import recent_requests
+from llm_core.analytics.search import recent_requests
 from tests.analytics_support import log, request
 
 

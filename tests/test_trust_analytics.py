@@ -9,7 +9,7 @@ from pathlib import Path
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from llm_core import access
+from llm_core.analytics import access
 from tests.test_page_analytics import APP, PAGE, ROOT, answer, headline, open_page, texts, write_log
 
 PASSWORD = "correct horse battery staple"

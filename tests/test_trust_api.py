@@ -9,8 +9,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from llm_core.api import create_app
-from llm_core.logstore import default_store
+from llm_core.api.server import create_app
+from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour
 from tests.test_api import sse_events
 from tests.test_api_uvicorn import api_server

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from llm_core import CatalogError, load_catalog
-from llm_core.api import create_app
+from llm_core.api.server import create_app
 from llm_core.catalog import SHIPPED_CATALOG
 from tests.catalogs import echo_model, write_catalog
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_core.logstore import default_store
+from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from llm_core.config import Config
-from llm_core.display import prompt_preview, safe_links
-from llm_core.pane import Exchange, Switch
-from llm_core.picker import next_pane_model
+from llm_core.session.display import prompt_preview, safe_links
+from llm_core.session.pane import Exchange, Switch
+from llm_core.session.picker import next_pane_model
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
 

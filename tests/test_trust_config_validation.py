@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from llm_core import OptionsError, TemplateError, load_templates
-from llm_core.api import create_app
+from llm_core.api.server import create_app
 from llm_core.policy import Policy
 
 

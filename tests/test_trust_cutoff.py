@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm_core import ask
-from llm_core.export import to_json, to_markdown
-from llm_core.logstore import LogStore
 from llm_core.options import Options
+from llm_core.session.export import to_json, to_markdown
+from llm_core.store.csv_store import LogStore
 from tests.catalogs import use_catalog
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 from tests.loopback import Behaviour

@@ -11,10 +11,10 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from llm_core import logread
-from llm_core.csvsafe import decode_cell, to_safe_csv
-from llm_core.logstore import FIRST_REQUEST_COLUMNS, REQUEST_COLUMNS, LogStore, Table
 from llm_core.record import Result
+from llm_core.store import read as logread
+from llm_core.store.cells import decode_cell, to_safe_csv
+from llm_core.store.csv_store import FIRST_REQUEST_COLUMNS, REQUEST_COLUMNS, LogStore, Table
 
 MARKER = "MARKER"  # a word in one row of each file, for tests that damage exactly that row
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from llm_core.logstore import LogStore, LogWriteError
 from llm_core.record import Result
+from llm_core.store.csv_store import LogStore, LogWriteError
 
 NOBODY = 65534  # the unprivileged user of Debian-like systems
 

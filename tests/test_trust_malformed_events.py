@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from llm_core import ask
-from llm_core.api import create_app
-from llm_core.cli import main
-from llm_core.logstore import default_store
+from llm_core.api.server import create_app
+from llm_core.cli.main import main
+from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from llm_core import Comparison, Job, ask
-from llm_core.api import create_app
-from llm_core.cli import main
-from llm_core.display import error_title, metrics_line
-from llm_core.logstore import default_store
+from llm_core.api.server import create_app
+from llm_core.cli.main import main
+from llm_core.session.display import error_title, metrics_line
+from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour, openai_server
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llm_core import Config, ask
-from llm_core.logstore import default_store
+from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour
 
 

@@ -14,12 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 import llm_core
 from llm_core import Config, ask
-from llm_core.api import create_app
+from llm_core.api.server import create_app
 from llm_core.catalog import catalog_with_local_models, load_catalog
-from llm_core.cli import main
+from llm_core.cli.main import main
 from llm_core.endpoints import custom_models
 from llm_core.health import check_provider
-from llm_core.picker import model_choices
+from llm_core.session.picker import model_choices
 from tests.loopback import Behaviour
 
 APP = Path(__file__).parents[1] / "streamlit_app.py"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from llm_core.api import create_app
+from llm_core.api.server import create_app
 from llm_core.templates import usable_templates
 
 ROOT = Path(__file__).parents[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_core.export import to_markdown
+from llm_core.session.export import to_markdown
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 
 

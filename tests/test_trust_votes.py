@@ -8,9 +8,9 @@ import random
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from llm_core.conversation import blind_order
-from llm_core.export import to_json, to_markdown
-from llm_core.logstore import LogStore, default_store
+from llm_core.session.conversation import blind_order
+from llm_core.session.export import to_json, to_markdown
+from llm_core.store.csv_store import LogStore, default_store
 from tests.catalogs import use_catalog
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 from tests.test_page_analytics import answer, open_page, show_tab

@@ -11,21 +11,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .catalog import Catalog, Model
-from .compare import Comparison, Job
-from .config import Config
-from .engine import check_fits
-from .errors import SwitchboardError
-from .options import Options
+from ..catalog import Catalog, Model
+from ..compare import Comparison, Job
+from ..config import Config
+from ..engine import check_fits
+from ..errors import SwitchboardError
+from ..options import Options
+from ..record import new_id
+from ..templates import Template
 from .pacing import Pacer
 from .pane import MAX_PANES, MIN_PANES, Exchange, Pane, Switch
 from .picker import default_models
-from .record import new_id
-from .templates import Template
 from .votes import Participant, Vote, answered, judged, new_vote, shown_choice, verdict
 
 if TYPE_CHECKING:  # the log store imports pandas; the conversation only calls it
-    from .logstore import LogStore
+    from ..store.csv_store import LogStore
 
 LETTERS = "ABCDEFGH"
 PaneOptions = Mapping[str, Options]  # pane id -> the options its model is called with

@@ -9,12 +9,14 @@ import argparse
 import json
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from ..errors import SwitchboardError
 
-from .errors import SwitchboardError
-from .logstore import Table, default_store
+if TYPE_CHECKING:  # the log store brings pandas: loaded only when a log command runs, not for `models` or `ask`
+    import pandas as pd
+
+    from ..store.csv_store import Table
 
 DEFAULT_TAIL = 20
 SNIPPET_CHARS = 40
@@ -36,6 +38,8 @@ def register(subparsers: Any) -> None:
 
 def run_logs(args: argparse.Namespace) -> int:
     """Print the most recent requests (oldest first), as a table or as JSON."""
+    from ..store.csv_store import default_store
+
     store = default_store()
     try:
         table = store.read_requests()
@@ -57,6 +61,8 @@ def run_logs(args: argparse.Namespace) -> int:
 
 def run_rate(args: argparse.Namespace) -> int:
     """Record a 1-5 star rating of a logged response; a later rating of the same response replaces it."""
+    from ..store.csv_store import default_store
+
     store = default_store()
     try:
         if store.find_request(args.request_id) is None:
@@ -120,6 +126,8 @@ def _report_skipped(table: Table) -> None:
 
 
 def _summary(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "time (UTC)": frame["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S"),
@@ -145,6 +153,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def _plain(value: object) -> object:
+    import pandas as pd
+
     if isinstance(value, pd.Timestamp):
         return None if pd.isna(value) else value.isoformat()
     if isinstance(value, list | tuple | dict):

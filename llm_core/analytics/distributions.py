@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .columns import equals, floats, model_rows, models, shares
+from ..store.columns import equals, floats, model_rows, models, shares
 
 BOX_QUANTILES = {"p05": 0.05, "q1": 0.25, "median": 0.5, "q3": 0.75, "p95": 0.95}
 BUCKET_FREQUENCIES = {"hour": "h", "day": "D", "week": "W", "month": "M"}

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 
-from .config import Config
+from ..config import Config
 
 ANALYTICS_PASSWORD_VARIABLE = "SWITCHBOARD_ANALYTICS_PASSWORD"
 _PROCESS_KEY = secrets.token_bytes(32)  # tokens made by this server only, worthless to anyone who reads one

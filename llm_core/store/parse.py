@@ -1,6 +1,6 @@
 """Complete log rows (bytes) to a typed frame: Arrow parses blocks in parallel, damage is found and reported.
 
-Rows end in CRLF and a carriage return never appears raw inside a cell (see csvsafe), so
+Rows end in CRLF and a carriage return never appears raw inside a cell (see cells.py), so
   - CRLF always ends a row: blocks can be cut there and parsed on their own;
   - a row the writer found cut off by a crash was closed with LF CRLF, and no whole row ends in a bare LF.
 A row may have fewer fields than the columns, down to the schema's first version (it was written by an older
@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from .csvsafe import decode_cells
-from .errors import SwitchboardError
+from ..errors import SwitchboardError
+from .cells import decode_cells
 
 ROW_END = b"\r\n"
 TORN_END = b"\n\r\n"

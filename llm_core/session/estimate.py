@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalog import Model
+from ..catalog import Model
+from ..record import Message
+from ..tokens import count_messages
 from .display import format_cost
-from .record import Message
-from .tokens import count_messages
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import SwitchboardError
-from .redact import register_secret
+from ..errors import SwitchboardError
+from ..redact import register_secret
 
 TOKEN_VARIABLE = "SWITCHBOARD_API_TOKEN"
 CORS_VARIABLE = "SWITCHBOARD_CORS_ORIGINS"

@@ -11,17 +11,17 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from . import cli_logs
-from .catalog import catalog_with_local_models
-from .compare import Comparison, Job
-from .config import Config
-from .display import format_cost, metrics_line, result_json
-from .errors import SwitchboardError
-from .options import Options, parse_option_pairs
-from .picker import default_models
-from .readiness import not_ready_reason
-from .record import Message, Result
-from .templates import compose_messages
+from ..catalog import catalog_with_local_models
+from ..compare import Comparison, Job
+from ..config import Config
+from ..errors import SwitchboardError
+from ..options import Options, parse_option_pairs
+from ..readiness import not_ready_reason
+from ..record import Message, Result
+from ..session.display import format_cost, metrics_line, result_json
+from ..session.picker import default_models
+from ..templates import compose_messages
+from . import logs as log_commands
 
 INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C (128 + SIGINT)
 # Python keeps each byte of argv or stdin that was not valid UTF-8 as a lone surrogate, which no provider, log
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--json", action="store_true", help="print one JSON object per response")
         p.add_argument("prompt", help="the prompt, or - to read it from standard input")
-    cli_logs.register(sub)
+    log_commands.register(sub)
     return parser
 
 

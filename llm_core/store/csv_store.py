@@ -2,11 +2,11 @@
 
 Files live in `$SWITCHBOARD_LOG_DIR`, else `./logs`: requests.csv, ratings.csv, votes.csv.
   - Rows are only ever appended, under a file lock (threads and processes), each append one write(2).
-  - Columns only ever grow at the end; rows written by an older version read by position (see logparse).
+  - Columns only ever grow at the end; rows written by an older version read by position (see parse.py).
   - A crash mid-write leaves at most one torn row: the next append closes it first, the reader skips and reports it.
-  - A file another program saved in its own way (LF line ends, a byte-order mark, UTF-16; see logdialect) is
+  - A file another program saved in its own way (LF line ends, a byte-order mark, UTF-16; see dialect.py) is
     rewritten in Switchboard's form before the next append, atomically under the lock, the original kept beside it.
-  - Cells are stored so that any text round-trips and none can run as a spreadsheet formula (see csvsafe).
+  - Cells are stored so that any text round-trips and none can run as a spreadsheet formula (see cells.py).
   - Errors are redacted before they are stored; a failed write never breaks a response (`append_response`).
 """
 
@@ -29,12 +29,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .csvsafe import ROW_END, Cell, format_header, format_row, to_safe_csv, utc_iso
-from .errors import SwitchboardError
-from .logdialect import HEAD_BYTES, foreign_traits, to_canonical
-from .logread import LogReadError, Schema, Table, read_log
-from .record import Result
-from .redact import redact
+from ..errors import SwitchboardError
+from ..record import Result
+from ..redact import redact
+from .cells import ROW_END, Cell, format_header, format_row, to_safe_csv, utc_iso
+from .dialect import HEAD_BYTES, foreign_traits, to_canonical
+from .read import LogReadError, Schema, Table, read_log
 
 __all__ = [
     "REQUEST_COLUMNS", "RATING_COLUMNS", "VOTE_COLUMNS", "LogEntryError", "LogReadError", "LogStore",
@@ -212,7 +212,7 @@ def append_rows(path: Path, columns: list[str], rows: list[str], fsync: bool = T
                 fd = _open_for_append(path)
             try:
                 payload = _lead_in(fd, columns) + "".join(rows)
-                _write_all(fd, payload.encode("utf-8"))  # csvsafe escapes what UTF-8 cannot hold
+                _write_all(fd, payload.encode("utf-8"))  # cells.py escapes what UTF-8 cannot hold
                 if fsync:
                     os.fsync(fd)
             finally:

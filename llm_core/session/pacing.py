@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .compare import Comparison, Event
+    from ..compare import Comparison, Event
 
 
 SEND_WAIT_S = 0.1  # the longest a caller waits for the requests to leave before it goes on

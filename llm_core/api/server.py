@@ -3,7 +3,7 @@
 The same catalog, providers and log as the app: every call is logged to requests.csv like one made on a page.
 Settings (environment): SWITCHBOARD_API_TOKEN (a bearer token every route but /health then requires),
 SWITCHBOARD_CORS_ORIGINS (comma-separated; none by default) and SWITCHBOARD_MAX_BODY_BYTES (default 1 MiB).
-Streaming (`stream=true`) is described in api_sse.py.
+Streaming (`stream=true`) is described in sse.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,18 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .api_calls import (
+from ..catalog import catalog_with_local_models, usable_catalog
+from ..compare import Comparison
+from ..config import Config
+from ..engine import Turn
+from ..errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
+from ..health import check_provider, provider_overview
+from ..policy import Policy
+from ..providers import PROVIDERS
+from ..readiness import is_ready
+from ..redact import redact
+from ..templates import usable_templates
+from .calls import (
     BadRequestError,
     SafeJSONResponse,
     http_status,
@@ -31,20 +42,9 @@ from .api_calls import (
     prepare,
     reply_response,
 )
-from .api_models import ChatBody, CompareBody, CompareReply, ErrorReply, GenerateBody, RateBody, RateReply, Reply
-from .api_settings import ApiSettings, BodyLimit, token_guard
-from .api_sse import SSE_FORMAT, stream_turn
-from .catalog import catalog_with_local_models, usable_catalog
-from .compare import Comparison
-from .config import Config
-from .engine import Turn
-from .errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
-from .health import check_provider, provider_overview
-from .policy import Policy
-from .providers import PROVIDERS
-from .readiness import is_ready
-from .redact import redact
-from .templates import usable_templates
+from .schemas import ChatBody, CompareBody, CompareReply, ErrorReply, GenerateBody, RateBody, RateReply, Reply
+from .settings import ApiSettings, BodyLimit, token_guard
+from .sse import SSE_FORMAT, stream_turn
 
 CLIENT_ERRORS = (BadRequestError, UnknownModelError, TemplateError, OptionsError, ContextTooLongError)
 _FAILURES = {
@@ -59,7 +59,7 @@ _FAILURES = {
 GENERATE_DOC = "Ask one model one prompt; the reply is measured and logged.\n\n" + SSE_FORMAT
 _STREAM_DOC = {
     200: {
-        "description": "The answer; with stream=true, server-sent events: start, delta..., result (see api_sse.py)",
+        "description": "The answer; with stream=true, server-sent events: start, delta..., result (see sse.py)",
         "content": {"text/event-stream": {}},
     }
 }
@@ -258,7 +258,7 @@ def _info_router(settings: ApiSettings) -> APIRouter:
 def _log_store(store):
     if store is not None:
         return store
-    from .logstore import default_store
+    from ..store.csv_store import default_store
 
     return default_store()
 

@@ -9,9 +9,9 @@ import anyio
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from .api_calls import in_call_thread, reply_response
-from .api_models import Reply
-from .engine import Turn
+from ..engine import Turn
+from .calls import in_call_thread, reply_response
+from .schemas import Reply
 
 SSE_FORMAT = """With `stream=true` the reply is `text/event-stream`, in this order:
 

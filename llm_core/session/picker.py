@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .catalog import Catalog, Model
-from .config import Config
+from ..catalog import Catalog, Model
+from ..config import Config
+from ..providers import PROVIDERS
+from ..readiness import is_ready, not_ready_reason, ready_models
 from .pane import MIN_PANES
-from .providers import PROVIDERS
-from .readiness import is_ready, not_ready_reason, ready_models
 
 DEMO_MODELS = ("echo", "echo-outline")
 

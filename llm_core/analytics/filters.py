@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .columns import equals
+from ..store.columns import equals
 
 NO_TEMPLATE = "(none)"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .record import Message, Result
+from ..record import Message, Result
 
 MIN_PANES, MAX_PANES = 2, 4
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from .record import Result
+from ..record import Result
 
 JSON_FIELDS = [
     "request_id",

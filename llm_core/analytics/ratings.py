@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .columns import floats, model_rows, models, shares
+from ..store.columns import floats, model_rows, models, shares
 
 # Two-sided 95% critical values of Student's t for 1..30 degrees of freedom.
 _T975 = (

@@ -2,10 +2,10 @@
 
 A process-wide cache, keyed by resolved path, remembers for each file its identity (device, inode), how far it was
 parsed, the bytes just before that point, and the frame so far. A refresh parses only the new complete rows (see
-logparse); a file that was replaced, truncated or rewritten in place is read again whole. Whatever follows the last
+parse.py); a file that was replaced, truncated or rewritten in place is read again whole. Whatever follows the last
 CRLF is an incomplete row, still being written or cut off by a crash: it is reported, and read once it is complete.
 Extra trailing columns in a newer version's header are kept, as text. A file saved by another program (LF line
-ends, a byte-order mark, UTF-16; see logdialect) is turned into Switchboard's form in memory and read whole again
+ends, a byte-order mark, UTF-16; see dialect.py) is turned into Switchboard's form in memory and read whole again
 whenever it changes; rows read, but not exactly as stored, are named in the table's notes.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .logdialect import HEAD_BYTES, foreign_traits, to_canonical
-from .logparse import ROW_END, Chunk, LogReadError, Schema, append_frames, empty_frame, parse_rows
+from .dialect import HEAD_BYTES, foreign_traits, to_canonical
+from .parse import ROW_END, Chunk, LogReadError, Schema, append_frames, empty_frame, parse_rows
 
 MAP_FROM_BYTES = 1 << 20  # files this large are memory-mapped rather than copied into memory
 FINGERPRINT_BYTES = 4096  # the last row or more (unique ids, times), to notice a rewrite in place

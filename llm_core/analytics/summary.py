@@ -1,6 +1,6 @@
 """The request log summed up for the Analytics page: a row per model, headline totals and the common errors.
 
-Every function takes the request log as a DataFrame (the columns of `logstore.REQUEST_COLUMNS` plus the
+Every function takes the request log as a DataFrame (the columns of `store.csv_store.REQUEST_COLUMNS` plus the
 joined `stars`). The filters live in `filters`, chart data in `distributions`, stars and the quality frontier
 in `ratings`, and the request search in `search`.
 """
@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .columns import equals, floats, model_rows, models
-from .record import MAX_TOKENS_FINISHES
+from ..record import MAX_TOKENS_FINISHES
+from ..store.columns import equals, floats, model_rows, models
 
 ANALYSED_COLUMNS = [
     "timestamp", "request_id", "session_id", "provider", "model", "template", "status", "error", "error_kind",

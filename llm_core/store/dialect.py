@@ -1,6 +1,6 @@
 """Log files saved by another program (an editor, a spreadsheet, the app's own download), turned back into ours.
 
-Switchboard writes UTF-8 without a byte-order mark, rows ending in CRLF, cells as csvsafe stores them. Another
+Switchboard writes UTF-8 without a byte-order mark, rows ending in CRLF, cells as cells.py stores them. Another
 program may save the same rows with LF (or CR) line ends, a byte-order mark, as UTF-16, with raw carriage returns
 in cells, or with a byte that is not UTF-8. `foreign_traits` spots such a file from its first bytes; `to_canonical`
 rewrites its rows in Switchboard's form (in memory), so the reader parses it like any log and the writer can
@@ -14,7 +14,7 @@ import csv
 import io
 import re
 
-from .csvsafe import ROW_END, decode_cell, encode_cell, format_header, quote_cell
+from .cells import ROW_END, decode_cell, encode_cell, format_header, quote_cell
 
 HEAD_BYTES = 4096  # enough for the header row, where every trait shows
 REPLACEMENT = "\ufffd"
@@ -74,6 +74,6 @@ def _text(data: bytes, name: str) -> tuple[str, list[str]]:
 
 
 def _canonical_row(cells: list[str]) -> str:
-    # Empty cells stay bare, so numbers read as missing; a raw CR (a download keeps them) is escaped as csvsafe does.
+    # Empty cells stay bare, so numbers read as missing; a raw CR (a download keeps them) is escaped as cells.py does.
     stored = (encode_cell(decode_cell(c)) if "\r" in c else c for c in cells)
     return ",".join(quote_cell(c) if c else "" for c in stored) + ROW_END

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
-from .options import KNOWN_OPTIONS
-from .record import Result
+from ..options import KNOWN_OPTIONS
+from ..record import Result
 
 MAX_COMPARE_MODELS = 8
 

@@ -10,15 +10,15 @@ from typing import Any, TypeVar
 import anyio
 from fastapi.responses import JSONResponse
 
-from .api_models import Reply
-from .catalog import Catalog, Model, catalog_with_local_models
-from .compare import Comparison, Job
-from .config import Config
-from .engine import Turn, pick_auto
-from .errors import SwitchboardError
-from .options import Options, parse_options
-from .record import Message, Result
-from .templates import compose_messages
+from ..catalog import Catalog, Model, catalog_with_local_models
+from ..compare import Comparison, Job
+from ..config import Config
+from ..engine import Turn, pick_auto
+from ..errors import SwitchboardError
+from ..options import Options, parse_options
+from ..record import Message, Result
+from ..templates import compose_messages
+from .schemas import Reply
 
 API_SESSION = "api"  # the session id API calls are logged under, so Analytics can tell them apart
 # A model call holds its thread while it waits on the network, for up to minutes. They get a pool of their own, so

@@ -1,0 +1,5 @@
+"""The log store: every response, rating and vote appended to CSV (`csv_store`), read back as typed tables
+(`read`, `parse`, `dialect`), with cells made safe for spreadsheets (`cells`) and the columns named once (`columns`).
+
+May import the core's foundation (`errors`, `record`, `redact`) and nothing above it.
+"""
