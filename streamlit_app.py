@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages._interpreter import settle_new_code
-from pages._session import mark_routed
+from pages._shared.interpreter import settle_new_code
+from pages._shared.session import mark_routed
 
 st.set_page_config(page_title="Switchboard", page_icon=":material/compare_arrows:", layout="wide")
 

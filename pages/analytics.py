@@ -1,7 +1,7 @@
 """Analytics: the log store as numbers and pictures. Every table and chart follows the filters in the sidebar.
 
 Reading is incremental (the log store) and everything derived is cached on the log files' signature and the
-filters (pages/_analytics_data.py), so a filter change re-reads no file; only the open tab is drawn.
+filters (pages/_analytics/data.py), so a filter change re-reads no file; only the open tab is drawn.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import streamlit as st
 from llm_core.analytics import access, summary
 from llm_core.analytics.filters import FilterChoices, Filters, apply_filters
 from llm_core.store.csv_store import LogReadError, LogStore, to_safe_csv
-from pages import _analytics_tabs as tabs
-from pages._analytics_data import View, arena_tables, derive, file_signature, load_battles
-from pages._session import start_session
+from pages._analytics import tabs
+from pages._analytics.data import View, arena_tables, derive, file_signature, load_battles
+from pages._shared.session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
 TABS = ["Summary", "Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"]

@@ -4,12 +4,12 @@ import streamlit as st
 
 from llm_core.readiness import is_ready
 from llm_core.session.pane import MAX_PANES
-from pages import _compare_state as state
-from pages._compare_panes import render_panes
-from pages._compare_sidebar import render_sidebar
-from pages._compare_stream import stream_live
-from pages._compare_verdict import render_diff, render_vote
-from pages._session import session_catalog, session_config, start_session
+from pages._compare import state
+from pages._compare.panes import render_panes
+from pages._compare.sidebar import render_sidebar
+from pages._compare.stream import stream_live
+from pages._compare.verdict import render_diff, render_vote
+from pages._shared.session import session_catalog, session_config, start_session
 
 # The toolbar (title, Stop, Diff, Blind, Add pane) stays in view while long answers stream.
 TOOLBAR_STYLE = (

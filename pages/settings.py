@@ -4,10 +4,10 @@ the templates, and how to deploy. Layout only: llm_core describes and checks pro
 
 import streamlit as st
 
-from pages._session import session_catalog, session_config, start_session
-from pages._settings_custom import custom_endpoint_section
-from pages._settings_providers import providers_section, session_keys_section
-from pages._settings_reference import catalog_section, deploy_section, templates_section
+from pages._settings.custom import custom_endpoint_section
+from pages._settings.providers import providers_section, session_keys_section
+from pages._settings.reference import catalog_section, deploy_section, templates_section
+from pages._shared.session import session_catalog, session_config, start_session
 
 start_session()
 st.session_state.setdefault("settings_checks", {})  # provider or endpoint -> llm_core.health.HealthCheck

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from llm_core.record import Result
 from llm_core.session.pacing import Tick
-from pages._compare_panes import LINE_EVERY_S, Slots, paint_live
-from pages._compare_stream import paint_final, pump
+from pages._compare.panes import LINE_EVERY_S, Slots, paint_live
+from pages._compare.stream import paint_final, pump
 
 
 class Recorder:

@@ -6,8 +6,8 @@ import gc
 import sys
 import types
 
-from pages import _interpreter
-from pages._interpreter import settle_new_code
+from pages._shared import interpreter as _interpreter
+from pages._shared.interpreter import settle_new_code
 
 
 def test_a_run_that_loaded_new_code_collects_once_and_freezes_what_survives(monkeypatch):

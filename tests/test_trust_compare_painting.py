@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from llm_core.record import Result
 from llm_core.session.pacing import Tick
-from pages._compare_panes import Slots
-from pages._compare_stream import pump
+from pages._compare.panes import Slots
+from pages._compare.stream import pump
 from tests.test_compare_painting import Recorder, ScriptedPacer, answer
 
 DONE = {"status": "ok", "finish_reason": "stop", "latency_ms": 400.0}

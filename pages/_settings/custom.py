@@ -10,7 +10,7 @@ from llm_core.endpoints import custom_models
 from llm_core.errors import CatalogError
 from llm_core.health import check_endpoint, public_url
 from llm_core.redact import mask, register_secret
-from pages._settings_providers import set_notice, show_check, show_notice
+from pages._settings.providers import set_notice, show_check, show_notice
 
 INPUTS = {
     "custom_name": "",

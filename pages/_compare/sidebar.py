@@ -11,8 +11,8 @@ from llm_core.catalog import Catalog
 from llm_core.session import export
 from llm_core.session.conversation import Conversation
 from llm_core.session.estimate import estimate_line, prompt_estimate
-from pages import _compare_state as state
-from pages._compare_panes import parameter_inputs
+from pages._compare import state
+from pages._compare.panes import parameter_inputs
 
 PROMPT_PLACEHOLDER = "‹your prompt›"
 EXPORTS = (  # label, how the conversation is written, file suffix (and widget key), MIME type, icon

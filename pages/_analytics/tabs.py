@@ -10,8 +10,8 @@ import streamlit as st
 from llm_core.analytics import charts, summary
 from llm_core.analytics.ratings import quality_frontier
 from llm_core.analytics.search import recent_requests
-from pages._analytics_columns import BOARD_COLUMNS, ERROR_COLUMNS, RECENT_COLUMNS, STARS_COLUMNS, SUMMARY_COLUMNS
-from pages._analytics_data import View
+from pages._analytics.columns import BOARD_COLUMNS, ERROR_COLUMNS, RECENT_COLUMNS, STARS_COLUMNS, SUMMARY_COLUMNS
+from pages._analytics.data import View
 
 RATING_SOURCES = ["Arena rating", "Mean stars"]
 METHOD_NOTE = (

@@ -24,7 +24,7 @@ from llm_core.session.display import (
 )
 from llm_core.session.pane import MIN_PANES, Exchange, Pane, Switch
 from llm_core.session.picker import Choice, model_choices
-from pages import _compare_state as state
+from pages._compare import state
 
 LINE_EVERY_S = 0.25
 # A long tail is repainted less often: the browser re-renders all of it each time. The budget is shared by the

@@ -11,7 +11,7 @@ from llm_core.session.conversation import Conversation
 from llm_core.session.picker import next_pane_model
 from llm_core.store.csv_store import default_store
 from llm_core.templates import usable_templates
-from pages._session import session_catalog, session_config
+from pages._shared.session import session_catalog, session_config
 
 PARAMETERS = ("temperature", "max_tokens", "top_p")
 DEFAULT_TEMPLATE = "plain"

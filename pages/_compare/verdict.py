@@ -9,7 +9,7 @@ import streamlit as st
 from llm_core.session.conversation import Conversation
 from llm_core.session.diff import word_diff
 from llm_core.session.votes import vote_choices
-from pages import _compare_state as state
+from pages._compare import state
 
 DIFF_STYLE = {
     "delete": "background:#fde2e1;color:#8a1c1c;text-decoration:line-through;border-radius:3px;padding:0 2px",

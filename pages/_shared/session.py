@@ -22,7 +22,7 @@ def app_secrets() -> dict:
         return {}
 
 
-ROUTER = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+ROUTER = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 ROUTED = "_switchboard_routed"
 
 

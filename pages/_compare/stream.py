@@ -12,8 +12,8 @@ from llm_core.record import Result
 from llm_core.session.conversation import Conversation
 from llm_core.session.display import answer_metrics
 from llm_core.session.pacing import Pacer
-from pages import _compare_state as state
-from pages._compare_panes import Panes, Slots, paint_live, paint_text
+from pages._compare import state
+from pages._compare.panes import Panes, Slots, paint_live, paint_text
 
 FLUSH_S = 0.1
 

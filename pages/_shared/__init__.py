@@ -1,0 +1,1 @@
+"""What every page shares: the browser session's set-up (keys, catalog, warnings) and the interpreter's tuning."""
