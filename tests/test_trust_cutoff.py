@@ -15,8 +15,8 @@ from llm_core.store.csv_store import LogStore
 from tests.catalogs import use_catalog
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
 from tests.loopback import Behaviour
-from tests.test_page_analytics import answer, open_page, show_tab
-from tests.test_page_compare import APP, MODELS, pane, send
+from tests.pages.test_page_analytics import answer, open_page, show_tab
+from tests.pages.test_page_compare import APP, MODELS, pane, send
 
 CUT_OFF = "cut off at max tokens"
 LONG_REPLY = "one two three four five six seven eight"

@@ -13,8 +13,8 @@ from llm_core.session.export import to_json, to_markdown
 from llm_core.store.csv_store import LogStore, default_store
 from tests.catalogs import use_catalog
 from tests.conversation_support import ask_all, conversation_catalog, conversation_of
-from tests.test_page_analytics import answer, open_page, show_tab
-from tests.test_page_compare import APP, MODELS, choose_model, results, send
+from tests.pages.test_page_analytics import answer, open_page, show_tab
+from tests.pages.test_page_compare import APP, MODELS, choose_model, results, send
 
 SWAPS_TWO = next(seed for seed in range(100) if blind_order(["p1", "p2"], seed) == ["p2", "p1"])
 

@@ -6,7 +6,7 @@ from llm_core.record import Result
 from llm_core.session.pacing import Tick
 from pages._compare.panes import Slots
 from pages._compare.stream import pump
-from tests.test_compare_painting import Recorder, ScriptedPacer, answer
+from tests.pages.test_compare_painting import Recorder, ScriptedPacer, answer
 
 DONE = {"status": "ok", "finish_reason": "stop", "latency_ms": 400.0}
 

@@ -14,7 +14,7 @@ from llm_core.store.csv_store import default_store
 from llm_core.tokens import count_messages
 from tests.catalogs import COMPARE_MODELS, echo_model, use_catalog
 
-APP = Path(__file__).parents[1] / "streamlit_app.py"
+APP = Path(__file__).parents[2] / "streamlit_app.py"
 
 MODELS = {**COMPARE_MODELS, "echo-slow": echo_model("Slow echo", "slow", tokens_per_s=6)}
 
@@ -23,13 +23,6 @@ MODELS = {**COMPARE_MODELS, "echo-slow": echo_model("Slow echo", "slow", tokens_
 def fast_models(isolated, monkeypatch):
     use_catalog(isolated, monkeypatch, MODELS)
     monkeypatch.setenv("SWITCHBOARD_MAX_ATTEMPTS", "1")
-
-
-@pytest.fixture
-def at() -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=30).run()
-    assert not app.exception
-    return app
 
 
 def send(at: AppTest, prompt: str) -> AppTest:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).parents[1]
+REPO = Path(__file__).parents[2]
 FRESH_PROCESSES = 5
 # Two threads per SDK, every thread released at the same moment, each making its process's first call.
 FIRST_CALLS = """

@@ -9,7 +9,7 @@ import pytest
 
 from llm_core.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FAST_ECHO = (
     '[models.quick]\nlabel = "Quick (offline demo)"\nprovider = "echo"\nname = "q"\n'
     "settings = { ttft_ms = 5, tokens_per_s = 2000 }\n"

@@ -14,7 +14,7 @@ import pytest
 from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SLOW_ECHO = (
     '[models.slow]\nlabel = "Slow (offline demo)"\nprovider = "echo"\nname = "slow"\n'
     "settings = { ttft_ms = 5, tokens_per_s = 4 }\n"

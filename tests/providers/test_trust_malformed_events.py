@@ -15,7 +15,7 @@ from llm_core.cli.main import main
 from llm_core.store.csv_store import default_store
 from tests.loopback import Behaviour
 
-APP = Path(__file__).parents[1] / "streamlit_app.py"
+APP = Path(__file__).parents[2] / "streamlit_app.py"
 GARBLED = Behaviour(reply="one two three four", malformed_after_tokens=2)
 
 # provider: (its loopback server, the model asked for, environment pointing it there)

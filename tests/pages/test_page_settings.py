@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import llm_core
 from llm_core.store.csv_store import default_store
 
-APP = Path(__file__).parents[1] / "streamlit_app.py"
+APP = Path(__file__).parents[2] / "streamlit_app.py"
 ENV_KEY = "sk-proj-environmentKEY0000aaaa1111WXYZ"
 SECRETS_KEY = "gsk_secretsKEY0000bbbb2222cccc3333QRST"
 SESSION_KEY = "sk-ant-sessionKEY0000dddd4444eeee5555"

@@ -10,7 +10,7 @@ from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from llm_core.analytics import access
-from tests.test_page_analytics import APP, PAGE, ROOT, answer, headline, open_page, texts, write_log
+from tests.pages.test_page_analytics import APP, PAGE, ROOT, answer, headline, open_page, texts, write_log
 
 PASSWORD = "correct horse battery staple"
 PROMPTS = ("What is the capital of France?", "Tell me about Lyon")

@@ -26,7 +26,7 @@ from llm_core.store.csv_store import (
     default_store,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ISSUE_COLUMNS = [
     "timestamp", "request_id", "comparison_id", "session_id", "provider", "model", "requested_model", "template",
     "system", "prompt", "response", "status", "error", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",

@@ -16,7 +16,7 @@ from llm_core.record import Result
 from llm_core.store.cells import format_header, format_row
 from llm_core.store.csv_store import FIRST_REQUEST_COLUMNS, LogStore
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 APP = ROOT / "streamlit_app.py"
 PAGE = ROOT / "pages" / "analytics.py"
 DAY = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from llm_core.cli.logs import main
 from llm_core.record import Result
 from llm_core.store.csv_store import LogStore
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def logged(*prompts: str) -> list[Result]:

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from llm_core.api.server import create_app
 from llm_core.store.csv_store import default_store
+from tests.api.test_api import sse_events
+from tests.api.test_api_uvicorn import api_server
 from tests.loopback import Behaviour
-from tests.test_api import sse_events
-from tests.test_api_uvicorn import api_server
 
 JSON = {"content-type": "application/json"}
 SLOW_CALLS = 45  # more than the 40 threads Starlette's shared pool has

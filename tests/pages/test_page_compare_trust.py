@@ -2,45 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm_core.store.csv_store import default_store
 from tests.catalogs import COMPARE_MODELS, use_catalog
-
-APP = Path(__file__).parents[1] / "streamlit_app.py"
+from tests.pages.test_page_compare import APP, choose_model, pane, send
 
 
 @pytest.fixture(autouse=True)
 def fast_models(isolated, monkeypatch):
     use_catalog(isolated, monkeypatch, COMPARE_MODELS)
     monkeypatch.setenv("SWITCHBOARD_MAX_ATTEMPTS", "1")
-
-
-@pytest.fixture
-def at() -> AppTest:
-    app = AppTest.from_file(str(APP), default_timeout=30).run()
-    assert not app.exception
-    return app
-
-
-def send(at: AppTest, prompt: str) -> AppTest:
-    at.chat_input(key="prompt").set_value(prompt).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def pane(at: AppTest, pane_id: str):
-    """The bordered container of one pane."""
-    return next(col.children[0] for col in at.columns if col.children[0].proto.id.endswith(f"-pane_{pane_id}"))
-
-
-def choose_model(at: AppTest, pane_id: str, model_id: str) -> AppTest:
-    at.selectbox(key=f"model_{pane_id}").set_value(model_id).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def logged_models() -> list[str]:

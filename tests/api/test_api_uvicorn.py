@@ -18,7 +18,7 @@ import pytest
 
 from llm_core.store.csv_store import default_store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "uvicorn-token-0000aaaa1111"
 SLOW_ECHO = """
 [models.echo-slow]

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from llm_core.cli.logs import main
 from llm_core.store.csv_store import LogStore
-from tests.test_page_analytics import DAY, answer, open_page, show_tab, write_log
+from tests.pages.test_page_analytics import DAY, answer, open_page, show_tab, write_log
 
 ONE_NOTE = "Some log rows were read, but not exactly as stored (1 note below); the numbers include them."
 

@@ -16,7 +16,7 @@ from tests.browser_support import (
     streamlit_app,
 )
 from tests.catalogs import write_catalog
-from tests.test_browser_compare import (
+from tests.pages.test_browser_compare import (
     DEMO_PAIR,
     FAST,
     FINAL_METRICS,

@@ -30,7 +30,7 @@ from llm_core.providers.groq import GroqProvider
 from llm_core.providers.openai import OpenAIProvider
 from tests.loopback import Behaviour, LoopbackServer
 
-REPO = Path(__file__).parents[1]
+REPO = Path(__file__).parents[2]
 MESSAGES = [
     {"role": "system", "content": "Answer briefly."},
     {"role": "user", "content": "Say something nice."},
