@@ -55,7 +55,8 @@ FIRST_REQUEST_COLUMNS = [
 LATER_REQUEST_COLUMNS = ["finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for"]
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
-VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids"]
+VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater"]  # new ones at the end
+DEFAULT_RATER = "human"  # votes logged before the rater column was added were all cast by people
 VOTE_OUTCOMES = ("tie", "both_bad")
 
 REQUEST_SCHEMA = Schema(
@@ -134,8 +135,12 @@ class LogStore:
         row = [_now(), request_id, int(stars), comment or ""]
         self._append(self.ratings_path, RATING_COLUMNS, [format_row(row)])
 
-    def append_vote(self, comparison_id: str, winner: str, models: list[str], request_ids: list[str]) -> None:
-        """Record which pane of a comparison won: a request_id, "tie" or "both_bad"; lists aligned by pane."""
+    def append_vote(
+        self, comparison_id: str, winner: str, models: list[str], request_ids: list[str], rater: str = DEFAULT_RATER
+    ) -> None:
+        """Record which pane of a comparison won: a request_id, "tie" or "both_bad"; lists aligned by pane.
+
+        `rater` says who judged: "human" for a person, or a judge's name (an automatic rater)."""
         if not comparison_id:
             raise LogEntryError("A vote needs the comparison_id of the comparison it judges.")
         if len(models) != len(request_ids) or len(models) < 2:
@@ -146,7 +151,9 @@ class LogStore:
             raise LogEntryError(
                 f"The winner must be one of the compared request ids, 'tie' or 'both_bad', not {winner!r}."
             )
-        row = [_now(), comparison_id, winner, _json(models), _json(request_ids)]
+        if not isinstance(rater, str) or not rater.strip():
+            raise LogEntryError(f"A vote names its rater ('human' or a judge's name), not {rater!r}.")
+        row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip()]
         self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
 
     def read_requests(self) -> Table:
@@ -382,6 +389,7 @@ def _decode_votes(table: Table) -> Table:
     valid = decoded["models"].notna() & decoded["request_ids"].notna()
     for name, values in decoded.items():
         frame[name] = values.astype(object)
+    frame["rater"] = frame["rater"].astype(object).where(frame["rater"].fillna("") != "", DEFAULT_RATER)
     reasons = [
         f"votes.csv: comparison {c}: models or request_ids are not JSON lists"
         for c in frame.loc[~valid, "comparison_id"]
