@@ -59,6 +59,9 @@ class Result:
     attempts: int = 0
     fallback_errors: list[str] = field(default_factory=list)
     log_warning: str = ""
+    run_id: str = ""  # an evaluation run: which run, case and repeat this answer belongs to
+    case_id: str = ""
+    repeat: int | None = None
 
     @property
     def ok(self) -> bool:

@@ -34,6 +34,7 @@ from ..record import Result
 from ..redact import redact
 from .cells import ROW_END, Cell, format_header, format_row, to_safe_csv, utc_iso
 from .dialect import HEAD_BYTES, foreign_traits, to_canonical
+from .evaluations import EVALUATION_FILES, EVALUATION_SCHEMAS, evaluation_row
 from .read import LogReadError, Schema, Table, read_log
 
 __all__ = [
@@ -52,7 +53,10 @@ FIRST_REQUEST_COLUMNS = [
     "system", "prompt", "response", "status", "error", "latency_ms", "ttft_ms", "prompt_tokens", "completion_tokens",
     "token_source", "tokens_per_s", "cost_usd", "temperature", "max_tokens",
 ]  # fmt: skip
-LATER_REQUEST_COLUMNS = ["finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for"]
+LATER_REQUEST_COLUMNS = [
+    "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
+    "run_id", "case_id", "repeat",
+]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
 VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater"]  # new ones at the end
@@ -64,7 +68,7 @@ REQUEST_SCHEMA = Schema(
     first_width=len(FIRST_REQUEST_COLUMNS),
     timestamps=frozenset({"timestamp"}),
     floats=frozenset({"latency_ms", "ttft_ms", "tokens_per_s", "cost_usd", "temperature", "top_p"}),
-    ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts"}),
+    ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts", "repeat"}),
     categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"}),
 )
 RATING_SCHEMA = Schema(tuple(RATING_COLUMNS), 4, timestamps=frozenset({"timestamp"}), ints=frozenset({"stars"}))
@@ -185,6 +189,17 @@ class LogStore:
         decoded = cached[1]
         frame = decoded.frame.copy(deep=False)
         return Table(frame, decoded.skipped, decoded.skip_reasons, decoded.version, decoded.notes)
+
+    def append_evaluation(self, kind: str, records: list[dict]) -> None:
+        """Append evaluation records (runs, cells, checks or verdicts; see evaluations.py) in one write."""
+        rows = [format_row(evaluation_row(kind, {"timestamp": _now(), **record})) for record in records]
+        if rows:
+            self._append(self.directory / EVALUATION_FILES[kind], list(EVALUATION_SCHEMAS[kind].columns), rows)
+
+    def read_evaluation(self, kind: str) -> Table:
+        """Every evaluation record of one kind (runs, cells, checks or verdicts), oldest first."""
+        evaluation_row(kind, {})  # an unknown kind is an error, not an empty table
+        return read_log(self.directory / EVALUATION_FILES[kind], EVALUATION_SCHEMAS[kind])
 
     def find_request(self, request_id: str) -> dict | None:
         """The latest logged row for one request id (missing values as None), or None when there is none."""
