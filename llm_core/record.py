@@ -62,6 +62,7 @@ class Result:
     run_id: str = ""  # an evaluation run: which run, case and repeat this answer belongs to
     case_id: str = ""
     repeat: int | None = None
+    pane_id: str = ""  # the Compare pane that asked (with session_id and comparison_id, History rebuilds the page)
 
     @property
     def ok(self) -> bool:
