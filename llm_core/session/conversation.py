@@ -43,6 +43,8 @@ class Conversation:
     last_comparison_id: str = ""
     live: Pacer | None = None
     next_pane: int = 1
+    id: str = field(default_factory=new_id)  # logged as each answer's session_id; the page's URL carries it
+    read_only: bool = False  # reopened from History: shown, not continued until the user asks
 
     @classmethod
     def opening(cls, catalog: Catalog, config: Config) -> Conversation:
@@ -67,6 +69,12 @@ class Conversation:
         """Close a pane, keeping at least MIN_PANES."""
         if len(self.panes) > MIN_PANES:
             self.panes = [p for p in self.panes if p.id != pane_id]
+
+    def keep_only(self, pane_id: str) -> None:
+        """Close every pane but one (continue with a vote's winner); the votes and the log keep the others."""
+        self.settle()
+        self.panes = [p for p in self.panes if p.id == pane_id]
+        self.blind, self.revealed = False, True
 
     def pane(self, pane_id: str) -> Pane:
         return next(p for p in self.panes if p.id == pane_id)
@@ -123,6 +131,14 @@ class Conversation:
         self.last_comparison_id = ""
         if self.blind:
             self.set_blind(True)
+
+    def fresh(self) -> Conversation:
+        """A new, empty conversation on the same panes and models (Clear); this one is left as it is."""
+        c = Conversation(blind=self.blind, next_pane=self.next_pane)
+        c.panes = [Pane(p.id, p.model, p.label) for p in self.panes]
+        if self.blind:
+            c.set_blind(True)
+        return c
 
     # --- turns ---
 
@@ -202,6 +218,7 @@ class Conversation:
             return None
         comparison = Comparison(jobs, comparison_id=comparison_id, catalog=catalog, deltas=False, **turn_options)
         for (pane, prompt, sent), result in zip(taken, comparison.results, strict=True):
+            result.pane_id = pane.id  # logged with the answer, so History rebuilds the panes
             pane.add(prompt, sent, result)
         self.live = Pacer(comparison)
         return comparison

@@ -35,6 +35,7 @@ from ..redact import redact
 from .cells import ROW_END, Cell, format_header, format_row, to_safe_csv, utc_iso
 from .dialect import HEAD_BYTES, foreign_traits, to_canonical
 from .evaluations import EVALUATION_FILES, EVALUATION_SCHEMAS, evaluation_row
+from .conversations import ConversationQueries
 from .read import LogReadError, Schema, Table, read_log
 
 __all__ = [
@@ -55,7 +56,7 @@ FIRST_REQUEST_COLUMNS = [
 ]  # fmt: skip
 LATER_REQUEST_COLUMNS = [
     "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
-    "run_id", "case_id", "repeat",
+    "run_id", "case_id", "repeat", "pane_id",
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
@@ -95,7 +96,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-class LogStore:
+class LogStore(ConversationQueries):
     """The three log files of one folder: append rows, read them back as typed frames."""
 
     def __init__(self, directory: str | Path | None = None, *, fsync: bool = True):

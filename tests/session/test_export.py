@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -43,3 +44,51 @@ def test_markdown_and_json_export_hold_the_whole_conversation(catalog, store):
 
 def metrics_of(c: Conversation, pane_number: int) -> str:
     return answer_metrics(c.panes[pane_number - 1].last.result)
+
+
+def test_the_html_export_is_one_safe_page_with_every_pane_side_by_side(isolated, monkeypatch, store):
+    from llm_core.session.export import to_html
+    from tests.conversation_support import ask_all, conversation_catalog, conversation_of
+
+    catalog = conversation_catalog(isolated, monkeypatch)
+    c = conversation_of(catalog, "echo", "echo-outline")
+    ask_all(c, catalog, '<script>alert("x")</script> & <img src=x onerror=alert(1)>', store=store)
+    c.rate("p1", 1, 5, store, comment="<b>great</b>")
+    c.cast_vote("A", store)
+
+    page = to_html(c, system="<i>system</i>")
+
+    tags = set(re.findall(r"<([a-zA-Z0-9]+)", page))
+    assert tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "p",
+        "div",
+        "section",
+        "span",
+        "strong",
+    }
+    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "default-src 'none'" in page  # a browser runs no script and loads nothing, whatever slipped through
+    assert page.count('<section class="pane">') == 2
+    assert c.title(c.panes[0]) in page and "★★★★★" in page and "Vote:" in page
+
+
+def test_the_html_export_hides_the_models_in_blind_mode(isolated, monkeypatch, store):
+    from llm_core.session.export import to_html
+    from tests.conversation_support import ask_all, conversation_catalog, conversation_of
+
+    catalog = conversation_catalog(isolated, monkeypatch)
+    c = conversation_of(catalog, "echo", "echo-outline")
+    c.set_blind(True, seed=1)
+    ask_all(c, catalog, "hi", store=store)
+
+    page = to_html(c)
+
+    assert "Model A" in page and catalog.get("echo-outline").label not in page
