@@ -22,10 +22,11 @@ MAY_IMPORT = {
     "call path": {"foundation", "providers", "store", "call path"},
     "analytics": {"foundation", "store", "call path", "analytics"},
     "session": {"foundation", "providers", "store", "call path", "session"},
+    "evaluate": {"foundation", "providers", "store", "call path", "analytics", "evaluate"},
     "api": {"foundation", "providers", "store", "call path", "analytics", "session", "api"},
-    "cli": {"foundation", "providers", "store", "call path", "analytics", "session", "cli"},
+    "cli": {"foundation", "providers", "store", "call path", "analytics", "session", "evaluate", "cli"},
 }
-SUBPACKAGES = {"providers", "store", "analytics", "session", "api", "cli"}
+SUBPACKAGES = {"providers", "store", "analytics", "session", "evaluate", "api", "cli"}
 SDKS = ("openai", "groq", "anthropic", "google.genai")
 
 

@@ -1,4 +1,4 @@
-"""The command line: `python -m llm_core models | ask | compare | logs | rate`."""
+"""The command line: `python -m llm_core models | ask | compare | logs | rate | eval`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ..record import Message, Result
 from ..session.display import format_cost, metrics_line, result_json
 from ..session.picker import default_models
 from ..templates import compose_messages
+from . import evaluate as eval_command
 from . import logs as log_commands
 
 INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C (128 + SIGINT)
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print one JSON object per response")
         p.add_argument("prompt", help="the prompt, or - to read it from standard input")
     log_commands.register(sub)
+    eval_command.register(sub)
     return parser
 
 
