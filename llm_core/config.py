@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .errors import NeedsKeyError
 from .providers import PROVIDERS, Endpoint, ProviderSpec
 from .redact import mask, public_url, register_secret
+from .store.backend import use_secrets as use_database_secrets
 
 PROBE_TTL_S = 30.0  # how long a local server's answer (or silence) is trusted
 PROBE_TIMEOUT_S = 0.4  # a local server answers at once; a page must not wait on one that is not there
@@ -28,6 +29,7 @@ def configure(secrets: Mapping | None = None) -> None:
             _app_secrets[str(name)] = str(value)
             if _is_secret_name(str(name)):
                 register_secret(str(value))
+    use_database_secrets(secrets)  # SWITCHBOARD_DATABASE_URL or [connections.switchboard]: a nested table
 
 
 def _is_secret_name(name: str) -> bool:

@@ -12,6 +12,7 @@ _KEY_PATTERNS = [
     re.compile(r"\b(AIza[0-9A-Za-z_\-]{20,})"),
     re.compile(r"(?i)(bearer\s+)([A-Za-z0-9_\-\.=]{8,})"),
     re.compile(r"(?i)((?:api[_-]?key|x-api-key|x-goog-api-key|key|token)[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9_\-\.]{8,})"),
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s:/@]*:)([^\s/@]+)(?=@)"),  # a password in a URL: scheme://user:pw@
 ]
 _known_secrets: set[str] = set()
 # A key this short could be part of any word ("k" in "chunked"): it is scrubbed where it stands alone.

@@ -9,6 +9,7 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SwitchboardError
@@ -29,6 +30,15 @@ def register(subparsers: Any) -> None:
     logs.add_argument("--json", action="store_true", help="print full rows as a JSON list instead of a table")
     logs.add_argument("--tail", type=_positive_int, default=DEFAULT_TAIL, metavar="N", help="how many (default 20)")
     logs.set_defaults(handler=run_logs)
+    actions = logs.add_subparsers(dest="action", metavar="{import,export}")
+    copy_in = actions.add_parser(
+        "import", help="copy a CSV log folder into the database", description=run_import.__doc__
+    )
+    copy_in.add_argument("folder", type=Path, help="the folder holding requests.csv, ratings.csv and votes.csv")
+    copy_in.set_defaults(handler=run_import)
+    copy_out = actions.add_parser("export", help="write the database out as CSV files", description=run_export.__doc__)
+    copy_out.add_argument("folder", type=Path, help="an empty folder (made if missing) to write the CSV files into")
+    copy_out.set_defaults(handler=run_export)
     rate = subparsers.add_parser("rate", help="rate a logged response, 1 to 5 stars", description=run_rate.__doc__)
     rate.add_argument("request_id", help="the request_id shown by `logs`")
     rate.add_argument("stars", type=_stars, help="1 (bad) to 5 (excellent)")
@@ -40,8 +50,8 @@ def run_logs(args: argparse.Namespace) -> int:
     """Print the most recent requests (oldest first), as a table or as JSON."""
     from ..store.csv_store import default_store
 
-    store = default_store()
     try:
+        store = default_store()
         table = store.read_requests()
     except SwitchboardError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -51,7 +61,7 @@ def run_logs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_records(recent), ensure_ascii=False, indent=2))
     elif recent.empty:
-        print(f"No requests logged yet in {store.requests_path}.")
+        print(f"No requests logged yet in {store.location} ({store.kind}).")
     else:
         summary = _summary(recent)
         width = int(summary["prompt"].str.len().max())
@@ -63,8 +73,8 @@ def run_rate(args: argparse.Namespace) -> int:
     """Record a 1-5 star rating of a logged response; a later rating of the same response replaces it."""
     from ..store.csv_store import default_store
 
-    store = default_store()
     try:
+        store = default_store()
         if store.find_request(args.request_id) is None:
             print(
                 f"error: no logged request has the id {args.request_id!r}; see `logs` for recent ids.", file=sys.stderr
@@ -76,6 +86,62 @@ def run_rate(args: argparse.Namespace) -> int:
         return 1
     print(f"Rated {args.request_id}: {'★' * args.stars}{'☆' * (5 - args.stars)} ({args.stars}/5)")
     return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Copy a CSV log folder (any version's files) into the database set by SWITCHBOARD_DATABASE_URL; rows the
+    database already holds are left out, so running it twice adds nothing."""
+    store = _database_store()
+    if store is None:
+        return 1
+    from ..store.transfer import import_folder
+
+    try:
+        report = import_folder(args.folder, store)
+    except SwitchboardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    for reason in report.skipped[:MAX_NOTES]:
+        print(f"warning: not imported: {reason}", file=sys.stderr)
+    counts = ", ".join(f"{report.copied[n]} {n} ({report.already_there[n]} already there)" for n in report.copied)
+    print(f"Imported into {store.location}: {counts}.")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the database's logs out as requests.csv, ratings.csv and votes.csv (formula-safe) into an empty folder."""
+    store = _database_store()
+    if store is None:
+        return 1
+    from ..store.transfer import export_folder
+
+    try:
+        report = export_folder(store, args.folder)
+    except SwitchboardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{count} {name}" for name, count in report.copied.items())
+    print(f"Exported {store.location} to {args.folder.resolve()}: {counts}.")
+    return 0
+
+
+def _database_store():
+    """The configured database store, or None (with the reason on stderr) when logs go to CSV or it cannot open."""
+    from ..store.csv_store import default_store
+
+    try:
+        store = default_store()
+    except SwitchboardError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+    if not hasattr(store, "engine"):
+        print(
+            "error: logs go to CSV files here: set SWITCHBOARD_DATABASE_URL (sqlite:///logs/switchboard.db, or a"
+            " postgresql:// URL) to the database to import into or export from.",
+            file=sys.stderr,
+        )
+        return None
+    return store
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,6 +104,13 @@ class LogStore(ConversationQueries):
         self.directory = Path(chosen).expanduser().resolve()
         self.fsync = fsync  # flush each append to the disk, so a power cut loses no row that was reported saved
 
+    kind = "CSV files"  # which backend, as Settings and the CLI name it
+
+    @property
+    def location(self) -> str:
+        """Where the logs are, as shown to a user: the folder."""
+        return str(self.directory)
+
     @property
     def requests_path(self) -> Path:
         """One row per model response."""
@@ -163,7 +170,7 @@ class LogStore(ConversationQueries):
 
     def read_requests(self) -> Table:
         """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`)."""
-        requests = read_log(self.requests_path, REQUEST_SCHEMA)
+        requests = self._read(self.requests_path, REQUEST_SCHEMA)
         ratings = self.read_ratings()
         version = (requests.version, ratings.version)
         cached = _joined.get(self.requests_path)
@@ -174,7 +181,7 @@ class LogStore(ConversationQueries):
 
     def read_ratings(self) -> Table:
         """The latest rating of each rated response."""
-        table = read_log(self.ratings_path, RATING_SCHEMA)
+        table = self._read(self.ratings_path, RATING_SCHEMA)
         frame = table.frame
         valid = frame["stars"].between(1, 5).fillna(False).astype(bool)
         reasons = [f"ratings.csv: a rating of {s} stars (expected 1 to 5)" for s in frame.loc[~valid, "stars"]]
@@ -183,7 +190,7 @@ class LogStore(ConversationQueries):
 
     def read_votes(self) -> Table:
         """Every vote, with `models` and `request_ids` as Python lists."""
-        table = read_log(self.votes_path, VOTE_SCHEMA)
+        table = self._read(self.votes_path, VOTE_SCHEMA)
         cached = _decoded_votes.get(self.votes_path)
         if cached is None or cached[0] != table.version:
             cached = _decoded_votes[self.votes_path] = (table.version, _decode_votes(table))
@@ -214,10 +221,17 @@ class LogStore(ConversationQueries):
     def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
         append_rows(path, columns, rows, fsync=self.fsync)
 
+    def _read(self, path: Path, schema: Schema) -> Table:
+        """One log as a typed table (the database backend reads its table of the same name instead)."""
+        return read_log(path, schema)
+
 
 def default_store() -> LogStore:
-    """The log store for the current environment (`$SWITCHBOARD_LOG_DIR`, else ./logs)."""
-    return LogStore()
+    """The log store for the current environment: the database at `SWITCHBOARD_DATABASE_URL` when one is set
+    (see backend.py), else the CSV files in `$SWITCHBOARD_LOG_DIR`, else ./logs."""
+    from .backend import chosen_store  # on use: the database backend brings SQLAlchemy
+
+    return chosen_store()
 
 
 def append_rows(path: Path, columns: list[str], rows: list[str], fsync: bool = True) -> None:

@@ -1,0 +1,326 @@
+"""The database log store: the same logs as the CSV store, in SQLite or PostgreSQL, through SQLAlchemy Core.
+
+`DatabaseStore` is a `LogStore` whose three logs (requests, ratings, votes) are tables (see tables.py), so it has
+the same interface and the same rules: rows are built and checked by the CSV store's own code, then parsed with
+the CSV reader's types and inserted, one transaction per row, retried on a transient error (a locked SQLite file,
+a dropped connection). A failed write is a `LogWriteError` with a message that says what to do, and never holds
+the database password. Reading is incremental, as with CSV: rows added since the last read are fetched by row id.
+  - SQLite runs in WAL mode with a busy timeout, so the app, the CLI and the API can write to one file at once.
+  - PostgreSQL goes through a pooled engine on psycopg 3; `postgresql://` and `postgres://` URLs mean psycopg.
+Logs other than these three (added by later versions) stay CSV files in the log folder until they get a table.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+import tenacity
+from sqlalchemy import exc as sa_errors
+
+from ..redact import redact
+from .backend import DATABASE_URL_VARIABLE, register_url_password
+from .csv_store import LogStore, LogWriteError
+from .parse import LogReadError, append_frames, empty_frame, parse_rows
+from .read import Schema, Table
+from .tables import ROW_ID, SCHEMAS, TABLES, migrate
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before the retry counts it as failed
+WRITE_ATTEMPTS = 4
+POOL_SIZE = 5
+
+_engines: dict[str, sa.Engine] = {}
+_engines_lock = threading.Lock()
+
+
+class DatabaseStore(LogStore):
+    """The logs as tables in the database at `url` (any SQLAlchemy URL: sqlite:///..., postgresql://...)."""
+
+    def __init__(self, url: str, *, directory: str | Path | None = None, fsync: bool = True):
+        super().__init__(directory, fsync=fsync)  # the folder keeps any log that has no table yet
+        register_url_password(url)
+        self._url = url  # opened on first use: a database that is down costs a warning, never an answer
+
+    @property
+    def url(self) -> sa.URL:
+        """The URL as SQLAlchemy reads it (LogWriteError naming the setting when it is not one)."""
+        return database_url(self._url)
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The process's pooled engine for this database, its schema migrated (LogWriteError if it cannot open)."""
+        return engine_for(self.url)
+
+    @property
+    def kind(self) -> str:
+        """Which database, as Settings and the CLI name it: "SQLite" or "PostgreSQL"."""
+        try:
+            url = self.url
+        except LogWriteError:
+            return "database"
+        return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(url.get_backend_name(), url.drivername)
+
+    @property
+    def location(self) -> str:
+        """The database URL with its password hidden."""
+        try:
+            return shown_url(self.url)
+        except LogWriteError:
+            return f"{DATABASE_URL_VARIABLE} (not a database URL)"
+
+    def find_request(self, request_id: str) -> dict | None:
+        """The latest logged row for one request id, asked of the database (not the whole log read)."""
+        table = TABLES["requests"]
+        query = sa.select(table).where(table.c.request_id == request_id).order_by(table.c[ROW_ID].desc()).limit(1)
+        rows = self._fetch(query)
+        if not rows:
+            return None
+        frame = typed_frame(list(SCHEMAS["requests"].columns), [row[1:] for row in rows], SCHEMAS["requests"])
+        record = frame.to_dict("records")[0]
+        record.update(stars=None, rating_comment="", rated_at=None)
+        ratings = TABLES["ratings"]
+        latest = self._fetch(
+            sa.select(ratings.c.stars, ratings.c.comment, ratings.c.timestamp)
+            .where(ratings.c.request_id == request_id, ratings.c.stars.between(1, 5))
+            .order_by(ratings.c[ROW_ID].desc())
+            .limit(1)
+        )
+        if latest:
+            stars, comment, rated_at = latest[0]
+            record.update(stars=int(stars), rating_comment=comment or "", rated_at=_utc_timestamp(rated_at))
+        return {name: None if _missing(value) else value for name, value in record.items()}
+
+    def insert(self, table_name: str, records: list[dict]) -> None:
+        """Insert typed records into one log table in one transaction, retried when the failure is transient."""
+        if records:
+            self._write(lambda connection: connection.execute(TABLES[table_name].insert(), records))
+
+    def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
+        name = path.stem
+        if path.parent != self.directory or name not in TABLES:
+            return super()._append(path, columns, rows)  # a log with no table yet stays a CSV file
+        self.insert(name, records_from_rows(rows, columns, SCHEMAS[name], path.name))
+
+    def _read(self, path: Path, schema: Schema) -> Table:
+        return read_table(self, path.stem, schema)
+
+    def _write(self, action) -> None:
+        engine = self.engine
+        try:
+            for attempt in _retrying():
+                with attempt, engine.begin() as connection:
+                    action(connection)
+        except sa_errors.SQLAlchemyError as e:
+            raise LogWriteError(f"could not write to the {self.kind} database {self.location}: {problem(e)}") from e
+
+    def _fetch(self, query) -> list[tuple]:
+        try:
+            engine = self.engine
+        except LogWriteError as e:
+            raise LogReadError(str(e)[:1].upper() + str(e)[1:]) from e
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(query)]
+        except sa_errors.SQLAlchemyError as e:
+            raise LogReadError(f"Could not read the {self.kind} database {self.location}: {problem(e)}") from e
+
+
+def database_url(url: str) -> sa.URL:
+    """The URL as SQLAlchemy reads it, with psycopg 3 for PostgreSQL; a LogWriteError naming the setting if bad."""
+    register_url_password(url)
+    try:
+        parsed = sa.make_url(url)
+    except sa_errors.ArgumentError as e:
+        raise LogWriteError(
+            f"{DATABASE_URL_VARIABLE} is not a database URL: use sqlite:///logs/switchboard.db for a file, or "
+            "postgresql://user:password@host/database for a server."
+        ) from e
+    if parsed.drivername in ("postgres", "postgresql"):  # the bare names mean psycopg2 to SQLAlchemy, not installed
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def shown_url(url: sa.URL) -> str:
+    """A database URL safe to show: the password as ***."""
+    return url.render_as_string(hide_password=True)
+
+
+def engine_for(url: sa.URL) -> sa.Engine:
+    """One engine (and connection pool) per database for the whole process, its schema migrated on first use."""
+    key = url.render_as_string(hide_password=False)
+    with _engines_lock:
+        if key in _engines:
+            return _engines[key]
+        engine = _new_engine(url)
+        try:
+            for attempt in _retrying():
+                with attempt:
+                    migrate(engine)
+        except sa_errors.SQLAlchemyError as e:
+            engine.dispose()
+            raise LogWriteError(f"could not open the database {shown_url(url)}: {problem(e)}") from e
+        _engines[key] = engine
+        return engine
+
+
+def forget_engines() -> None:
+    """Close every pooled connection and forget the engines (tests; a process that starts over)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _tables.clear()
+
+
+def _new_engine(url: sa.URL) -> sa.Engine:
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_size=POOL_SIZE, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @sa.event.listens_for(engine, "connect")
+    def _wal_and_patience(dbapi_connection, _record) -> None:  # every new connection, before any statement
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=FULL")  # a row reported saved survives a power cut, as with CSV
+        cursor.close()
+
+    return engine
+
+
+def _retrying() -> tenacity.Retrying:
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(WRITE_ATTEMPTS),
+        wait=tenacity.wait_exponential(multiplier=0.05, max=1.0),
+        retry=tenacity.retry_if_exception(_transient),
+        reraise=True,
+    )
+
+
+def _transient(e: BaseException) -> bool:
+    """A failure that may pass on its own: a lock, a timeout, a connection dropped (not a bad row or URL)."""
+    if isinstance(e, sa_errors.DBAPIError) and e.connection_invalidated:
+        return True
+    return isinstance(e, sa_errors.OperationalError)
+
+
+def problem(e: sa_errors.SQLAlchemyError) -> str:
+    """What went wrong, in the driver's words (first line, redacted): never the SQL, its values, or a password."""
+    cause = getattr(e, "orig", None) or e
+    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    hint = f"check {DATABASE_URL_VARIABLE} and that the database server is running"
+    if isinstance(e, sa_errors.IntegrityError):
+        hint = "a row with this id is already logged"
+    return redact(f"{first} ({hint})")
+
+
+def records_from_rows(rows: list[str], columns: list[str], schema: Schema, name: str) -> list[dict]:
+    """Formatted log rows (as the CSV store writes them) as typed records for an insert."""
+    data = "".join(rows).encode("utf-8")
+    chunk = parse_rows(data, 0, len(data), tuple(columns), schema, name, 1)
+    if chunk.skipped:
+        raise LogWriteError(f"a row could not be stored: {'; '.join(chunk.reasons)}")
+    return frame_records(chunk.frame, schema)
+
+
+def frame_records(frame: pd.DataFrame, schema: Schema) -> list[dict]:
+    """A typed log frame as records of plain Python values (None for missing), the schema's columns only."""
+    columns = [name for name in schema.columns if name in frame.columns]
+    out = []
+    for record in frame[columns].to_dict("records"):
+        out.append({name: _plain(value) for name, value in record.items()})
+    return out
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.to_pydatetime().astimezone(UTC)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return value
+
+
+def typed_frame(columns: list[str], rows: list[tuple], schema: Schema) -> pd.DataFrame:
+    """Rows fetched from a log table as the same typed frame the CSV reader makes (dtypes, categories, "")."""
+    if not rows:
+        return empty_frame(schema)
+    values = list(zip(*rows, strict=True))
+    arrays = {name: _typed_array(list(values[i]), name, schema) for i, name in enumerate(columns)}
+    frame = pa.table(arrays).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    for name in schema.categories & set(frame.columns):  # categories in sorted order, as the CSV reader makes them
+        categories = frame[name].cat.categories
+        if not categories.is_monotonic_increasing:
+            frame[name] = frame[name].cat.reorder_categories(categories.sort_values())
+    return frame
+
+
+def _typed_array(values: list, name: str, schema: Schema) -> pa.Array:
+    if name in schema.timestamps:
+        return pa.array([_utc(v) for v in values], pa.timestamp("us", tz="UTC"))
+    if name in schema.floats:
+        return pa.array(values, pa.float64())
+    if name in schema.ints:
+        return pa.array(values, pa.int64())
+    text = pa.array(values, pa.string()).fill_null("")
+    return text.dictionary_encode() if name in schema.categories else text
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive times (stored in UTC); PostgreSQL aware ones in the session's zone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _utc_timestamp(moment: datetime | None) -> pd.Timestamp | None:
+    return None if moment is None else pd.Timestamp(_utc(moment))
+
+
+def _missing(value: object) -> bool:
+    return not isinstance(value, list | tuple | dict) and bool(pd.isna(value))
+
+
+@dataclass
+class _Cached:
+    generation: int
+    last_row_id: int
+    rows: int
+    frame: pd.DataFrame
+
+
+_tables: dict[tuple[str, str], _Cached] = {}
+_tables_lock = threading.Lock()
+_generation = iter(range(1, 1 << 62))
+
+
+def read_table(store: DatabaseStore, name: str, schema: Schema) -> Table:
+    """One log table as a typed frame, fetching only the rows added since this process last read it."""
+    table = TABLES[name]
+    key = (store.url.render_as_string(hide_password=False), name)
+    with _tables_lock:
+        cached = _tables.get(key)
+        [(count, last)] = store._fetch(sa.select(sa.func.count(), sa.func.max(table.c[ROW_ID])))
+        count, last = int(count or 0), int(last or 0)
+        if cached is None or last < cached.last_row_id or count < cached.rows:
+            cached = _Cached(next(_generation), 0, 0, empty_frame(schema))
+        if count != cached.rows or last != cached.last_row_id:
+            fresh = store._fetch(sa.select(table).where(table.c[ROW_ID] > cached.last_row_id).order_by(table.c[ROW_ID]))
+            if cached.rows + len(fresh) != count:  # rows went missing below the last one read: read it whole
+                cached = _Cached(next(_generation), 0, 0, empty_frame(schema))
+                fresh = store._fetch(sa.select(table).order_by(table.c[ROW_ID]))
+            new = typed_frame(list(schema.columns), [row[1:] for row in fresh], schema)
+            frame = new if cached.frame.empty else append_frames(cached.frame, new, schema)
+            cached = _Cached(cached.generation, int(fresh[-1][0]) if fresh else last, cached.rows + len(fresh), frame)
+        _tables[key] = cached
+    version = ("database", store.location, name, cached.generation, cached.last_row_id, cached.rows)
+    return Table(cached.frame.copy(deep=False), version=version)

@@ -1,0 +1,105 @@
+"""What only the database backend does: concurrent writers, WAL, migrating an older schema, failing clearly."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from llm_core.record import Result
+from llm_core.redact import redact
+from llm_core.store.csv_store import default_store
+from llm_core.store.database import DatabaseStore, forget_engines
+
+WRITERS, ROWS_EACH = 4, 50
+
+
+def answer(**fields) -> Result:
+    values = dict(model="echo", requested_model="echo", provider="echo", prompt="hi", text="hello", status="ok")
+    values.update(fields)
+    return Result(**values)
+
+
+def write_rows(writer: int) -> None:
+    """One process's share: a response and a rating per row, through the default store as the app writes."""
+    store = default_store()
+    for n in range(ROWS_EACH):
+        r = answer(prompt=f"{writer}-{n}")
+        assert store.append_response(r) == ""
+        store.append_rating(r.request_id, 1 + n % 5)
+
+
+@pytest.mark.timeout(120)
+def test_four_processes_writing_at_once_lose_no_row(backend):
+    store = default_store()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=write_rows, args=(w,)) for w in range(WRITERS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert [w.exitcode for w in workers] == [0] * WRITERS
+    frame = store.read_requests().frame
+    assert sorted(frame["prompt"]) == sorted(f"{w}-{n}" for w in range(WRITERS) for n in range(ROWS_EACH))
+    assert frame["stars"].notna().all()
+
+
+def test_sqlite_runs_in_wal_mode(isolated):
+    store = DatabaseStore(f"sqlite:///{isolated / 'logs.db'}")
+    store.append_response(answer())
+    with sqlite3.connect(isolated / "logs.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_older_database_gains_the_new_columns_and_keeps_its_rows(isolated):
+    path = isolated / "old.db"
+    with sqlite3.connect(path) as connection:  # the schema of a version that had only the first columns
+        connection.execute(
+            "CREATE TABLE requests (row_id INTEGER PRIMARY KEY, timestamp DATETIME, request_id TEXT, prompt TEXT)"
+        )
+        connection.execute("INSERT INTO requests VALUES (1, '2026-01-02 03:04:05.000000', 'old-1', 'from before')")
+    store = DatabaseStore(f"sqlite:///{path}")
+    assert store.append_response(answer(prompt="new", finish_reason="stop")) == ""
+    frame = store.read_requests().frame
+    assert list(frame["prompt"]) == ["from before", "new"]
+    assert list(frame["finish_reason"]) == ["", "stop"]
+    assert str(frame["timestamp"][0]) == "2026-01-02 03:04:05+00:00"
+
+
+def test_a_database_that_cannot_be_reached_costs_a_warning_not_the_answer_and_never_shows_the_password(monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_DATABASE_URL", "postgresql://alice:Sup3rSecretPw@127.0.0.1:9/logs")
+    warning = default_store().append_response(answer())
+    assert warning.startswith("This answer was not saved to the log:") and "127.0.0.1" in warning
+    assert "Sup3rSecretPw" not in warning and "SWITCHBOARD_DATABASE_URL" in warning
+    assert "Sup3rSecretPw" not in redact("postgresql://alice:Sup3rSecretPw@db.example/logs")
+    forget_engines()
+
+
+def test_a_url_that_is_not_a_database_url_is_named_in_the_warning(monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_DATABASE_URL", "not a url at all")
+    warning = default_store().append_response(answer())
+    assert "SWITCHBOARD_DATABASE_URL is not a database URL" in warning and "sqlite:///" in warning
+
+
+def test_streamlit_connection_secrets_choose_the_database(isolated):
+    from llm_core.config import configure
+
+    configure({"connections": {"switchboard": {"url": f"sqlite:///{isolated / 'from-secrets.db'}"}}})
+    store = default_store()
+    assert store.kind == "SQLite" and store.location.endswith("from-secrets.db")
+    store.append_response(answer())
+    assert (isolated / "from-secrets.db").exists()
+    configure({})
+    assert default_store().kind == "CSV files"
+
+
+def test_a_duplicate_request_id_is_refused_with_a_clear_warning(isolated):
+    store = DatabaseStore(f"sqlite:///{isolated / 'dup.db'}")
+    r = answer()
+    assert store.append_response(r) == ""
+    warning = store.append_response(r)
+    assert "already logged" in warning and "INSERT" not in warning
+    with sa.create_engine(f"sqlite:///{isolated / 'dup.db'}").connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM requests").scalar() == 1
