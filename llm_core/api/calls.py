@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from ..catalog import Catalog, Model, catalog_with_local_models
@@ -31,6 +32,30 @@ T = TypeVar("T")
 async def in_call_thread(work: Callable[..., T], *args: Any) -> T:
     """Run blocking model-call work (a Turn, a Comparison, the next piece of a stream) on the model calls' pool."""
     return await anyio.to_thread.run_sync(work, *args, limiter=_model_calls)
+
+
+async def unless_disconnected(request: Request, work: Callable[[], T], cancel: Callable[[], None]) -> T:
+    """Run `work` on the model calls' pool; when the client leaves first, `cancel` it (it logs `cancelled`).
+
+    The body has been read, so the next ASGI message is the client's disconnect (or the end of the response):
+    without this, a call whose client has gone runs to the end and is paid for.
+    """
+
+    async def cancel_on_disconnect() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        cancel()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(cancel_on_disconnect)
+        outcome = await in_call_thread(work)
+        tasks.cancel_scope.cancel()
+    return outcome
+
+
+async def complete_unless_disconnected(turn: Turn, request: Request) -> Result:
+    """The Turn's final result; cancelled, and logged `cancelled`, when the client leaves first."""
+    return await unless_disconnected(request, turn.complete, turn.cancel)
 
 
 class SafeJSONResponse(JSONResponse):
@@ -94,8 +119,8 @@ def model_with_fallbacks(prepared: Prepared, name: str, fallbacks: list[str] | N
     return base.model_copy(update={"fallbacks": tuple(fallbacks)})
 
 
-def new_turn(prepared: Prepared, model: str | Model, store=None) -> Turn:
-    """A Turn ready to run; it logs itself when it ends, however it ends."""
+def new_turn(prepared: Prepared, model: str | Model, store=None, *, session_id: str = API_SESSION) -> Turn:
+    """A Turn ready to run, logged under `session_id` (its source) when it ends, however it ends."""
     return Turn(
         model,
         prepared.messages,
@@ -103,7 +128,7 @@ def new_turn(prepared: Prepared, model: str | Model, store=None) -> Turn:
         catalog=prepared.catalog,
         config=prepared.config,
         store=store,
-        session_id=API_SESSION,
+        session_id=session_id,
         template=prepared.template,
     )
 

@@ -16,8 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..catalog import catalog_with_local_models, usable_catalog
@@ -34,14 +33,18 @@ from ..templates import usable_templates
 from .calls import (
     BadRequestError,
     SafeJSONResponse,
+    complete_unless_disconnected,
     http_status,
-    in_call_thread,
     model_with_fallbacks,
     new_comparison,
     new_turn,
     prepare,
     reply_response,
+    unless_disconnected,
 )
+from .docs import docs_router, mount_assets
+from .gateway import REQUEST_ID_HEADER, error_response, gateway_router, is_gateway_path
+from .openai_wire import WireError
 from .schemas import ChatBody, CompareBody, CompareReply, ErrorReply, GenerateBody, RateBody, RateReply, Reply
 from .settings import ApiSettings, BodyLimit, token_guard
 from .sse import SSE_FORMAT, stream_turn
@@ -74,8 +77,8 @@ def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
     app = FastAPI(
         title="Switchboard API",
         summary="Ask, compare and rate LLMs; every call measured and logged.",
-        docs_url="/docs" if docs_open else None,
-        redoc_url="/redoc" if docs_open else None,
+        docs_url=None,  # docs.py serves /docs, /redoc and /openapi.json with their assets, no CDN
+        redoc_url=None,
         openapi_url="/openapi.json" if docs_open else None,
         default_response_class=SafeJSONResponse,
     )
@@ -86,36 +89,24 @@ def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
+            expose_headers=[REQUEST_ID_HEADER],
         )
     _add_error_handlers(app)
     app.include_router(_health_router())
     guarded = [Depends(token_guard(settings))]
     app.include_router(_calls_router(store), dependencies=guarded, responses=_FAILURES)
     app.include_router(_info_router(settings), dependencies=guarded, responses={401: _FAILURES[401]})
-    if not docs_open:
-        app.include_router(_guarded_docs_router(app), dependencies=guarded, include_in_schema=False)
+    app.include_router(gateway_router(store), dependencies=guarded)
+    mount_assets(app)
+    app.include_router(docs_router(app), dependencies=[] if docs_open else guarded)
     return app
-
-
-def _guarded_docs_router(app: FastAPI) -> APIRouter:
-    """/openapi.json and /docs for a server with a token: send it, e.g. `curl -H 'Authorization: Bearer …'`."""
-    router = APIRouter()
-
-    @router.get("/openapi.json")
-    def openapi() -> dict:
-        return app.openapi()
-
-    @router.get("/docs")
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Switchboard API")
-
-    return router
 
 
 def _health_router() -> APIRouter:
     router = APIRouter()
     started = time.monotonic()
 
+    @router.head("/health", include_in_schema=False)  # load balancers and `curl -I` probe with HEAD
     @router.get("/health", tags=["info"])
     async def health() -> dict:
         """Liveness, open even when a token is set: says nothing about keys or providers."""
@@ -130,26 +121,31 @@ def _calls_router(store) -> APIRouter:
 
     @router.post("/generate", response_model=Reply, responses=_STREAM_DOC, description=GENERATE_DOC)
     async def generate(
+        request: Request,
         body: GenerateBody,
         model: str = Query("auto", description="A catalog id, alias, provider:model, or auto."),
         stream: bool = Query(False, description="Server-sent events instead of one JSON reply."),
     ):
         """Ask one model one prompt."""
         turn = await run_in_threadpool(_prepared_turn, body, model, None, store)
-        return await _answer(turn, body.input_notice, stream)
+        return await _answer(request, turn, body.input_notice, stream)
 
     @router.post("/chat", response_model=Reply, responses=_STREAM_DOC)
-    async def chat(body: ChatBody, stream: bool = Query(False, description="Server-sent events, as for /generate.")):
+    async def chat(
+        request: Request,
+        body: ChatBody,
+        stream: bool = Query(False, description="Server-sent events, as for /generate."),
+    ):
         """One chat turn, with earlier turns as history; falls back along the model's chain before answering."""
         turn = await run_in_threadpool(_prepared_turn, body, body.model, body.fallbacks, store)
-        return await _answer(turn, body.input_notice, stream)
+        return await _answer(request, turn, body.input_notice, stream)
 
     @router.post("/compare", response_model=CompareReply)
-    async def compare(body: CompareBody):
+    async def compare(request: Request, body: CompareBody):
         """Ask several models at once; 200 when any answered (each result has its own status)."""
         comparison = await run_in_threadpool(_prepared_comparison, body, store)
         started = time.monotonic()
-        results = await in_call_thread(comparison.run)
+        results = await unless_disconnected(request, comparison.run, comparison.cancel)
         reply = CompareReply(
             comparison_id=comparison.comparison_id,
             wall_ms=(time.monotonic() - started) * 1000,
@@ -177,11 +173,13 @@ def _calls_router(store) -> APIRouter:
     return router
 
 
-async def _answer(turn: Turn, input_notice: str, stream: bool):
-    """The Turn's answer: streamed as server-sent events, or one JSON reply once it is complete."""
+async def _answer(request: Request, turn: Turn, input_notice: str, stream: bool):
+    """The Turn's answer: streamed as server-sent events, or one JSON reply once it is complete.
+
+    Either way, a client that disconnects cancels the call, which is logged `cancelled`."""
     if stream:
         return await stream_turn(turn, input_notice)
-    return reply_response(await in_call_thread(turn.complete), input_notice)
+    return reply_response(await complete_unless_disconnected(turn, request), input_notice)
 
 
 def _prepared_turn(body: GenerateBody, model: str, fallbacks: list[str] | None, store):
@@ -267,6 +265,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SwitchboardError)
     async def switchboard_error(request: Request, error: SwitchboardError) -> SafeJSONResponse:
         status = 400 if isinstance(error, CLIENT_ERRORS) else 500
+        if is_gateway_path(request.url.path):
+            return error_response(WireError(status, redact(str(error))))
         return SafeJSONResponse(status_code=status, content={"detail": redact(str(error))})
 
     @app.exception_handler(RequestValidationError)
@@ -275,6 +275,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if is_gateway_path(request.url.path):  # OpenAI clients parse {"error": {...}}, not {"detail": ...}
+            return error_response(WireError(error.status_code, str(error.detail)), headers=error.headers)
         cause = error.__cause__
         if isinstance(cause, UnicodeDecodeError):  # FastAPI says only "There was an error parsing the body"
             byte = f"byte {cause.start}, counting from 0, is 0x{cause.object[cause.start]:02x}"

@@ -135,3 +135,31 @@ def test_concurrent_generates_are_all_answered_and_logged(server):
     assert [r.status_code for r in replies] == [200] * 25
     logged = set(default_store().read_requests().frame["request_id"])
     assert {r.json()["request_id"] for r in replies} <= logged
+
+
+def _only_logged_row(timeout_s: float = 10) -> dict:
+    """The one row the server logs, once it has been written."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        frame = default_store().read_requests().frame
+        if len(frame):
+            return frame.iloc[-1].to_dict()
+        time.sleep(0.1)
+    raise AssertionError("the abandoned call was never logged")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/generate?model=echo-slow", {"prompt": "a b c d e f"}),
+        ("/chat", {"model": "echo-slow", "prompt": "a b c d e f"}),
+        ("/v1/chat/completions", {"model": "echo-slow", "messages": [{"role": "user", "content": "a b c d e f"}]}),
+    ],
+)
+def test_a_client_that_leaves_a_call_without_streaming_cancels_it_and_it_is_logged(server, path, body):
+    with authorised(server) as client, pytest.raises(httpx.ReadTimeout):
+        client.post(path, json=body, timeout=0.5)  # the answer takes about 2 s; the client gives up first
+
+    logged = _only_logged_row()
+    assert logged["status"] == "cancelled"
+    assert logged["response"].startswith("[offline demo") and "fingerprint" not in logged["response"]
