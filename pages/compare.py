@@ -4,7 +4,8 @@ import streamlit as st
 
 from llm_core.readiness import is_ready
 from llm_core.session.pane import MAX_PANES
-from pages._compare import state
+from pages._compare import links, state
+from pages._compare.history import render_read_only, render_shared_prompt
 from pages._compare.panes import render_panes
 from pages._compare.sidebar import render_sidebar
 from pages._compare.stream import stream_live
@@ -19,6 +20,7 @@ TOOLBAR_STYLE = (
 
 start_session()
 catalog, config = session_catalog(), session_config()
+links.open_conversation()  # the URL's conversation, rebuilt from the log, or a share link's setup
 conversation = state.conversation()
 state.settle_interrupted()
 for notice in state.take_notices():
@@ -26,8 +28,11 @@ for notice in state.take_notices():
 
 # New input first: the models start now and think while the page is drawn. The box is pinned in st.bottom: there,
 # unlike in the main body, it does not make the page follow the streaming answers down (see SHOW_NEW_TURN).
-if prompt := st.bottom.chat_input("Ask every model…", key="prompt"):
+placeholder = "Reopened read-only: press Continue to carry on" if conversation.read_only else "Ask every model…"
+if prompt := st.bottom.chat_input(placeholder, key="prompt", disabled=conversation.read_only):
     state.send(prompt)
+conversation = state.conversation()  # a send after Clear drops its undo; a callback may have swapped it
+links.keep_in_url(conversation)
 
 settings = render_sidebar(conversation, catalog)
 st.html(TOOLBAR_STYLE)
@@ -64,6 +69,8 @@ if not any(is_ready(m, config) for m in catalog.models.values()):
         icon=":material/key:",
     )
 
+render_read_only(conversation)
+render_shared_prompt()
 panes = render_panes(conversation, catalog, config)  # a turn in flight is drawn with slots to stream into
 render_vote(conversation)
 render_diff(conversation)

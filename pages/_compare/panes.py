@@ -12,6 +12,7 @@ from llm_core.catalog import Catalog
 from llm_core.config import Config
 from llm_core.record import Result
 from llm_core.session.conversation import Conversation
+from llm_core.session.details import made_with, own_parameters
 from llm_core.session.display import (
     answer_metrics,
     error_title,
@@ -25,6 +26,7 @@ from llm_core.session.display import (
 from llm_core.session.pane import MIN_PANES, Exchange, Pane, Switch
 from llm_core.session.picker import Choice, model_choices
 from pages._compare import state
+from pages._shared.session import as_plain_text
 
 LINE_EVERY_S = 0.25
 # A long tail is repainted less often: the browser re-renders all of it each time. The budget is shared by the
@@ -190,10 +192,28 @@ def render_exchange(c: Conversation, pane: Pane, exchange: Exchange, panes: Pane
         if r.text:
             st.markdown(safe_links(r.text))
         render_outcome(c, pane, exchange)
+        if r.done:
+            render_answer_tools(c, pane, exchange)
         if r.log_warning:
             st.warning(f"Not logged: {r.log_warning}", icon=":material/warning:")
         if r.text and r.done:
             render_rating(pane, exchange)
+
+
+def render_answer_tools(c: Conversation, pane: Pane, exchange: Exchange) -> None:
+    """Copy the answer's raw Markdown, and what it was made with (template, system prompt, parameters, ids)."""
+    r = exchange.result
+    others = [
+        e.result for p in c.panes if p is not pane for e in p.exchanges if e.result.comparison_id == r.comparison_id
+    ]
+    with st.container(horizontal=True, gap="small", key=f"tools_{pane.id}_{exchange.serial}"):
+        if r.text:
+            with st.popover("Copy", icon=":material/content_copy:", type="tertiary", help="The answer's raw Markdown"):
+                st.caption("The answer as the model wrote it: copy it with the button at the top right.")
+                st.code(r.text, language="markdown", wrap_lines=True)
+        with st.popover("Details", icon=":material/info:", type="tertiary", help="What this answer was made with"):
+            facts = made_with(r, hidden=c.hidden, own=own_parameters(r, others))
+            st.markdown("\n".join(f"- **{label}:** {as_plain_text(value)}" for label, value in facts))
 
 
 def render_prompt(pane: Pane, exchange: Exchange) -> None:

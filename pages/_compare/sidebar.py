@@ -12,12 +12,14 @@ from llm_core.session import export
 from llm_core.session.conversation import Conversation
 from llm_core.session.estimate import estimate_line, prompt_estimate
 from pages._compare import state
+from pages._compare.history import render_history, render_share
 from pages._compare.panes import parameter_inputs
 
 PROMPT_PLACEHOLDER = "‹your prompt›"
 EXPORTS = (  # label, how the conversation is written, file suffix (and widget key), MIME type, icon
     ("Markdown", export.to_markdown, "md", "text/markdown", ":material/download:"),
     ("JSON", export.to_json, "json", "application/json", ":material/data_object:"),
+    ("HTML", export.to_html, "html", "text/html", ":material/html:"),
 )
 
 
@@ -29,6 +31,9 @@ def render_sidebar(c: Conversation, catalog: Catalog) -> state.TurnSettings:
         render_prompt_settings()
         render_parameters()
         render_estimates(c, catalog, settings)
+        st.subheader("History and sharing")
+        render_history(c)
+        render_share(c)
     return settings
 
 
@@ -87,7 +92,7 @@ def render_estimates(c: Conversation, catalog: Catalog, settings: state.TurnSett
 
 
 def render_actions(c: Conversation, settings: state.TurnSettings) -> None:
-    """Clear, regenerate, and export the conversation as Markdown or JSON."""
+    """Clear (undoable until the next send), regenerate, share, and export as Markdown, JSON or HTML."""
     st.subheader("Conversation")
     has_history = any(p.exchanges for p in c.panes)
     busy = c.live is not None
@@ -98,13 +103,16 @@ def render_actions(c: Conversation, settings: state.TurnSettings) -> None:
             key="clear",
             on_click=state.clear,
             disabled=not has_history,
+            help="Start a new conversation on the same models (the old one stays in History)",
         )
+        if state.UNDO in st.session_state:
+            st.button("Undo clear", icon=":material/undo:", key="undo_clear", on_click=state.undo_clear)
         st.button(
             "Regenerate",
             icon=":material/refresh:",
             key="regenerate",
             on_click=state.regenerate,
-            disabled=not c.participants() or busy,
+            disabled=not c.participants() or busy or c.read_only,
             help="Send the last prompt again to the panes that answered it",
         )
     with st.container(horizontal=True):

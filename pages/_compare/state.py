@@ -15,6 +15,7 @@ from pages._shared.session import session_catalog, session_config
 
 PARAMETERS = ("temperature", "max_tokens", "top_p")
 DEFAULT_TEMPLATE = "plain"
+UNDO = "cleared_conversation"  # the conversation Clear put aside, until the next send
 
 
 @dataclass
@@ -61,10 +62,20 @@ def turn_settings(conversation: Conversation) -> TurnSettings:
     """The template, system prompt and per-pane options, read from the sidebar's widgets."""
     template = templates().get(st.session_state.get("template", DEFAULT_TEMPLATE))
     system = st.session_state.get("system_prompt", "").strip() or (template.system if template else "")
-    shared = _options("")
+    shared = shared_options()
     per_pane = st.session_state.get("per_pane_params", False)
-    options = {p.id: _options(f"_{p.id}").merged_over(shared) if per_pane else shared for p in conversation.panes}
+    options = {p.id: pane_options(p.id).merged_over(shared) if per_pane else shared for p in conversation.panes}
     return TurnSettings(template, system, options)
+
+
+def shared_options() -> Options:
+    """The parameters every pane is sent unless it has its own."""
+    return _options("")
+
+
+def pane_options(pane_id: str) -> Options:
+    """One pane's own parameters (unset: the shared ones)."""
+    return _options(f"_{pane_id}")
 
 
 def _options(suffix: str) -> Options:
@@ -78,7 +89,8 @@ def _options(suffix: str) -> Options:
 
 def turn_kwargs() -> dict:
     """What every Turn of this page is told: its catalog, keys and session."""
-    return {"catalog": session_catalog(), "config": session_config(), "session_id": st.session_state.session_id}
+    # The log's session_id names the conversation, so History and the page's URL can open it again.
+    return {"catalog": session_catalog(), "config": session_config(), "session_id": conversation().id}
 
 
 # --- callbacks -------------------------------------------------------------------------------------------
@@ -126,15 +138,34 @@ def stop() -> None:
 
 
 def clear() -> None:
-    """Empty every pane (the log keeps everything)."""
-    conversation().clear()
+    """Start a new conversation on the same panes; the old one stays in History and can be undone until the next
+    send."""
+    old = conversation()
+    old.settle()
+    st.session_state[UNDO] = old
+    st.session_state.conversation = old.fresh()
+
+
+def undo_clear() -> None:
+    """Bring back the conversation Clear put aside."""
+    if (old := st.session_state.pop(UNDO, None)) is not None:
+        st.session_state.conversation = old
+
+
+def continue_with(pane_id: str) -> None:
+    """Close every pane but the vote's winner and carry on its conversation."""
+    conversation().keep_only(pane_id)
+    st.session_state.blind = False
 
 
 def send(prompt: str) -> None:
     """Send the prompt to every pane with the sidebar's settings; the models start at once (blank: nothing)."""
     c = conversation()
+    if c.read_only:
+        return
     settings = turn_settings(c)
     options = {"template": settings.template, "system": settings.system, "options": settings.options}
+    st.session_state.pop(UNDO, None)  # a new turn: the cleared conversation is History's now
     if c.start_turn(prompt, **options, **turn_kwargs()) is not None:
         c.live.start()
 

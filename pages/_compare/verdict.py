@@ -40,6 +40,23 @@ def render_vote(c: Conversation) -> None:
                 )
         if vote:
             st.success(f"Vote saved: {c.verdict(vote)}.", icon=":material/how_to_vote:")
+            render_continue_with_winner(c, vote)
+
+
+def render_continue_with_winner(c: Conversation, vote) -> None:
+    """One click closes the other panes and keeps the winner's conversation going (the vote stays logged)."""
+    winner = next((p for p in c.judged(vote) if p.exchange.result.request_id == vote.winner), None)
+    if winner is None or len(c.panes) < 2:  # a tie or all bad: no winner to go on with
+        return
+    st.button(
+        f"Continue with {winner.letter} only",
+        icon=":material/arrow_forward:",
+        key="continue_winner",
+        on_click=state.continue_with,
+        args=(winner.pane.id,),
+        help="Close the other panes and keep talking to the winner",
+        disabled=c.live is not None,
+    )
 
 
 def render_diff(c: Conversation) -> None:

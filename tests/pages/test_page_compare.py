@@ -325,7 +325,7 @@ def test_export_buttons_offer_the_whole_conversation(at):
     send(at, "export me")
     at.feedback(key="stars_p1_1").set_value(4).run()
     buttons = {b.proto.label: b.proto for b in at.get("download_button")}
-    assert set(buttons) == {"Markdown", "JSON"} and not any(b.disabled for b in buttons.values())
+    assert set(buttons) == {"Markdown", "JSON", "HTML"} and not any(b.disabled for b in buttons.values())
     conversation = at.session_state.conversation
     data = json.loads(to_json(conversation))
     assert [item["answer"] for p in data["panes"] for item in p["items"]] == answers(at, "p1") + answers(at, "p2")

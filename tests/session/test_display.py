@@ -38,3 +38,23 @@ def test_only_blocks_a_streaming_answer_cannot_change_any_more_are_settled():
     assert settled_blocks(code + "After") == ([code.strip("\n")], "After")  # a blank line inside code does not end it
     assert settled_blocks("$$\nx\n\ny") == ([], "$$\nx\n\ny")  # nor inside an open math block
     assert settled_blocks("````\n```\n\nstill code") == ([], "````\n```\n\nstill code")  # ``` does not close ````
+
+
+def test_the_details_of_an_answer_say_what_it_was_made_with_and_hide_names_when_blind():
+    from llm_core.record import Result
+    from llm_core.session.details import made_with, own_parameters
+
+    r = Result(model="gpt-4o-mini", requested_model="gpt-4o-mini", provider_model="gpt-4o-mini-2024-07-18")
+    r.template, r.system, r.temperature, r.max_tokens, r.finish_reason = "summarize", "Be brief", 0.3, 64, "length"
+    other = Result(model="echo", requested_model="echo")
+    other.temperature, other.max_tokens = 0.3, 128
+
+    own = own_parameters(r, [other])
+    facts = dict(made_with(r, hidden=False, own=own))
+
+    assert own == {"max_tokens"}
+    assert facts["Template"] == "summarize" and facts["System prompt"] == "Be brief"
+    assert facts["temperature"] == "0.3" and facts["max_tokens"] == "64 (this pane's own)"
+    assert facts["top_p"] == "model default" and facts["Request id"] == r.request_id
+    assert facts["Provider's model"] == "gpt-4o-mini-2024-07-18" and facts["Stopped"] == "cut off at max tokens"
+    assert "Provider's model" not in dict(made_with(r, hidden=True))

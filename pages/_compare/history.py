@@ -1,0 +1,83 @@
+"""The sidebar's History (past conversations, searchable, opened read-only) and Share (a link to this setup)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from llm_core import SwitchboardError
+from llm_core.session.conversation import Conversation
+from llm_core.session.history import past_conversations
+from llm_core.store.csv_store import default_store
+from pages._compare import links
+from pages._shared.session import as_plain_text
+
+SHOWN = 12  # past conversations listed at once; the search finds older ones
+TITLE_CHARS = 60
+
+
+def render_history(c: Conversation) -> None:
+    """Past conversations, newest first, each with its first prompt, models, date and whether it was voted on."""
+    with st.expander("History", icon=":material/history:"):
+        search = st.text_input("Search", key="history_search", placeholder="Search prompts, answers, models")
+        try:
+            past = past_conversations(default_store(), search)
+        except SwitchboardError as e:
+            st.warning(f"History cannot be read: {e}", icon=":material/warning:")
+            return
+        if not past:
+            st.caption("Nothing matches." if search.strip() else "Your conversations appear here once sent.")
+            return
+        for summary in past[:SHOWN]:
+            first = summary.first_prompt.strip().splitlines() or [""]
+            title = first[0][:TITLE_CHARS] + ("…" if len(first[0]) > TITLE_CHARS or len(first) > 1 else "")
+            voted = " · :material/how_to_vote: voted" if summary.voted else ""
+            turns = f"{summary.turns} turn{'s' * (summary.turns != 1)}"
+            st.button(
+                as_plain_text(title) or "(empty prompt)",
+                key=f"history_{summary.conversation_id}",
+                on_click=links.open_past,
+                args=(summary.conversation_id,),
+                type="primary" if summary.conversation_id == c.id else "tertiary",
+                help=f"Open this conversation read-only ({turns})",
+                width="stretch",
+            )
+            models = ", ".join(summary.models)
+            st.caption(f"{summary.updated:%b %d %H:%M} · {as_plain_text(models)} · {turns}{voted}")
+        if len(past) > SHOWN:
+            st.caption(f"{len(past) - SHOWN} older conversations: search to find them.")
+
+
+def render_share(c: Conversation) -> None:
+    """A link that opens this comparison's setup for anyone with access to the app; never a key."""
+    with st.popover("Share", icon=":material/share:", width="stretch"):
+        last_prompt = next((p.last.prompt for p in c.panes if p.last), "")
+        with_prompt = st.checkbox("Include the last prompt", key="share_prompt", disabled=not last_prompt)
+        st.code(links.link_for(c, last_prompt, with_prompt), language=None, wrap_lines=True)
+        notes = ["Copy the link with the button at its right."]
+        if c.blind:
+            notes.append("Blind mode: the link leaves the models out, so the opener sees the default ones.")
+        notes.append("It carries no key, and opening it sends nothing until the prompt is sent.")
+        st.caption(" ".join(notes))
+
+
+def render_read_only(c: Conversation) -> None:
+    """The banner over a conversation reopened from History, with the way to carry it on."""
+    if not c.read_only:
+        return
+    with st.container(key="read_only", border=True, horizontal=True, vertical_alignment="center"):
+        st.markdown(":material/history: **Reopened from History**, read-only.", width="stretch")
+        st.button("Continue this conversation", icon=":material/play_arrow:", key="continue_past",
+                  on_click=links.continue_past, type="primary")  # fmt: skip
+
+
+def render_shared_prompt() -> None:
+    """The prompt a share link brought, editable, sent only when the user presses Send."""
+    prompt = st.session_state.get(links.SHARED_PROMPT)
+    if not prompt:
+        return
+    with st.container(key="shared", border=True):
+        st.markdown(":material/link: **A shared prompt.** Nothing has been sent: edit it if you like, then send it.")
+        st.text_area("Shared prompt", value=prompt, key="shared_prompt_box", label_visibility="collapsed")
+        with st.container(horizontal=True):
+            st.button("Send", icon=":material/send:", key="send_shared", on_click=links.send_shared, type="primary")
+            st.button("Dismiss", key="dismiss_shared", on_click=st.session_state.pop, args=(links.SHARED_PROMPT, None))

@@ -1,0 +1,137 @@
+"""The Compare page's address: the conversation's id in the URL (a reload or the URL opens it again from the log),
+share links that set up a comparison, and conversations reopened from History. State only; layout lives elsewhere."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from llm_core.options import Options
+from llm_core.session.conversation import Conversation
+from llm_core.session.history import reopen
+from llm_core.session.share import Setup, from_query, share_url
+from llm_core.store.csv_store import default_store
+from pages._compare import state
+from pages._shared.session import session_catalog, session_config
+
+CONVERSATION = "c"  # the query parameter naming the conversation
+SHARED_PROMPT = "shared_prompt"  # a prompt a share link brought, waiting for the user to send it
+
+
+def open_conversation() -> None:
+    """On a session's first run, open what the URL asks for (the page's own state after that)."""
+    if "conversation" not in st.session_state:
+        st.session_state.conversation = opened_conversation()
+
+
+def opened_conversation() -> Conversation:
+    """The conversation this page's URL names (rebuilt from the log), else the setup a share link asks for, else a
+    fresh one on the default models."""
+    query = st.query_params.to_dict()
+    catalog, config = session_catalog(), session_config()
+    conversation_id = query.get(CONVERSATION, "")
+    if conversation_id:
+        reopened = reopen(default_store(), conversation_id, catalog, state.templates())
+        if reopened is not None:
+            apply_setup(reopened.setup, reopened.pane_setups)
+            return reopened.conversation
+    setup, problems = from_query(query, set(catalog.models))
+    for problem in problems:
+        state.notify(f"The shared link's {problem}")
+    c = Conversation.opening(catalog, config)
+    c.id = st.session_state.session_id
+    if conversation_id.isalnum() and len(conversation_id) <= 64:  # a new conversation keeps the address it opened on
+        c.id = conversation_id
+    if setup is not None:
+        c = conversation_for(setup, c, catalog)
+    return c
+
+
+def conversation_for(setup: Setup, fallback: Conversation, catalog) -> Conversation:
+    """A fresh conversation on the link's models (the default ones when it names none or is blind), its settings
+    in the sidebar and its prompt waiting to be sent."""
+    c = fallback
+    if setup.models and not setup.blind:
+        c = Conversation(id=fallback.id)
+        for model in setup.models:
+            c.add_pane(model, catalog.get(model).label)
+    pane_setups = {p.id: o for p, o in zip(c.panes, setup.pane_options, strict=False) if o != Options()}
+    apply_setup(setup, pane_setups)
+    if setup.blind:  # the Blind toggle is not drawn yet: it starts from the conversation
+        c.set_blind(True)
+    if setup.prompt.strip():
+        st.session_state[SHARED_PROMPT] = setup.prompt
+    return c
+
+
+def apply_setup(setup: Setup, pane_setups: dict[str, Options]) -> None:
+    """Put a setup's template, system prompt and parameters in the sidebar (before its widgets are drawn)."""
+    if setup.template in state.templates():
+        st.session_state.template = setup.template
+    st.session_state.system_prompt = setup.system
+    for name in state.PARAMETERS:
+        st.session_state[name] = getattr(setup.options, name)
+    st.session_state.per_pane_params = bool(pane_setups)
+    for pane_id, options in pane_setups.items():
+        for name in state.PARAMETERS:
+            st.session_state[f"{name}_{pane_id}"] = getattr(options, name)
+
+
+def keep_in_url(c: Conversation) -> None:
+    """The address names this conversation and nothing else (a share link's setup has been taken in); the session
+    is the conversation's, so Analytics' sessions are Compare conversations."""
+    st.session_state.session_id = c.id
+    if st.query_params.to_dict() != {CONVERSATION: c.id}:
+        st.query_params.from_dict({CONVERSATION: c.id})
+
+
+def current_setup(c: Conversation) -> Setup:
+    """What a share link of this page carries: the panes' models, the sidebar's template, system prompt and
+    parameters (each pane's own when set per pane)."""
+    settings = state.turn_settings(c)
+    shared = state.shared_options()
+    per_pane = st.session_state.get("per_pane_params", False)
+    return Setup(
+        models=[p.model for p in c.panes],
+        template=settings.template.name if settings.template else "",
+        system=st.session_state.get("system_prompt", "").strip(),
+        options=shared,
+        pane_options=[state.pane_options(p.id) for p in c.panes] if per_pane else [],
+        blind=c.blind,
+    )
+
+
+def link_for(c: Conversation, prompt: str, with_prompt: bool) -> str:
+    """The share link of this page's setup (and its latest prompt when asked), for the address it is served at."""
+    setup = current_setup(c)
+    setup.prompt = prompt
+    return share_url(st.context.url or "", setup, with_prompt=with_prompt)
+
+
+# --- callbacks -------------------------------------------------------------------------------------------
+
+
+def open_past(conversation_id: str) -> None:
+    """Open a past conversation from History, read-only until the user continues it."""
+    current = state.conversation()
+    current.settle()
+    reopened = reopen(default_store(), conversation_id, session_catalog(), state.templates())
+    if reopened is None:
+        state.notify("That conversation is no longer in the log.")
+        return
+    reopened.conversation.read_only = True
+    apply_setup(reopened.setup, reopened.pane_setups)
+    st.session_state.conversation = reopened.conversation
+    st.session_state.pop(state.UNDO, None)
+    st.session_state.blind = False
+
+
+def continue_past() -> None:
+    """Carry on a reopened conversation with the same models."""
+    state.conversation().read_only = False
+
+
+def send_shared() -> None:
+    """Send the prompt a share link brought (the user pressed its Send button)."""
+    prompt = st.session_state.pop(SHARED_PROMPT, "")
+    text = st.session_state.get("shared_prompt_box", prompt)
+    state.send(text)

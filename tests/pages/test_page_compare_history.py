@@ -1,0 +1,157 @@
+"""Compare for everyday work, driven like a user through AppTest: a reload keeps the conversation, History reopens a
+past one, a share link sets up a comparison without sending it, Clear can be undone, copy and details under every
+answer, and continue with a vote's winner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from llm_core.store.csv_store import default_store
+from tests.catalogs import COMPARE_MODELS, use_catalog
+from tests.pages.test_page_compare import answers, pane, prompts, send
+
+APP = Path(__file__).parents[2] / "streamlit_app.py"
+
+
+@pytest.fixture(autouse=True)
+def fast_models(isolated, monkeypatch):
+    use_catalog(isolated, monkeypatch, COMPARE_MODELS)
+    monkeypatch.setenv("SWITCHBOARD_MAX_ATTEMPTS", "1")
+
+
+def opened(**query: str) -> AppTest:
+    """The app as a new browser tab opens it at an address with this query."""
+    app = AppTest.from_file(str(APP), default_timeout=30)
+    for name, value in query.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def address(at: AppTest) -> dict[str, str]:
+    return {name: at.query_params[name] for name in at.query_params}
+
+
+def logged():
+    return default_store().read_requests().frame
+
+
+def test_a_reload_rebuilds_the_conversation_from_the_log(at):
+    send(at, "first question")
+    at.feedback(key="stars_p1_1").set_value(3).run()
+    at.selectbox(key="template").set_value("summarize").run()
+    at.number_input(key="temperature").set_value(0.4).run()
+    send(at, "second question")
+    url = address(at)
+    assert set(url) == {"c"} and url["c"] == at.session_state.conversation.id
+
+    reloaded = opened(**url)
+
+    for pane_id in ("p1", "p2"):
+        assert prompts(reloaded, pane_id) == prompts(at, pane_id) == ["first question", "second question"]
+        assert answers(reloaded, pane_id) == answers(at, pane_id)
+    assert reloaded.feedback(key="stars_p1_1").value == 3  # four stars, counted from zero
+    assert reloaded.selectbox(key="template").value == "summarize"
+    assert reloaded.number_input(key="temperature").value == 0.4
+    assert not reloaded.session_state.conversation.read_only  # your own conversation goes on
+    send(reloaded, "third question")
+    assert prompts(reloaded, "p1")[-1] == "third question"
+    assert set(logged()["session_id"]) == {url["c"]}
+
+
+def test_history_lists_past_conversations_and_reopens_one_read_only(at):
+    send(at, "about cats")
+    at.button(key="vote_A").click().run()
+    old = at.session_state.conversation.id
+
+    other = opened()
+    assert other.session_state.conversation.id != old
+    entry = other.button(key=f"history_{old}")
+    assert entry.label == "about cats"
+    assert any("voted" in c.value and "echo" in c.value for c in other.sidebar.caption)
+    other.text_input(key="history_search").set_value("dogs").run()
+    assert not [b for b in other.button if b.key == f"history_{old}"]  # the search leaves it out
+    other.text_input(key="history_search").set_value("CATS").run()
+    other.button(key=f"history_{old}").click().run()
+
+    assert prompts(other, "p1") == ["about cats"]
+    assert other.chat_input(key="prompt").proto.disabled
+    assert other.button(key="vote_A").disabled  # the vote it had is shown, locked
+    assert address(other) == {"c": old}
+    other.button(key="continue_past").click().run()
+    assert not other.chat_input(key="prompt").proto.disabled
+    send(other, "and dogs?")
+    assert prompts(other, "p1") == ["about cats", "and dogs?"]
+
+
+def test_a_shared_link_sets_up_the_comparison_and_sends_nothing_until_asked(at):
+    at.selectbox(key="model_p1").set_value("echo-outline").run()
+    at.selectbox(key="model_p2").set_value("echo").run()
+    at.selectbox(key="template").set_value("explain-simply").run()
+    at.text_area(key="system_prompt").set_value("Be kind").run()
+    at.number_input(key="max_tokens").set_value(128).run()
+    send(at, "Why is the sky blue?")
+    at.checkbox(key="share_prompt").check().run()
+    link = next(c.value for c in at.sidebar.code if "models=" in c.value)
+    assert "KEY" not in link.upper()
+
+    friend = opened(**dict(parse_qsl(urlsplit(link).query)))
+
+    assert [friend.selectbox(key=f"model_{p}").value for p in ("p1", "p2")] == ["echo-outline", "echo"]
+    assert friend.selectbox(key="template").value == "explain-simply"
+    assert friend.text_area(key="system_prompt").value == "Be kind"
+    assert friend.number_input(key="max_tokens").value == 128
+    assert friend.text_area(key="shared_prompt_box").value == "Why is the sky blue?"
+    assert len(logged()) == 2  # only the sender's turn: opening the link sent nothing
+    assert set(address(friend)) == {"c"}  # the setup is taken in; a reload does not apply it again
+    friend.button(key="send_shared").click().run()
+    assert prompts(friend, "p1") == ["Why is the sky blue?"] and len(logged()) == 4
+
+
+def test_a_blind_share_link_names_no_model(at):
+    at.toggle(key="blind").set_value(True).run()
+    link = next(c.value for c in at.sidebar.code if "?" in c.value)
+    assert "echo" not in link and "blind=1" in link
+
+
+def test_clear_starts_a_new_conversation_that_can_be_undone_until_the_next_send(at):
+    send(at, "keep me")
+    old = at.session_state.conversation.id
+    at.button(key="clear").click().run()
+    assert not at.chat_message and at.session_state.conversation.id != old
+    at.button(key="undo_clear").click().run()
+    assert prompts(at, "p1") == ["keep me"] and at.session_state.conversation.id == old
+
+    at.button(key="clear").click().run()
+    send(at, "a new start")
+    assert not [b for b in at.button if b.key == "undo_clear"]
+    assert prompts(at, "p1") == ["a new start"]
+
+
+def test_every_answer_has_a_copy_of_its_markdown_and_its_details(at):
+    at.number_input(key="temperature").set_value(0.2).run()
+    send(at, "show me `code`")
+    for pane_id in ("p1", "p2"):
+        [result] = [e.result for e in at.session_state.conversation.pane(pane_id).exchanges]
+        tools = pane(at, pane_id)
+        assert result.text in [c.value for c in tools.code]  # the raw Markdown, with Streamlit's copy button
+        details = "\n".join(m.value for m in tools.markdown)
+        assert "**temperature:** 0.2" in details and result.request_id in details and "**Template:** plain" in details
+
+
+def test_continue_with_the_winner_closes_the_other_panes_and_goes_on(at):
+    send(at, "pick one")
+    at.button(key="vote_B").click().run()
+    winner = at.session_state.conversation.shown()[1]
+    at.button(key="continue_winner").click().run()
+
+    c = at.session_state.conversation
+    assert [p.id for p in c.panes] == [winner.id]
+    send(at, "go on")
+    assert prompts(at, winner.id) == ["pick one", "go on"]
+    assert len(default_store().read_votes().frame) == 1 and len(logged()) == 3
