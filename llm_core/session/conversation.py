@@ -19,6 +19,7 @@ from ..errors import SwitchboardError
 from ..options import Options
 from ..record import new_id
 from ..templates import Template
+from . import inflight
 from .pacing import Pacer
 from .pane import MAX_PANES, MIN_PANES, Exchange, Pane, Switch
 from .picker import default_models
@@ -221,6 +222,7 @@ class Conversation:
             result.pane_id = pane.id  # logged with the answer, so History rebuilds the panes
             pane.add(prompt, sent, result)
         self.live = Pacer(comparison)
+        inflight.register(self.id, self.live)
         return comparison
 
     # --- votes and ratings ---

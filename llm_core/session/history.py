@@ -15,6 +15,7 @@ from ..catalog import Catalog
 from ..options import Options
 from ..record import Result
 from ..templates import Template
+from . import inflight
 from .conversation import Conversation
 from .pane import Pane
 from .share import Setup
@@ -44,7 +45,9 @@ def past_conversations(store: ConversationQueries, search: str = "") -> list[Con
 def reopen(
     store: ConversationQueries, conversation_id: str, catalog: Catalog, templates: dict[str, Template]
 ) -> Reopened | None:
-    """The conversation logged under `conversation_id`, rebuilt (None when the log has none)."""
+    """The conversation logged under `conversation_id`, rebuilt (None when the log has none). A turn of it still
+    streaming here (the page was reloaded mid-turn) is stopped first, so what had arrived is in the log."""
+    inflight.settle(conversation_id)
     rows = store.conversation_rows(conversation_id)
     if not rows:
         return None

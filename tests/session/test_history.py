@@ -127,3 +127,22 @@ def test_history_search_finds_prompts_answers_and_models_case_insensitively(cata
     assert [s.conversation_id for s in past_conversations(store, "cats")] == [cats.id]
     assert [s.conversation_id for s in past_conversations(store, "echo-500")] == [dogs.id]
     assert past_conversations(store, "zebra") == []
+
+
+def test_a_reload_mid_turn_stops_the_old_run_and_keeps_what_had_arrived(catalog, store):
+    import time
+
+    c = conversation_of(catalog, "echo-slow", "echo")
+    c.start_turn("a slow answer please, with many words to stream", catalog=catalog, store=store, session_id=c.id)
+    c.live.start()
+    slow = c.pane("p1").last.result
+    deadline = time.monotonic() + 20
+    while not slow.text and time.monotonic() < deadline:  # wait for the first words, not for a time
+        time.sleep(0.01)
+    arrived = slow.text
+
+    again = reopen(store, c.id, catalog, templates()).conversation  # the old page's run is still streaming
+
+    kept = again.pane("p1").last.result
+    assert arrived and kept.text.startswith(arrived)
+    assert kept.status == "cancelled" and c.live.finished
