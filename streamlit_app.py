@@ -9,6 +9,7 @@ st.set_page_config(page_title="Switchboard", page_icon=":material/compare_arrows
 
 pages = [
     st.Page("pages/compare.py", title="Compare", icon=":material/view_column:", default=True),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:"),
     st.Page("pages/analytics.py", title="Analytics", icon=":material/monitoring:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]

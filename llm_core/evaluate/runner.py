@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from ..catalog import Catalog, Model
+from ..config import Config
 from ..engine import Turn
 from ..options import Options
 from ..record import Message, Result, new_id
@@ -114,8 +115,10 @@ class EvalRun:
         budget_usd: float | None = None,
         use_cache: bool = True,
         run_id: str | None = None,
+        config: Config | None = None,
     ):
         self.suite, self.models, self.catalog, self.store, self.judge = suite, models, catalog, store, judge
+        self.config = config  # whose keys the calls use (a page session's own); None: the environment's
         self.repeats = repeats or suite.repeats
         self.options = options or suite.options
         self._limits = dict(provider_concurrency or {})  # calls at once for the providers named
@@ -280,7 +283,9 @@ class EvalRun:
         if not self.budget.reserve(reserved):
             self.stop("budget")
             return None
-        turn = Turn(model, messages, options, catalog=self.catalog, store=self.store, fallbacks=False)
+        turn = Turn(
+            model, messages, options, catalog=self.catalog, config=self.config, store=self.store, fallbacks=False
+        )
         turn.result.run_id, turn.result.case_id, turn.result.repeat = self.run_id, cell.case.id, cell.repeat
         turn.result.template = template
         with self._lock:

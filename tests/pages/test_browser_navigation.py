@@ -14,7 +14,9 @@ from tests.browser_support import (
 )
 
 
-@pytest.mark.parametrize("path, heading", [("analytics", "Analytics"), ("settings", "Settings")])
+@pytest.mark.parametrize(
+    "path, heading", [("analytics", "Analytics"), ("settings", "Settings"), ("evaluate", "Evaluate")]
+)
 def test_a_bookmarked_page_on_a_fresh_server_shows_the_apps_navigation(tmp_path, path, heading):
     chromium_or_skip()
     from playwright.sync_api import expect, sync_playwright
@@ -29,5 +31,5 @@ def test_a_bookmarked_page_on_a_fresh_server_shows_the_apps_navigation(tmp_path,
             nav = page.get_by_test_id("stSidebarNav")
             expect(nav).to_contain_text("Compare")
             assert "compare panes" not in nav.inner_text().lower()  # helper modules are not pages
-            assert nav.get_by_role("link").count() == 3
+            assert nav.get_by_role("link").count() == 4  # Compare, Evaluate, Analytics, Settings
         browser.close()

@@ -1,0 +1,75 @@
+"""The Evaluate page through AppTest: run an example suite offline, see the grid, open a case, rate and vote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).parents[2] / "streamlit_app.py"
+
+
+@pytest.fixture
+def page(models) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.switch_page("pages/evaluate.py").run()
+    assert not at.exception
+    return at
+
+
+def grid_of(at: AppTest):
+    return next(d.value for d in at.dataframe if "case" in d.value.columns)
+
+
+def test_the_page_shows_the_estimate_and_the_judge_prompts_before_a_run(page):
+    assert any("**8 answers** and **0 judge calls**" in m.value for m in page.markdown)
+    assert any("rubric-v1" in m.value for m in page.markdown)
+    assert not page.dataframe  # nothing has run yet
+
+
+def test_running_an_example_suite_fills_the_grid_and_the_summary(page, store):
+    page.button(key="eval_run").click().run()
+    assert not page.exception
+    grid = grid_of(page)
+    assert list(grid["case"]) == ["france", "japan", "australia", "canada"]
+    assert grid["echo"].str.startswith("❌ 0/1").all()  # the demo only mirrors the prompt: no capital in it
+    summary = next(d.value for d in page.dataframe if "pass_rate" in d.value.columns)
+    assert list(summary["model"]) == ["echo", "echo-outline"] and list(summary["cells"]) == [4, 4]
+    assert len(store.read_evaluation("cells").frame) == 8
+
+
+def test_a_case_opens_side_by_side_and_a_vote_is_logged_as_a_persons(page, store):
+    page.button(key="eval_run").click().run()
+    page.selectbox(key="eval_case").select("japan").run()
+    assert any("Expected: Tokyo" in c.value for c in page.caption)
+    assert any("icontains Tokyo" in m.value and "red-badge" in m.value for m in page.markdown)
+    page.radio(key="eval_vote").set_value("tie").run()
+    page.button(key="eval_vote_button").click().run()
+    votes = store.read_votes().frame
+    assert list(votes["rater"]) == ["human"] and votes["winner"].iloc[0] == "tie"
+    assert votes["comparison_id"].iloc[0].endswith(":japan:1")
+
+
+def test_filters_narrow_the_grid_by_tag_and_failing_check(page):
+    page.button(key="eval_run").click().run()
+    page.multiselect(key="eval_filter_tags").select("tricky").run()
+    assert list(grid_of(page)["case"]) == ["australia", "canada"]
+    page.multiselect(key="eval_filter_tags").unselect("tricky").run()
+    page.selectbox(key="eval_filter_check").select("icontains Tokyo").run()
+    assert list(grid_of(page)["case"]) == ["japan"]
+
+
+def test_a_second_run_compares_with_the_first(page):
+    page.button(key="eval_run").click().run()
+    page.button(key="eval_run").click().run()
+    assert any("0 better" in m.value and "0 worse" in m.value for m in page.markdown)
+
+
+def test_judge_checks_say_they_need_a_judge_model(page):
+    page.selectbox(key="eval_example").select_index(1).run()  # coding.jsonl has a judge check
+    assert page.selectbox(key="eval_example").value.name == "coding.jsonl"
+    assert any("without a judge model they are reported as not graded" in c.value for c in page.caption)
+    page.button(key="eval_run").click().run()
+    page.selectbox(key="eval_case").select("is-prime").run()
+    assert any("not graded" in m.value and "needs a judge model" in m.value for m in page.markdown)
