@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
     copy_out.add_argument("folder", type=Path, help="an empty folder (made if missing) to write the CSV files into")
     copy_out.set_defaults(handler=run_export)
     rate = subparsers.add_parser("rate", help="rate a logged response, 1 to 5 stars", description=run_rate.__doc__)
-    rate.add_argument("request_id", help="the request_id shown by `logs`")
+    rate.add_argument("request_id", help="the request_id shown by `logs`, or a unique prefix of it (as git takes)")
     rate.add_argument("stars", type=_stars, help="1 (bad) to 5 (excellent)")
     rate.add_argument("--comment", default="", help="an optional note stored with the rating")
     rate.set_defaults(handler=run_rate)
@@ -70,21 +70,19 @@ def run_logs(args: argparse.Namespace) -> int:
 
 
 def run_rate(args: argparse.Namespace) -> int:
-    """Record a 1-5 star rating of a logged response; a later rating of the same response replaces it."""
+    """Record a 1-5 star rating of a logged response (its id or a unique prefix); a later rating replaces it.
+
+    A response that failed (an error row) has no answer to rate and is refused."""
+    from ..store import verdicts
     from ..store.csv_store import default_store
 
     try:
-        store = default_store()
-        if store.find_request(args.request_id) is None:
-            print(
-                f"error: no logged request has the id {args.request_id!r}; see `logs` for recent ids.", file=sys.stderr
-            )
-            return 1
-        store.append_rating(args.request_id, args.stars, args.comment)
+        rating = verdicts.rate(default_store(), args.request_id, args.stars, args.comment)
     except SwitchboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"Rated {args.request_id}: {'★' * args.stars}{'☆' * (5 - args.stars)} ({args.stars}/5)")
+    stars = f"{'★' * rating.stars}{'☆' * (5 - rating.stars)} ({rating.stars}/5)"
+    print(f"Rated {rating.request_id} ({rating.model}): {stars}")
     return 0
 
 
@@ -134,7 +132,9 @@ def _database_store():
     except SwitchboardError as e:
         print(f"error: {e}", file=sys.stderr)
         return None
-    if not hasattr(store, "engine"):
+    from ..store.database import DatabaseStore
+
+    if not isinstance(store, DatabaseStore):
         print(
             "error: logs go to CSV files here: set SWITCHBOARD_DATABASE_URL (sqlite:///logs/switchboard.db, or a"
             " postgresql:// URL) to the database to import into or export from.",

@@ -34,6 +34,7 @@ from .tables import ROW_ID, SCHEMAS, TABLES, migrate
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before the retry counts it as failed
 WRITE_ATTEMPTS = 4
 POOL_SIZE = 5
+CONNECT_TIMEOUT_S = 10  # a server that does not answer costs a warning after this long, not a hung page
 
 _engines: dict[str, sa.Engine] = {}
 _engines_lock = threading.Lock()
@@ -73,6 +74,14 @@ class DatabaseStore(LogStore):
             return shown_url(self.url)
         except LogWriteError:
             return f"{DATABASE_URL_VARIABLE} (not a database URL)"
+
+    def problem(self) -> str:
+        """Why the database cannot be used now (in words, no password), or "" when it opens."""
+        try:
+            engine_for(self.url)
+        except LogWriteError as e:
+            return str(e)
+        return ""
 
     def find_request(self, request_id: str) -> dict | None:
         """The latest logged row for one request id, asked of the database (not the whole log read)."""
@@ -180,7 +189,8 @@ def forget_engines() -> None:
 
 def _new_engine(url: sa.URL) -> sa.Engine:
     if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_size=POOL_SIZE, pool_pre_ping=True)
+        patience = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        return sa.create_engine(url, pool_size=POOL_SIZE, pool_pre_ping=True, connect_args=patience)
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -9,9 +10,12 @@ import streamlit as st
 
 from llm_core.catalog import Catalog
 from llm_core.config import Config
+from llm_core.errors import SwitchboardError
 from llm_core.health import provider_overview
 from llm_core.readiness import is_ready
+from llm_core.store.backend import database_url
 from llm_core.store.csv_store import default_store
+from llm_core.store.database import DatabaseStore
 from llm_core.templates import usable_templates
 
 ROW_PX = 35  # st.dataframe's default row height
@@ -87,12 +91,54 @@ def deploy_section() -> None:
         "each provider.",
         icon=":material/group:",
     )
-    st.markdown("**Logs do not survive a restart.**")
-    st.caption(
-        "Community Cloud's disk is temporary: `requests.csv`, `ratings.csv` and `votes.csv` are lost when the app "
-        "restarts, sleeps or is redeployed. Download them now and then."
-    )
-    _log_downloads()
+    log_store_section()
+
+
+def log_store_section() -> None:
+    """Where the logs are kept now (never the database password), and how to keep them on Community Cloud."""
+    st.markdown("**Where the logs are kept**")
+    try:
+        store = default_store()
+    except SwitchboardError as e:
+        st.error(str(e), icon=":material/error:")
+        return
+    url, source = database_url()
+    if url:
+        st.success(
+            f"Logs go to the {store.kind} database `{store.location}` (set in {source}). They survive restarts "
+            "and redeploys, and every replica, the CLI and the API share them.",
+            icon=":material/database:",
+        )
+    else:
+        st.warning(
+            f"Logs go to CSV files in `{store.location}`. Community Cloud's disk is temporary: they are lost when "
+            "the app restarts, sleeps or is redeployed. Download them now and then, or keep them in a database:",
+            icon=":material/warning:",
+        )
+    with st.expander("Keep the logs in a hosted PostgreSQL database", expanded=not url, icon=":material/database:"):
+        st.markdown(
+            "1. Create a free PostgreSQL database (Neon, Supabase, or any PostgreSQL) and copy its connection "
+            "string, `postgresql://user:password@host/database`.\n"
+            "2. In the app's **Advanced settings → Secrets** on Community Cloud (or `.streamlit/secrets.toml`), add "
+            "either line below. The password is a secret: Switchboard never shows or logs it.\n"
+            "3. Reboot the app. Switchboard creates its tables itself; this section then names the database.\n"
+            "4. Bring the logs you already have along, from a machine that has them: "
+            "`SWITCHBOARD_DATABASE_URL=... python -m llm_core logs import logs/` (running it twice adds nothing)."
+        )
+        st.code(DATABASE_SECRETS_EXAMPLE, language="toml")
+        st.caption(
+            "On one machine, `sqlite:///logs/switchboard.db` keeps the logs in one SQLite file that the app, the "
+            "CLI and the API share. `python -m llm_core logs export DIR` writes a database back out as CSV files."
+        )
+    _log_downloads(store)
+
+
+DATABASE_SECRETS_EXAMPLE = """SWITCHBOARD_DATABASE_URL = "postgresql://user:password@host/database?sslmode=require"
+
+# or Streamlit's own convention for connections:
+[connections.switchboard]
+url = "postgresql://user:password@host/database?sslmode=require"
+"""
 
 
 def secrets_template() -> str:
@@ -105,8 +151,13 @@ def secrets_template() -> str:
     return "\n".join(lines)
 
 
-def _log_downloads() -> None:
-    store = default_store()
+def _log_downloads(store) -> None:
+    if isinstance(store, DatabaseStore):
+        if problem := store.problem():
+            st.error(f"The logs cannot be saved now: {problem}", icon=":material/error:")
+        else:
+            _database_downloads(store)
+        return
     files = [store.requests_path, store.ratings_path, store.votes_path]
     with st.container(horizontal=True, key="log_downloads"):
         for path in files:
@@ -125,3 +176,29 @@ def _log_downloads() -> None:
 
 def _reader(path: Path):
     return lambda: path.read_bytes() if path.is_file() else b""
+
+
+def _database_downloads(store) -> None:
+    """The database's logs as the same three CSV files, written when a button is clicked."""
+    with st.container(horizontal=True, key="log_downloads"):
+        for name in ("requests.csv", "ratings.csv", "votes.csv"):
+            st.download_button(
+                name,
+                data=_exported(store, name),
+                file_name=name,
+                mime="text/csv",
+                key=f"download_{Path(name).stem}",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+
+
+def _exported(store, name: str):
+    def export() -> bytes:
+        from llm_core.store.transfer import export_folder
+
+        with tempfile.TemporaryDirectory() as folder:
+            export_folder(store, Path(folder))
+            return (Path(folder) / name).read_bytes()
+
+    return export
