@@ -19,7 +19,7 @@ from ..tokens import count_messages
 from .assertions import Check, check
 from .cache import AnswerCache, cache_key
 from .judge import combine, judge_problem, pairwise_messages, parse_score, parse_verdict, rubric_messages
-from .records import RunRecord, now_iso, run_table, save_run
+from .records import RecordWriter, RunRecord, now_iso, run_table, save_run
 from .suite import Case, Suite
 
 DEFAULT_CONCURRENCY = 4  # calls at once per provider: enough to be quick, few enough to stay under rate limits
@@ -229,6 +229,7 @@ class EvalRun:
             if on_progress and outcome is not None:
                 on_progress(progress)
 
+        self._writer = RecordWriter(self.store)
         pools = [ThreadPoolExecutor(self._limit(p), thread_name_prefix=f"eval-{p}") for p in by_provider]
         try:
             futures = [
@@ -240,10 +241,12 @@ class EvalRun:
             for future in futures:
                 future.result()  # a bug in a worker surfaces here, not silently
             if self.suite.pairwise and not self._stop.is_set():
+                self._writer.flush()  # the pairs are read from the recorded cells
                 self._run_pairwise()
         finally:
             for pool in pools:
                 pool.shutdown(wait=True, cancel_futures=True)
+            self._writer.close()
         self.record.spent_usd = self.budget.spent
         self.record.finished = now_iso()
         self.record.status = self.stop_reason or ("finished" if not self.pending() else "stopped")
@@ -349,7 +352,7 @@ class EvalRun:
         """Store the checks, then the cell: a cell is finished only once its own row is written."""
         cell, r = outcome.cell, outcome.result
         where = {"run_id": self.run_id, "case_id": cell.case.id, "model": cell.model.id, "repeat": cell.repeat}
-        self.store.append_evaluation(
+        self._writer.add(
             "checks",
             [
                 {
@@ -366,7 +369,7 @@ class EvalRun:
             ],
         )
         failed = [c.assertion.describe() for c in outcome.checks if c.outcome == "fail"]
-        self.store.append_evaluation(
+        self._writer.add(
             "cells",
             [
                 {
@@ -421,7 +424,7 @@ class EvalRun:
                 return
             replies.append(parse_verdict(reply.text) if reply.ok else None)
         outcome = combine(*replies)
-        self.store.append_evaluation(
+        self._writer.add(
             "verdicts",
             [
                 {
