@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, PrivateAttr, model_validator
 
 from ..options import KNOWN_OPTIONS
 from ..record import Result
@@ -97,11 +97,27 @@ class CompareBody(GenerateBody):
 
 
 class RateBody(_Body):
-    """A score for an answer the log holds."""
+    """Stars for an answer the log holds."""
 
-    request_id: str = Field(min_length=1, max_length=64)
-    score: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent).")
+    request_id: str = Field(min_length=1, max_length=64, description="A request_id, or a unique prefix of one.")
+    stars: int = Field(
+        ge=1,
+        le=5,
+        validation_alias=AliasChoices("stars", "score"),
+        description="1 (poor) to 5 (excellent). `score` is accepted as an old name for a release.",
+    )
     comment: str = Field("", max_length=2000)
+
+
+class VoteBody(_Body):
+    """The winner of a comparison the log holds (from POST /compare), for the leaderboard."""
+
+    comparison_id: str = Field(min_length=1, max_length=64)
+    winner: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The winning answer's request_id (or a unique prefix of it), `tie`, or `both_bad`.",
+    )
 
 
 class Reply(BaseModel):
@@ -172,13 +188,26 @@ class CompareReply(BaseModel):
 
 
 class RateReply(BaseModel):
-    """The rating as recorded."""
+    """The rating as recorded, under the full request_id it rates."""
 
     request_id: str
-    score: int
+    model: str
+    stars: int
+    score: int = Field(description="The same as `stars`: the old name, kept for a release.")
     comment: str
     recorded: bool = True
     input_notice: str = Field("", description=INPUT_NOTICE_HELP)
+
+
+class VoteReply(BaseModel):
+    """The vote as recorded: who took part, in the order they were logged, and who won."""
+
+    comparison_id: str
+    winner: str = Field(description="The winning request_id, `tie` or `both_bad`.")
+    winning_model: str = Field(description="The model whose answer won; empty for a tie or both bad.")
+    models: list[str]
+    request_ids: list[str]
+    recorded: bool = True
 
 
 class ErrorReply(BaseModel):

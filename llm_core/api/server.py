@@ -29,6 +29,7 @@ from ..policy import Policy
 from ..providers import PROVIDERS
 from ..readiness import is_ready
 from ..redact import redact
+from ..store import verdicts
 from ..templates import usable_templates
 from .calls import (
     BadRequestError,
@@ -45,7 +46,18 @@ from .calls import (
 from .docs import docs_router, mount_assets
 from .gateway import REQUEST_ID_HEADER, error_response, gateway_router, is_gateway_path
 from .openai_wire import WireError
-from .schemas import ChatBody, CompareBody, CompareReply, ErrorReply, GenerateBody, RateBody, RateReply, Reply
+from .schemas import (
+    ChatBody,
+    CompareBody,
+    CompareReply,
+    ErrorReply,
+    GenerateBody,
+    RateBody,
+    RateReply,
+    Reply,
+    VoteBody,
+    VoteReply,
+)
 from .settings import ApiSettings, BodyLimit, token_guard
 from .sse import SSE_FORMAT, stream_turn
 
@@ -58,6 +70,10 @@ _FAILURES = {
     502: {"description": "The provider failed: `detail` is its message (keys redacted), with the record"},
     503: {"description": "The model's provider is not configured on this server"},
     504: {"description": "The provider did not answer in time"},
+}
+_VERDICT_FAILURES = {
+    404: {"model": ErrorReply, "description": "No logged request (or comparison) has that id"},
+    409: {"model": ErrorReply, "description": "An ambiguous id prefix, an error row, or a comparison already voted on"},
 }
 GENERATE_DOC = "Ask one model one prompt; the reply is measured and logged.\n\n" + SSE_FORMAT
 _STREAM_DOC = {
@@ -156,18 +172,35 @@ def _calls_router(store) -> APIRouter:
         first_error = results[0]
         return SafeJSONResponse(status_code=http_status(first_error), content={"detail": first_error.error, **reply})
 
-    @router.post("/rate", response_model=RateReply, responses={404: {"model": ErrorReply}})
+    @router.post("/rate", response_model=RateReply, responses=_VERDICT_FAILURES)
     def rate(body: RateBody) -> RateReply:
-        """Score an answer 1–5 by its request_id (from /generate, /chat or /compare)."""
-        log = _log_store(store)
-        if log.find_request(body.request_id) is None:
-            raise HTTPException(
-                status_code=404,
-                detail=f"unknown request_id {body.request_id!r}: rate a request_id returned by this server",
-            )
-        log.append_rating(body.request_id, body.score, body.comment)
+        """Give an answer 1–5 stars by its request_id (from /generate, /chat, /compare or /v1/chat/completions)."""
+        try:
+            rating = verdicts.rate(_log_store(store), body.request_id, body.stars, body.comment)
+        except verdicts.VerdictError as e:
+            raise HTTPException(status_code=e.status, detail=str(e)) from e
         return RateReply(
-            request_id=body.request_id, score=body.score, comment=body.comment, input_notice=body.input_notice
+            request_id=rating.request_id,
+            model=rating.model,
+            stars=rating.stars,
+            score=rating.stars,
+            comment=rating.comment,
+            input_notice=body.input_notice,
+        )
+
+    @router.post("/vote", response_model=VoteReply, responses=_VERDICT_FAILURES)
+    def vote(body: VoteBody) -> VoteReply:
+        """Vote for the winner of a comparison (from /compare): a request_id, `tie` or `both_bad`; one vote each."""
+        try:
+            ballot = verdicts.vote(_log_store(store), body.comparison_id, body.winner)
+        except verdicts.VerdictError as e:
+            raise HTTPException(status_code=e.status, detail=str(e)) from e
+        return VoteReply(
+            comparison_id=ballot.comparison_id,
+            winner=ballot.winner,
+            winning_model=ballot.winning_model,
+            models=ballot.models,
+            request_ids=ballot.request_ids,
         )
 
     return router

@@ -1,4 +1,4 @@
-"""The command line: `python -m llm_core models | ask | compare | logs | rate | eval`."""
+"""The command line: `python -m llm_core models | ask | compare | logs | rate | vote | eval`."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from ..session.picker import default_models
 from ..templates import compose_messages
 from . import evaluate as eval_command
 from . import logs as log_commands
+from . import vote as vote_command
 
 INTERRUPTED = 130  # what shells report for a command stopped by Ctrl-C (128 + SIGINT)
 # Python keeps each byte of argv or stdin that was not valid UTF-8 as a lone surrogate, which no provider, log
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("prompt", help="the prompt, or - to read it from standard input")
     log_commands.register(sub)
     eval_command.register(sub)
+    vote_command.register(sub)
     return parser
 
 
@@ -215,7 +217,7 @@ def _show(comparison: Comparison, as_json: bool) -> list[Result]:
         return _run_quietly(comparison)
     if len(comparison.turns) == 1:
         return _stream_one(comparison)
-    return _print_as_finished(comparison)
+    return _print_in_flag_order(comparison)
 
 
 def _run_quietly(comparison: Comparison) -> list[Result]:
@@ -231,26 +233,50 @@ def _stream_one(comparison: Comparison) -> list[Result]:
             sys.stdout.write(event.delta)
             sys.stdout.flush()
     result = comparison.results[0]
+    if result.text and not result.text.endswith("\n"):
+        print()  # the shell's prompt starts on a line of its own
     _print_footer(result)
     return comparison.results
 
 
-def _print_as_finished(comparison: Comparison) -> list[Result]:
+def _print_in_flag_order(comparison: Comparison) -> list[Result]:
+    """Each answer under its model's name, in the order of the -m flags, each printed once it and those before it
+    are done (a fast last model waits for the first, so the output reads the same on every run)."""
+    results = comparison.results
+    finished: set[int] = set()  # by the turn's own done event: a result's status turns final before it is measured
+    shown = 0
     for event in comparison:
         if event.done:
-            r = event.result
-            print(f"\n── {r.label or r.model} ──")
-            print(r.text)
-            _print_footer(r, sys.stdout)
-    total = sum(r.cost_usd or 0 for r in comparison.results)
+            finished.add(event.slot)
+            while shown in finished:
+                _print_section(results[shown])
+                shown += 1
+    for r in results[shown:]:  # cancelled before they reported done
+        _print_section(r)
+    total = sum(r.cost_usd or 0 for r in results)
     print(f"\ntotal cost {format_cost(total)}")
-    return comparison.results
+    return results
+
+
+def _print_section(r: Result) -> None:
+    print(f"\n── {r.label or r.model} ──")
+    if r.status == "error":
+        print(f"[error] {r.error}")
+    else:
+        print(r.text)
+        _print_footer(r, sys.stdout)
 
 
 def _print_footer(r: Result, out=None) -> None:
-    """Status and figures; for a single answer on stderr, so stdout holds only the answer."""
-    print(f"\n[{r.status}] {metrics_line(r)}", file=out or sys.stderr, flush=True)
-    if r.error:
-        print(f"error: {r.error}", file=sys.stderr)
+    """Status and figures; for a single answer on stderr, so stdout holds only the answer.
+
+    A call that failed before any answer has no figures to show: just its status and error."""
+    out = out or sys.stderr
+    if r.status == "error" and r.ttft_ms is None:
+        print(f"[error] {r.error}", file=sys.stderr, flush=True)
+    else:
+        print(f"\n[{r.status}] {metrics_line(r)}", file=out, flush=True)
+        if r.error:
+            print(f"error: {r.error}", file=sys.stderr)
     if r.log_warning:
         print(f"warning: {r.log_warning}", file=sys.stderr)

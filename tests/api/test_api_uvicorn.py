@@ -161,5 +161,5 @@ def test_a_client_that_leaves_a_call_without_streaming_cancels_it_and_it_is_logg
         client.post(path, json=body, timeout=0.5)  # the answer takes about 2 s; the client gives up first
 
     logged = _only_logged_row()
-    assert logged["status"] == "cancelled"
-    assert logged["response"].startswith("[offline demo") and "fingerprint" not in logged["response"]
+    assert logged["status"] == "cancelled"  # not run to the end and paid for: cut where the client left
+    assert "fingerprint" not in str(logged["response"])  # the full reply ends with its fingerprint
