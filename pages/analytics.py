@@ -14,9 +14,11 @@ import streamlit as st
 
 from llm_core.analytics import access, summary
 from llm_core.analytics.filters import FilterChoices, Filters, apply_filters
+from llm_core.analytics.leaderboard import Board
 from llm_core.store.csv_store import LogReadError, LogStore, to_safe_csv
 from pages._analytics import tabs
-from pages._analytics.data import View, arena_tables, derive, file_signature, load_battles
+from pages._analytics.board_controls import board_choices
+from pages._analytics.data import View, arena_battles, arena_tables, derive, file_signature, load_battles
 from pages._shared.session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
@@ -130,8 +132,9 @@ def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
         st.text("\n".join([*reasons, *notes]))
 
 
-def vote_tables(store: LogStore, view: View, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered)."""
+def vote_tables(store: LogStore, view: View, filters: Filters, full: pd.DataFrame) -> tuple[Board, pd.DataFrame]:
+    """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered),
+    counted as the leaderboard's own choices say."""
     vote_files = file_signature(store.votes_path)
     try:
         battles, skipped, reasons, notes = load_battles(str(store.votes_path), vote_files)
@@ -141,7 +144,10 @@ def vote_tables(store: LogStore, view: View, filters: Filters) -> tuple[pd.DataF
     show_read_notes(skipped, reasons, notes)
     # Keyed on the request log too: each battle counts only when both its answers are logged there as ok.
     restricted = view.key if filters != Filters() else None  # the filtered log's key stands for its rows
-    return arena_tables(vote_files, file_signature(store.requests_path), restricted, battles, view.frame)
+    key = (vote_files, file_signature(store.requests_path), restricted)
+    counted, demos = arena_battles(*key, battles, view.frame, full)
+    choice, min_battles = board_choices(counted, demos)
+    return arena_tables(key, choice, min_battles, counted, demos)
 
 
 start_session()
@@ -181,7 +187,7 @@ for tab, draw in ((summary, tabs.summary_tab), (speed, tabs.speed_tab), (tokens,
             draw(view)
 if leaderboard.open or quality.open:  # votes are read only for the tabs that use them
     with leaderboard if leaderboard.open else quality:
-        board, pairs = vote_tables(store, view, filters)
+        board, pairs = vote_tables(store, view, filters, requests.frame)
         if leaderboard.open:
             tabs.leaderboard_tab(view, board, pairs)
         else:

@@ -9,6 +9,7 @@ This module is imported only by the page, so `import llm_core` does not load Alt
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 STATUS_COLORS = {"ok": "#2e9e5b", "incomplete": "#e0a526", "cancelled": "#9aa0a6", "error": "#d64545"}  # in bar order
@@ -199,9 +200,11 @@ def star_bars(shares: pd.DataFrame) -> alt.Chart:
     return share_bars(shares, "stars", colors, "Star ratings per model")
 
 
-def interval_plot(table: pd.DataFrame, value: str, title: str, fmt: str, models: list[str]) -> alt.Chart:
-    """A point per model with its 95% interval as a bar, best at the top."""
-    order = table.sort_values(value, ascending=False)["model"].tolist()
+def interval_plot(
+    table: pd.DataFrame, value: str, title: str, fmt: str, models: list[str], order: list[str] | None = None
+) -> alt.Chart:
+    """A point per model with its 95% interval as a bar, best at the top (or in `order`)."""
+    order = order or table.sort_values(value, ascending=False)["model"].tolist()
     base = alt.Chart(table, title=title).encode(y=_model_y(order))
     tooltip = [
         alt.Tooltip("model", type="nominal"),
@@ -216,6 +219,16 @@ def interval_plot(table: pd.DataFrame, value: str, title: str, fmt: str, models:
         x=alt.X(value, type="quantitative"), color=model_color(models, None), tooltip=tooltip
     )
     return _fit(alt.layer(rule, point), _rows_height())
+
+
+def finite_intervals(board: pd.DataFrame) -> pd.DataFrame:
+    """A leaderboard with open bounds drawn to the plot's edge (a chart cannot draw infinity); a model with no
+    finite rating keeps no point, only its bar."""
+    finite = pd.concat([board["lower"], board["upper"], board["rating"]]).replace([np.inf, -np.inf], np.nan)
+    low, high = finite.min(), finite.max()
+    margin = max((high - low) * 0.15, 50.0) if pd.notna(low) else 50.0
+    return board.assign(lower=board["lower"].replace(-np.inf, low - margin),
+                        upper=board["upper"].replace(np.inf, high + margin))  # fmt: skip
 
 
 def heatmap(pairs: pd.DataFrame, order: list[str], value: str, title: str, fmt: str) -> alt.Chart:

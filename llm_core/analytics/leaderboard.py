@@ -1,19 +1,17 @@
-"""A leaderboard from pairwise votes, computed the way Chatbot Arena does.
+"""A leaderboard from pairwise votes, computed the way Chatbot Arena does, and only as far as the votes allow.
 
 Each vote becomes battles between pairs of models: the chosen answer beats every other pane; a tie or
-"both bad" is a tie between every pair. A Bradley–Terry model is fitted to the battles by maximum
-likelihood, a tie counting as half a win for each side (as Arena's `compute_mle_elo` does), and reported on
-Arena's scale: 400 points is a factor of ten in the odds of winning, and the average model sits at 1000.
-A weak Gaussian prior keeps a model that has won every battle at a finite score; it moves scores by a
-point or two over a handful of battles, and less as battles accumulate. 95% intervals come from a bootstrap
-that resamples votes (all battles of one vote together), with a fixed seed so the page does not flicker.
+"both bad" is a tie between every pair. The battles of one vote stay one cluster in the intervals, so a
+best-of-4 vote counts as one piece of evidence about three pairs (see `bradley_terry`). A model is ranked
+only once it has `min_battles` battles against other ranked models; the rest are listed as provisional and
+take no part in the fit, so a model with two battles cannot move or widen anyone else's interval. Ranks are
+Arena's: 1 plus the number of models whose lower bound is above this model's upper bound.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
@@ -21,13 +19,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-SCALE = 400.0
-BASE = 10.0
-INITIAL_RATING = 1000.0
-PRIOR_STRENGTH = 0.01
-BOOTSTRAP_ROUNDS = 200
+from .bradley_terry import Z95, finite_core, reachable, sandwich_fit
+
+MIN_BATTLES = 20
 TIE_OUTCOMES = ("tie", "both_bad")
-BATTLE_COLUMNS = ["vote", "timestamp", "model_a", "model_b", "request_a", "request_b", "outcome"]
+DEFAULT_RATER = "human"
+BATTLE_COLUMNS = ["vote", "timestamp", "model_a", "model_b", "request_a", "request_b", "outcome", "rater"]
+BOARD_COLUMNS = ["rank", "model", "rating", "lower", "upper", "battles", "wins", "ties", "losses", "win_rate"]
+PROVISIONAL_COLUMNS = ["model", "battles", "wins", "ties", "losses", "needed", "why"]
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,19 @@ def _panes(votes: pd.DataFrame) -> pd.DataFrame:
             "model": np.fromiter(chain.from_iterable(models), dtype=object, count=len(vote)),
             "request": np.fromiter(chain.from_iterable(request_ids), dtype=object, count=len(vote)),
             "winner": votes["winner"].astype(object).fillna("").astype(str).to_numpy(dtype=object)[vote],
+            "rater": _raters(votes)[vote],
         }
     )
     panes["pane"] = panes.groupby("vote").cumcount()
     return panes
+
+
+def _raters(votes: pd.DataFrame) -> np.ndarray:
+    """Who cast each vote; votes from before the rater column were people's."""
+    if "rater" not in votes:
+        return np.full(len(votes), DEFAULT_RATER, dtype=object)
+    raters = votes["rater"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+    return np.where(raters == "", DEFAULT_RATER, raters)
 
 
 def _decided(panes: pd.DataFrame) -> pd.DataFrame:
@@ -151,35 +159,6 @@ def _vote_patterns(battles: _Battles) -> tuple[np.ndarray, np.ndarray]:
     return matrices, counts
 
 
-def fit_strengths(wins: np.ndarray, prior: float = PRIOR_STRENGTH) -> np.ndarray:
-    """Bradley–Terry log-strengths maximising the likelihood of `wins` under a weak Gaussian prior (Newton's method)."""
-    size = wins.shape[0]
-    games = wins + wins.T
-    theta = np.zeros(size)
-    for _ in range(100):
-        expected = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))  # P(i beats j)
-        gradient = (wins - games * expected).sum(axis=1) - prior * theta
-        curvature = games * expected * (1 - expected)
-        hessian = curvature - np.diag(curvature.sum(axis=1) + prior)
-        step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    return theta
-
-
-def _to_rating(theta: np.ndarray) -> np.ndarray:
-    return INITIAL_RATING + SCALE * theta / math.log(BASE)
-
-
-def _bootstrap_ratings(battles: _Battles, rounds: int, seed: int) -> np.ndarray:
-    """Ratings refitted on `rounds` resamples of the votes (with replacement), one row per round."""
-    matrices, counts = _vote_patterns(battles)
-    draws = np.random.default_rng(seed).multinomial(counts.sum(), counts / counts.sum(), size=rounds)
-    size = len(battles.models)
-    return np.array([_to_rating(fit_strengths(wins.reshape(size, size))) for wins in draws @ matrices])
-
-
 def _record(battles: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Battles, wins, losses and ties per model."""
     side_a = pd.DataFrame({"model": battles["model_a"], "win": battles["outcome"] == "model_a"})
@@ -193,28 +172,134 @@ def _record(battles: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     return record.reindex(models)
 
 
-def leaderboard(battles: pd.DataFrame, rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0) -> pd.DataFrame:
-    """Models ranked by Bradley–Terry rating, with a bootstrap 95% interval, Arena's rank and their record.
+@dataclass(frozen=True)
+class Board:
+    """The ranked models, the ones with too few battles to rank, and the threshold that separates them."""
 
-    `rank` is 1 plus the number of models whose interval lies wholly above this model's, as Arena ranks."""
-    columns = ["rank", "model", "rating", "lower", "upper", "battles", "wins", "ties", "losses", "win_rate"]
-    if battles.empty:
-        return pd.DataFrame(columns=columns)
+    ranked: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BOARD_COLUMNS))
+    provisional: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROVISIONAL_COLUMNS))
+    min_battles: int = MIN_BATTLES
+
+    @property
+    def battles_needed(self) -> int:
+        """How many more battles the board needs before two models can be ranked (0 when it has enough battles, even
+        if wins and losses do not yet link two models)."""
+        if len(self.ranked) >= 2:
+            return 0
+        short = sorted(self.provisional["needed"].tolist())
+        return int(sum(short[: 2 - len(self.ranked)])) if len(short) >= 2 - len(self.ranked) else self.min_battles
+
+
+def _rankable(battles: pd.DataFrame, min_battles: int) -> set[str]:
+    """The models with at least `min_battles` battles against each other: dropping a model removes its
+    opponents' battles with it, so this repeats until nothing more drops."""
+    kept = battles
+    while True:
+        counts = pd.concat([kept["model_a"], kept["model_b"]]).value_counts()
+        enough = set(counts.index[counts >= min_battles])
+        if len(enough) == len(counts):
+            return enough
+        kept = kept[kept["model_a"].isin(enough) & kept["model_b"].isin(enough)]
+
+
+def _open_bounds(table: pd.DataFrame, wins: np.ndarray, core: np.ndarray) -> pd.DataFrame:
+    """Models outside the finite core: one that beat the core (through chains of wins) and never lost to it is
+    above the lower bound of the strongest model it beat, with no upper bound; one that only lost is the mirror."""
+    reach = reachable(wins)
+    lower, upper = table["lower"].to_numpy(), table["upper"].to_numpy()
+    for i in np.flatnonzero(~core):
+        beaten, beaten_by = reach[i] & core, reach[:, i] & core
+        table.loc[i, ["rating", "lower", "upper"]] = np.nan
+        if beaten.any():
+            table.loc[i, ["lower", "upper"]] = [lower[beaten].max(), np.inf]
+        elif beaten_by.any():
+            table.loc[i, ["lower", "upper"]] = [-np.inf, upper[beaten_by].min()]
+    return table
+
+
+def _ratings(battles: pd.DataFrame) -> pd.DataFrame:
+    """Rating, 95% interval and Arena rank of each model in `battles` (all of them rankable)."""
     encoded = _encode(battles)
-    rating = _to_rating(fit_strengths(_win_matrix(encoded)))
-    samples = _bootstrap_ratings(encoded, rounds, seed) if rounds > 0 else rating[None, :]
-    table = pd.DataFrame(
-        {
-            "model": encoded.models,
-            "rating": rating,
-            "lower": np.quantile(samples, 0.025, axis=0),
-            "upper": np.quantile(samples, 0.975, axis=0),
-        }
-    )
+    wins = _win_matrix(encoded)
+    core = finite_core(wins)
+    if core.sum() < 2:  # no two models have both won and lost against each other: no rating is finite yet
+        core[:] = False
+    in_core = core[encoded.index_a] & core[encoded.index_b]
+    table = pd.DataFrame({"model": encoded.models, "rating": np.nan, "lower": np.nan, "upper": np.nan})
+    if core.sum() >= 2:
+        sub = _Battles(
+            models=[m for m, keep in zip(encoded.models, core, strict=True) if keep],
+            index_a=np.cumsum(core)[encoded.index_a[in_core]] - 1,
+            index_b=np.cumsum(core)[encoded.index_b[in_core]] - 1,
+            score_a=encoded.score_a[in_core],
+            vote=pd.factorize(encoded.vote[in_core])[0],
+        )
+        patterns, counts = _vote_patterns(sub)
+        fit = sandwich_fit(patterns, counts.astype(float), len(sub.models))
+        table.loc[core, "rating"] = fit.rating
+        table.loc[core, "lower"] = fit.rating - Z95 * fit.se
+        table.loc[core, "upper"] = fit.rating + Z95 * fit.se
+    table = _open_bounds(table, wins, core)
     table["rank"] = [1 + int((table["lower"] > upper).sum()) for upper in table["upper"]]
-    table = table.join(_record(battles, encoded.models), on="model")
+    return table
+
+
+def _still_needed(battles: pd.DataFrame, provisional: pd.DataFrame, rankable: set[str], min_battles: int) -> list:
+    """Battles each unranked model still needs: to reach the threshold, or, when it has, against ranked models
+    (0 for a rankable model no chain of wins and losses links to the rest)."""
+    against = pd.concat([battles.loc[battles["model_b"].isin(rankable), "model_a"],
+                         battles.loc[battles["model_a"].isin(rankable), "model_b"]]).value_counts()  # fmt: skip
+    needed = []
+    for model, count in zip(provisional["model"], provisional["battles"], strict=True):
+        if model in rankable:
+            needed.append(0)
+        elif count < min_battles:
+            needed.append(int(min_battles - count))
+        else:
+            needed.append(max(1, int(min_battles - against.get(model, 0))))
+    return needed
+
+
+def interval_text(lower: float, upper: float) -> str:
+    """A 95% interval as a reader sees it: "1012 – 1088", or "> 1450" / "< 880" when one end is open."""
+    if np.isposinf(upper):
+        return f"> {lower:,.0f}"
+    if np.isneginf(lower):
+        return f"< {upper:,.0f}"
+    return f"{lower:,.0f} – {upper:,.0f}"
+
+
+def leaderboard(battles: pd.DataFrame, min_battles: int = MIN_BATTLES) -> Board:
+    """Models with at least `min_battles` battles ranked by Bradley–Terry rating with a 95% sandwich interval and
+    Arena's rank; the others listed apart as provisional with how many battles each still needs."""
+    if battles.empty:
+        return Board(min_battles=min_battles)
+    models = sorted(set(battles["model_a"]) | set(battles["model_b"]))
+    rankable = _rankable(battles, max(int(min_battles), 1))
+    kept = battles[battles["model_a"].isin(rankable) & battles["model_b"].isin(rankable)]
+    table = (
+        _ratings(kept) if len(rankable) >= 2 else pd.DataFrame(columns=["model", "rating", "lower", "upper", "rank"])
+    )
+    unplaced = table["lower"].isna() & table["upper"].isna()  # no chain of wins or losses links it to the rest
+    table = table[~unplaced]
+    ranked_models = table["model"].tolist()
+    record = _record(kept[kept["model_a"].isin(ranked_models) & kept["model_b"].isin(ranked_models)], ranked_models)
+    table = table.join(record, on="model")
     table["win_rate"] = (table["wins"] + 0.5 * table["ties"]) / table["battles"]
-    return table.sort_values(["rating", "model"], ascending=[False, True], ignore_index=True)[columns]
+    upper, lower = table["upper"].astype(float), table["lower"].astype(float)
+    order = np.where(np.isposinf(upper), np.inf, np.where(np.isneginf(lower), -np.inf, table["rating"]))
+    table = table.assign(_order=order).sort_values(["rank", "_order", "model"], ascending=[True, False, True])
+    ranked = table[BOARD_COLUMNS].reset_index(drop=True).astype({"rank": int})
+    rest = [m for m in models if m not in set(ranked_models)]
+    provisional = _record(battles, models).loc[rest].rename_axis("model").reset_index()
+    provisional["needed"] = _still_needed(battles, provisional, rankable, min_battles)
+    provisional["why"] = np.where(
+        provisional["needed"] > 0,
+        [f"{n} more battles to be ranked" for n in provisional["needed"]],
+        "has not both won and lost against the ranked models (no finite rating yet)",
+    )
+    provisional = provisional.sort_values(["battles", "model"], ascending=[False, True], ignore_index=True)
+    return Board(ranked, provisional[PROVISIONAL_COLUMNS], int(min_battles))
 
 
 def pairwise(battles: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:

@@ -27,13 +27,20 @@ BOARD_COLUMNS = {
     "rank": st.column_config.NumberColumn("Rank", width="small"),
     "model": "Model",
     "rating": st.column_config.NumberColumn("Rating", format="%.0f"),
-    "lower": st.column_config.NumberColumn("95% low", format="%.0f"),
-    "upper": st.column_config.NumberColumn("95% high", format="%.0f"),
+    "interval": st.column_config.TextColumn("95% interval", help="Open-ended (> or <) when the votes set no bound"),
     "battles": "Battles",
     "wins": "Wins",
     "ties": "Ties",
     "losses": "Losses",
     "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+}
+PROVISIONAL_COLUMNS = {
+    "model": "Model",
+    "battles": "Battles",
+    "wins": "Wins",
+    "ties": "Ties",
+    "losses": "Losses",
+    "why": "Not ranked because",
 }
 STARS_COLUMNS = {
     "model": "Model",

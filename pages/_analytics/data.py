@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from llm_core.analytics import charts, distributions, filters, ratings, summary
+from llm_core.analytics import battle_views, charts, distributions, filters, ratings, summary
 from llm_core.analytics import leaderboard as arena
 from llm_core.store.csv_store import LogStore
 
@@ -64,18 +64,28 @@ def derive(kind: str, key: tuple, _frame: pd.DataFrame) -> object:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def arena_tables(
-    votes: tuple, requests: tuple, filters: object, _battles: pd.DataFrame, _requests: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The leaderboard and pairwise table of the battles between the filtered requests that both answered ok.
+def arena_battles(votes: tuple, requests: tuple, filters: object, _battles: pd.DataFrame, _requests: pd.DataFrame,
+                  _full: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:  # fmt: skip
+    """The battles between the filtered requests that both answered ok, with each one's template and prompt
+    category, and the demo models among them.
 
     The key is what it reads: the votes file's signature, the request log's (each side's status is looked up
     there, and another process may log the answers after the vote, or the file may be replaced) and the filters
-    (None when every battle counts)."""
+    (None when every battle counts). `_full` is the whole request log, for each battle's prompt."""
     battles = arena.answered_battles(_battles, _requests)
     battles = arena.filter_battles(battles, _requests, restricted=filters is not None)
-    board = arena.leaderboard(battles)
-    return board, arena.pairwise(battles, board["model"].tolist())
+    return battle_views.with_context(battles, _full), battle_views.demo_models(_requests)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def arena_tables(key: tuple, choice: battle_views.BoardChoice, min_battles: int, _battles: pd.DataFrame,
+                 _demos: set[str]) -> tuple[arena.Board, pd.DataFrame]:  # fmt: skip
+    """The leaderboard and pairwise table of the battles `choice` counts; `key` stands for `_battles`."""
+    chosen = battle_views.choose_battles(_battles, choice, _demos)
+    board = arena.leaderboard(chosen, min_battles=min_battles)
+    ranked = board.ranked["model"].tolist()
+    among = chosen[chosen["model_a"].isin(ranked) & chosen["model_b"].isin(ranked)]
+    return board, arena.pairwise(among, ranked)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

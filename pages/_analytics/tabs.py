@@ -8,17 +8,30 @@ import pandas as pd
 import streamlit as st
 
 from llm_core.analytics import charts, summary
+from llm_core.analytics.leaderboard import Board, interval_text
 from llm_core.analytics.ratings import quality_frontier
 from llm_core.analytics.search import recent_requests
-from pages._analytics.columns import BOARD_COLUMNS, ERROR_COLUMNS, RECENT_COLUMNS, STARS_COLUMNS, SUMMARY_COLUMNS
+from pages._analytics.columns import (
+    BOARD_COLUMNS,
+    ERROR_COLUMNS,
+    PROVISIONAL_COLUMNS,
+    RECENT_COLUMNS,
+    STARS_COLUMNS,
+    SUMMARY_COLUMNS,
+)  # fmt: skip
 from pages._analytics.data import View
 
 RATING_SOURCES = ["Arena rating", "Mean stars"]
 METHOD_NOTE = (
     "Each vote becomes battles: the chosen answer beats every other pane. **Tie** and **both bad** make a tie "
     "between every pair, worth half a win to each side, as in Chatbot Arena. Ratings are a Bradley–Terry fit on "
-    "Arena's scale (400 points = 10× the odds of winning; the average model is 1000) with 95% intervals from 200 "
-    "bootstrap resamples of the votes; rank is 1 + the number of models whose whole interval lies above. "
+    "Arena's scale (400 points = 10× the odds of winning; the battle-weighted average is 1000). The 95% intervals "
+    'are closed-form "sandwich" intervals, as Arena-Rank computes them, with the battles of one vote as one '
+    "cluster, so a best-of-4 vote is not counted as three independent votes; there is no resampling, so the same "
+    "votes always give the same intervals and ranks. A model that never lost (or never won) against the ranked "
+    'ones has no finite rating: it shows an open bound, "> 1450" meaning above the low end of the best model it '
+    "beat. Rank is 1 + the number of models whose whole interval lies above. Models with fewer battles than the "
+    "threshold are provisional and take no part in the fit, so they move no one else's interval. "
     "A battle counts only when both answers came back whole (status ok): a failed, stopped or cut-short answer "
     "neither wins nor loses."
 )
@@ -125,12 +138,47 @@ def ratings_tab(view: View) -> None:
                  say=st.success)  # fmt: skip
 
 
-def arena_board(view: View, board: pd.DataFrame) -> None:
-    """The ratings fitted to the votes, as a table and an interval plot, with how they are made."""
-    no_votes = "No votes under these filters: on the Compare page, pick the better answer, a tie or both bad."
-    if titled_table("Arena leaderboard", board, BOARD_COLUMNS, no_votes, ":material/how_to_vote:"):
-        view.chart("ratings", lambda: charts.interval_plot(board, "rating", "Rating", ",.0f", view.models))
+def arena_board(view: View, board: Board) -> None:
+    """The ratings fitted to the votes, as a table and an interval plot, the provisional models, and the method."""
+    st.subheader("Arena leaderboard")
+    ranked = board.ranked
+    if ranked.empty:
+        say_what_is_missing(board)
+    else:
+        shown = ranked.assign(interval=[interval_text(lo, hi) for lo, hi in zip(ranked["lower"], ranked["upper"],
+                                                                                 strict=True)])  # fmt: skip
+        st.dataframe(shown[list(BOARD_COLUMNS)], column_config=BOARD_COLUMNS, hide_index=True, key="analytics_board")
+        plotted = View((*view.key, board_key(ranked)), view.frame, view.models)
+        order = ranked["model"].tolist()
+        drawn = charts.finite_intervals(ranked)
+        plotted.chart("ratings", lambda: charts.interval_plot(drawn, "rating", "Rating", ",.0f", view.models, order))
+    if not board.provisional.empty:
+        with st.expander(f"Provisional: {len(board.provisional)} models with too few battles to rank",
+                         expanded=ranked.empty):  # fmt: skip
+            st.dataframe(board.provisional, column_config=PROVISIONAL_COLUMNS, hide_index=True,
+                         key="analytics_provisional")  # fmt: skip
     st.caption(METHOD_NOTE)
+
+
+def board_key(ranked: pd.DataFrame) -> tuple:
+    """What a chart of the board depends on, for its cache key (the board follows its own choices too)."""
+    return tuple(map(tuple, ranked[["model", "rating", "lower", "upper"]].astype(str).to_numpy()))
+
+
+def say_what_is_missing(board: Board) -> None:
+    """Why nothing is ranked yet, and how many more battles it takes."""
+    if board.provisional.empty:
+        st.info("No votes under these choices: on the Compare page, pick the better answer, a tie or both bad.",
+                icon=":material/how_to_vote:")  # fmt: skip
+        return
+    if board.battles_needed:
+        st.info(f"Not enough votes to rank yet: a model needs {board.min_battles} battles against other ranked "
+                f"models. At least {board.battles_needed:,} more battles would rank the first two.",
+                icon=":material/how_to_vote:")  # fmt: skip
+    else:
+        st.info("Nothing can be rated yet: no two models have both won and lost against each other, so every "
+                "rating would be unbounded. A few more votes between the same models will settle it.",
+                icon=":material/how_to_vote:")  # fmt: skip
 
 
 def mean_stars(view: View) -> None:
@@ -151,7 +199,7 @@ def head_to_head(view: View, order: list[str], pairs: pd.DataFrame) -> None:
                    width="content")  # fmt: skip
 
 
-def leaderboard_tab(view: View, board: pd.DataFrame, pairs: pd.DataFrame) -> None:
+def leaderboard_tab(view: View, board: Board, pairs: pd.DataFrame) -> None:
     """The arena leaderboard beside the mean stars, then the head-to-head record."""
     left, right = st.columns([3, 2])
     with left:
@@ -159,11 +207,13 @@ def leaderboard_tab(view: View, board: pd.DataFrame, pairs: pd.DataFrame) -> Non
     with right:
         mean_stars(view)
     if not pairs.empty:
-        head_to_head(view, board["model"].tolist(), pairs)
+        ranked = View((*view.key, board_key(board.ranked)), view.frame, view.models)
+        head_to_head(ranked, board.ranked["model"].tolist(), pairs)
 
 
-def quality_tab(view: View, board: pd.DataFrame) -> None:
+def quality_tab(view: View, board: Board) -> None:
     """Each rated model's quality against its cost and its latency, with the models nothing beats."""
+    board = board.ranked.dropna(subset=["rating"])
     stars = view.get("star_intervals")
     source = st.radio("Rating", RATING_SOURCES, index=0 if not board.empty else 1, horizontal=True,
                       key="analytics_quality_rating")  # fmt: skip
@@ -174,7 +224,7 @@ def quality_tab(view: View, board: pd.DataFrame) -> None:
         st.info("No rated models under these filters: vote or rate answers on the Compare page.",
                 icon=":material/insights:")  # fmt: skip
         return
-    rated = View((*view.key, source), view.frame, view.models)
+    rated = View((*view.key, source, board_key(board)), view.frame, view.models)
     left, right = st.columns(2)
     for column, name, x, front, title in (
         (left, "quality-vs-cost", "cost_per_request", "front_cost", "cost per request (USD)"),

@@ -67,6 +67,22 @@ def write_log(store: LogStore | None = None) -> LogStore:
     return store
 
 
+def split_votes(store: LogStore) -> None:
+    """Two votes where gpt-4o-mini and llama-8b each beat the other once, so the two have finite ratings."""
+    for number, winner in enumerate(("gpt-4o-mini", "llama-8b")):
+        pair = [answer("gpt-4o-mini", comparison_id=f"s{number}"), answer("llama-8b", comparison_id=f"s{number}")]
+        for result in pair:
+            assert store.append_response(result) == ""
+        chosen = next(r.request_id for r in pair if r.model == winner)
+        store.append_vote(f"s{number}", chosen, [r.model for r in pair], [r.request_id for r in pair])
+
+
+def rank_from_one_battle(at: AppTest) -> AppTest:
+    """The leaderboard's threshold down to one battle, as a user sets it for a small log."""
+    at.session_state["analytics_min_battles"] = 1
+    return at
+
+
 def open_page() -> AppTest:
     """A fresh browser session on the Analytics page."""
     at = AppTest.from_file(str(APP), default_timeout=60).run()
@@ -197,26 +213,39 @@ def test_date_range_and_recent_periods_filter_by_day():
 
 
 def test_leaderboard_puts_the_model_that_wins_every_vote_first():
-    write_log()
-    at = show_tab(open_page(), "Leaderboard")
+    split_votes(write_log())
+    at = show_tab(rank_from_one_battle(open_page()), "Leaderboard")
     assert not at.exception
     board = at.dataframe[0].value  # the leaderboard, beside the mean stars
     assert board["model"].tolist()[0] == "claude-haiku"
     assert board["rank"].tolist()[0] == 1
+    assert board["interval"].tolist()[0].startswith("> ")  # it never lost: no upper bound
     others = board.set_index("model").loc[["gpt-4o-mini", "llama-8b"], "rating"]
-    assert others.iloc[0] == pytest.approx(others.iloc[1])  # they only ever lost to claude: nothing separates them
+    assert others.iloc[0] == pytest.approx(others.iloc[1])  # one win each against the other
     assert "half a win" in texts(at)
     assert len(at.get("vega_lite_chart")) == 4  # ratings, mean stars, win rates, battle counts
 
 
+def test_a_small_board_lists_provisional_models_and_says_what_it_needs():
+    write_log()
+    at = show_tab(open_page(), "Leaderboard")
+    assert not at.exception
+    assert "a model needs 20 battles" in texts(at)
+    provisional = at.dataframe[0].value.set_index("model")
+    assert provisional["battles"].to_dict() == {"claude-haiku": 6, "gpt-4o-mini": 3, "llama-8b": 3}
+    assert provisional.loc["gpt-4o-mini", "why"] == "17 more battles to be ranked"
+
+
 def test_leaderboard_follows_the_filters():
     write_log()
-    at = open_page()
+    at = rank_from_one_battle(open_page())
     at.multiselect(key="analytics_models").set_value(["gpt-4o-mini", "claude-haiku"]).run()
-    board = show_tab(at, "Leaderboard").dataframe[0].value.set_index("model")
-    assert board["battles"].to_dict() == {"claude-haiku": 3, "gpt-4o-mini": 3}  # battles with llama are gone
+    at = show_tab(at, "Leaderboard")
+    provisional = at.dataframe[0].value.set_index("model")
+    assert provisional["battles"].to_dict() == {"claude-haiku": 3, "gpt-4o-mini": 3}  # battles with llama are gone
+    assert "Nothing can be rated yet" in texts(at)  # claude won all three: no finite rating
     at.multiselect(key="analytics_models").set_value(["gpt-4o-mini", "llama-8b"]).run()
-    assert "No votes under these filters" in at.info[0].value  # these two never met without claude winning
+    assert "No votes under these choices" in at.info[0].value  # these two never met without claude winning
 
 
 def test_every_tab_draws_and_no_chart_gets_the_raw_log():
@@ -225,8 +254,8 @@ def test_every_tab_draws_and_no_chart_gets_the_raw_log():
         model = list(PROVIDERS)[i % 3]
         store.append_response(answer(model, latency_ms=200.0 + i, completion_tokens=1 + i % 900,
                                      timestamp=DAY + timedelta(minutes=7 * i)))  # fmt: skip
-    write_log(store)
-    at = open_page()
+    split_votes(write_log(store))
+    at = rank_from_one_battle(open_page())
     drawn = {}
     for tab in ("Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost"):
         show_tab(at, tab)

@@ -1,0 +1,70 @@
+"""Which battles a leaderboard counts: by rater (people or automatic judges), demo models in or out, and one
+template or prompt category at a time (see `categories`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .categories import prompt_categories
+from .leaderboard import DEFAULT_RATER
+
+DEMO_PROVIDER = "echo"  # the offline demo models: they answer without a model, so their votes rank nothing real
+ALL = ""
+
+
+@dataclass(frozen=True)
+class BoardChoice:
+    """What the user chose to count: a rater ("" for all), demo models, and a template or prompt category."""
+
+    rater: str = DEFAULT_RATER
+    include_demo: bool = False
+    template: str = ALL
+    category: str = ALL
+
+
+def with_context(battles: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
+    """`battles` with the template and prompt category of the prompt both sides answered (from side a's request;
+    "" when the request is not in the log)."""
+    if battles.empty:
+        return battles.assign(template=pd.Series(dtype=object), category=pd.Series(dtype=object))
+    asked = requests[["request_id", "template", "prompt"]].drop_duplicates("request_id", keep="last")
+    asked = asked[asked["request_id"].isin(battles["request_a"].dropna().unique())]
+    lookup = pd.DataFrame(
+        {
+            "template": asked["template"].astype(object).fillna("").astype(str).to_numpy(),
+            "category": prompt_categories(asked["prompt"]).to_numpy(),
+        },
+        index=asked["request_id"].to_numpy(),
+    )
+    found = lookup.reindex(battles["request_a"].fillna("").to_numpy())
+    return battles.assign(
+        template=found["template"].fillna("").to_numpy(), category=found["category"].fillna("").to_numpy()
+    )
+
+
+def demo_models(requests: pd.DataFrame) -> set[str]:
+    """The models in the log that are offline demos."""
+    demo = np.asarray(requests["provider"].astype(object) == DEMO_PROVIDER, dtype=bool)
+    return set(requests.loc[demo, "model"].astype(str).unique())
+
+
+def raters(battles: pd.DataFrame) -> list[str]:
+    """Every rater in the battles, people first."""
+    found = set(battles["rater"].astype(str)) if "rater" in battles else set()
+    return sorted(found, key=lambda rater: (rater != DEFAULT_RATER, rater))
+
+
+def choose_battles(battles: pd.DataFrame, choice: BoardChoice, demos: set[str]) -> pd.DataFrame:
+    """The battles `choice` counts."""
+    keep = np.ones(len(battles), dtype=bool)
+    if choice.rater:
+        keep &= battles["rater"].to_numpy(dtype=object) == choice.rater
+    if not choice.include_demo and demos:
+        keep &= ~(battles["model_a"].isin(demos) | battles["model_b"].isin(demos)).to_numpy()
+    for column, wanted in (("template", choice.template), ("category", choice.category)):
+        if wanted:
+            keep &= battles[column].to_numpy(dtype=object) == wanted
+    return battles[keep].reset_index(drop=True)
