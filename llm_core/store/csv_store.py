@@ -33,9 +33,9 @@ from ..errors import SwitchboardError
 from ..record import Result
 from ..redact import redact
 from .cells import ROW_END, Cell, format_header, format_row, to_safe_csv, utc_iso
+from .conversations import ConversationQueries
 from .dialect import HEAD_BYTES, foreign_traits, to_canonical
 from .evaluations import EVALUATION_FILES, EVALUATION_SCHEMAS, evaluation_row
-from .conversations import ConversationQueries
 from .read import LogReadError, Schema, Table, read_log
 
 __all__ = [
@@ -207,7 +207,7 @@ class LogStore(ConversationQueries):
     def read_evaluation(self, kind: str) -> Table:
         """Every evaluation record of one kind (runs, cells, checks or verdicts), oldest first."""
         evaluation_row(kind, {})  # an unknown kind is an error, not an empty table
-        return read_log(self.directory / EVALUATION_FILES[kind], EVALUATION_SCHEMAS[kind])
+        return self._read(self.directory / EVALUATION_FILES[kind], EVALUATION_SCHEMAS[kind])
 
     def find_request(self, request_id: str) -> dict | None:
         """The latest logged row for one request id (missing values as None), or None when there is none."""

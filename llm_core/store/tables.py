@@ -15,11 +15,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .csv_store import RATING_SCHEMA, REQUEST_SCHEMA, VOTE_SCHEMA
+from .evaluations import EVALUATION_FILES, EVALUATION_SCHEMAS
 from .read import Schema
 
 ROW_ID = "row_id"
 SCHEMAS: dict[str, Schema] = {"requests": REQUEST_SCHEMA, "ratings": RATING_SCHEMA, "votes": VOTE_SCHEMA}
 INDEXED = {"requests": "request_id", "ratings": "request_id", "votes": "comparison_id"}
+# the evaluation runs' tables (evaluations.py), named like their CSV files: eval_runs, eval_cells, ...
+SCHEMAS |= {EVALUATION_FILES[kind].removesuffix(".csv"): schema for kind, schema in EVALUATION_SCHEMAS.items()}
+INDEXED |= {EVALUATION_FILES[kind].removesuffix(".csv"): "run_id" for kind in EVALUATION_SCHEMAS}
 MIGRATION_LOCK_KEY = 0x5357_4244  # "SWBD": one PostgreSQL advisory lock for the whole schema
 
 

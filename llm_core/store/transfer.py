@@ -25,6 +25,10 @@ NATURAL_KEYS = {
     "requests": ("request_id",),
     "ratings": ("timestamp", "request_id"),
     "votes": ("timestamp", "comparison_id"),
+    "eval_runs": ("timestamp", "run_id", "status"),
+    "eval_cells": ("timestamp", "run_id", "case_id", "model", "repeat"),
+    "eval_checks": ("timestamp", "run_id", "case_id", "model", "repeat", "position"),
+    "eval_verdicts": ("timestamp", "run_id", "case_id", "repeat", "model_a", "model_b"),
 }
 
 
