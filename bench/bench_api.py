@@ -2,7 +2,9 @@
 
 Passes when every call answers 200 and every request_id is in requests.csv (nothing lost under concurrency), and
 when GET /health, asked while --slow calls are in flight, still answers in under a second (against idle /health).
-Run: python bench/bench_api.py [--requests 50] [--slow 45]   (about 15 s; everything on loopback, no key needed)
+Then --streams concurrent streaming calls through the OpenAI-compatible gateway to a loopback OpenAI server whose
+answer takes STREAM_SECONDS, against one such call alone in the same run: the ratio is how much slower a crowd is.
+Run: python bench/bench_api.py [--requests 50] [--slow 45] [--streams 200]   (about 30 s; all on loopback, no key)
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import time
 from pathlib import Path
 
 import httpx
-from _servers import median  # also puts the repository on sys.path
+from _servers import loopback_server, median  # also puts the repository on sys.path
 
 from llm_core.store.csv_store import LogStore
-from tests.test_api_uvicorn import api_server
+from tests.api.test_api_uvicorn import api_server
 
 MODELS = ("echo", "echo-outline")
 SLOW_SECONDS = 6  # each slow call's time to first token: long enough to ask /health many times meanwhile
@@ -35,6 +37,9 @@ settings = {{ ttft_ms = {SLOW_SECONDS * 1000}, tokens_per_s = 50 }}
 """
 HEALTH_SAMPLES = 20
 HEALTH_LIMIT_S = 1.0
+STREAM_SECONDS = 2.0  # each streamed answer: 20 tokens at 10 per second, the first after 100 ms
+STREAM_REPLY = " ".join(f"word{n}" for n in range(20))
+STREAM_LIMIT = 1.3  # the issue's bar: a crowd of streams finishes within 1.3x one stream's time
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -87,10 +92,54 @@ async def health_under_load(url: str, token: str, slow: int) -> tuple[list[float
     return idle, busy, statuses
 
 
+async def streams(url: str, token: str, count: int) -> tuple[float, list[int], list[int]]:
+    """`count` streaming gateway calls at once, read to the end: the wall time, statuses, and chunks per call."""
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"model": "openai:gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "go"}]}
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=120) as client:
+
+        async def one() -> tuple[int, int]:
+            async with client.stream("POST", "/v1/chat/completions", json=body) as reply:
+                chunks = [line async for line in reply.aiter_lines() if line.startswith("data: ")]
+            return reply.status_code, len(chunks)
+
+        await client.get("/health")
+        started = time.monotonic()
+        outcomes = await asyncio.gather(*(one() for _ in range(count)))
+        wall = time.monotonic() - started
+    return wall, [status for status, _ in outcomes], [chunks for _, chunks in outcomes]
+
+
+def stream_crowd(workdir: Path, count: int) -> bool:
+    """Time one streaming call alone, then `count` at once, through the gateway; print the ratio."""
+    token = secrets.token_urlsafe(16)
+    rate = 20 / (STREAM_SECONDS - 0.1)
+    with loopback_server("openai", ttft_ms=100, tokens_per_s=rate, reply=STREAM_REPLY) as base_url:
+        env = {
+            "SWITCHBOARD_LOG_DIR": str(workdir / "stream-logs"),
+            "SWITCHBOARD_API_TOKEN": token,
+            "OPENAI_API_KEY": "sk-bench-" + secrets.token_hex(8),
+            "OPENAI_BASE_URL": base_url,
+        }
+        with api_server(workdir, env) as url:
+            asyncio.run(streams(url, token, 2))  # warm up
+            alone, _, _ = asyncio.run(streams(url, token, 1))
+            crowd, statuses, chunks = asyncio.run(streams(url, token, count))
+    ratio = crowd / alone
+    print(f"\n{count} concurrent streaming POST /v1/chat/completions, each a {STREAM_SECONDS:.0f} s answer")
+    print(f"  one alone: {alone:.2f} s · {count} at once: {crowd:.2f} s · ratio {ratio:.2f}x")
+    print(f"  status: {statuses.count(200)} × 200 of {count}; chunks per call: {min(chunks)}–{max(chunks)}")
+    ok = ratio <= STREAM_LIMIT and statuses.count(200) == count
+    print(f"PASS: within {STREAM_LIMIT}x" if ok else f"FAIL: {ratio:.2f}x, over {STREAM_LIMIT}x")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50, help="how many concurrent calls (default 50)")
     parser.add_argument("--slow", type=int, default=45, help="slow calls in flight while /health is timed (45)")
+    parser.add_argument("--streams", type=int, default=200, help="concurrent streaming gateway calls (200)")
     args = parser.parse_args()
     count = args.requests
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
@@ -142,7 +191,8 @@ def main() -> int:
         if healthy
         else f"FAIL: /health took up to {busy_worst:.2f} s while busy"
     )
-    return 0 if ok and healthy else 1
+    crowd_ok = stream_crowd(workdir, args.streams)
+    return 0 if ok and healthy and crowd_ok else 1
 
 
 if __name__ == "__main__":
