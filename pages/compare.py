@@ -13,9 +13,14 @@ from pages._compare.verdict import render_diff, render_vote
 from pages._shared.session import session_catalog, session_config, start_session
 
 # The toolbar (title, Stop, Diff, Blind, Add pane) stays in view while long answers stream.
+# On a phone it is one line (Add pane as its icon, no help marks), so it covers a tenth of the screen at most.
 TOOLBAR_STYLE = (
     "<style>div:has(> .st-key-toolbar){position:sticky;top:3.75rem;z-index:90;background:#fff;"
-    "box-shadow:0 -3.75rem 0 .3rem #fff;padding:.4rem 0}</style>"
+    "box-shadow:0 -3.75rem 0 .3rem #fff;padding:.4rem 0}"
+    "@media (max-width:640px){div:has(> .st-key-toolbar){padding:.15rem 0}"
+    ".st-key-toolbar{flex-wrap:nowrap;overflow-x:auto;gap:.6rem}.st-key-toolbar h3{font-size:1.15rem;padding:0}"
+    ".st-key-toolbar > div{flex:0 0 auto;width:auto}.st-key-toolbar [data-testid=stTooltipIcon],"
+    ".st-key-add_pane [data-testid=stMarkdownContainer]{display:none}}</style>"
 )
 
 start_session()
@@ -29,7 +34,8 @@ for notice in state.take_notices():
 # New input first: the models start now and think while the page is drawn. The box is pinned in st.bottom: there,
 # unlike in the main body, it does not make the page follow the streaming answers down (see SHOW_NEW_TURN).
 placeholder = "Reopened read-only: press Continue to carry on" if conversation.read_only else "Ask every model…"
-if prompt := st.bottom.chat_input(placeholder, key="prompt", disabled=conversation.read_only):
+typed = st.bottom.chat_input(placeholder, key="prompt", disabled=conversation.read_only)
+if prompt := typed or links.take_prompt_to_send():
     state.send(prompt)
 conversation = state.conversation()  # a send after Clear drops its undo; a callback may have swapped it
 links.keep_in_url(conversation)

@@ -15,6 +15,7 @@ from pages._shared.session import session_catalog, session_config
 
 CONVERSATION = "c"  # the query parameter naming the conversation
 SHARED_PROMPT = "shared_prompt"  # a prompt a share link brought, waiting for the user to send it
+TO_SEND = "prompt_to_send"  # the shared prompt, once the user pressed Send
 
 
 def open_conversation() -> None:
@@ -131,7 +132,12 @@ def continue_past() -> None:
 
 
 def send_shared() -> None:
-    """Send the prompt a share link brought (the user pressed its Send button)."""
+    """The user pressed Send under a shared prompt: this run sends it, as if typed (a callback cannot, since the
+    run it starts stops a turn begun before it)."""
     prompt = st.session_state.pop(SHARED_PROMPT, "")
-    text = st.session_state.get("shared_prompt_box", prompt)
-    state.send(text)
+    st.session_state[TO_SEND] = st.session_state.get("shared_prompt_box", prompt)
+
+
+def take_prompt_to_send() -> str:
+    """A prompt the user asked to send by a button rather than the chat box ('' when none)."""
+    return st.session_state.pop(TO_SEND, "")

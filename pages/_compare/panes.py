@@ -29,6 +29,7 @@ from pages._compare import state
 from pages._shared.session import as_plain_text
 
 LINE_EVERY_S = 0.25
+PHONE_MAX_PX = 640  # Streamlit's own breakpoint for stacking columns
 # A long tail is repainted less often: the browser re-renders all of it each time. The budget is shared by the
 # panes still streaming (12,000 characters a second each for two panes, 6,000 for four).
 TAIL_CHARS_PER_S = 24_000
@@ -105,9 +106,15 @@ def aligned_rows_style(rows: int) -> str:
     wrapper = f'{block} > [data-testid="stLayoutWrapper"]'
     pane = f'{wrapper} > [class*="st-key-pane_"]'
     subgrid = f"display:grid;grid-template-rows:subgrid;grid-row:1 / span {rows};align-content:start"
+    # On a phone the panes stack, each one whole, instead (their rows cannot line up across columns there).
+    stacked = (
+        f"@media (max-width:{PHONE_MAX_PX}px){{{columns}{{display:flex;flex-direction:column}}"
+        f"{column}{{display:block;width:100%}}{block},{wrapper},{pane}{{display:flex;flex-direction:column}}}}"
+    )
     return (
         f"<style>{columns}{{display:grid;grid-auto-flow:column;grid-auto-columns:minmax(0,1fr);"
-        f"grid-template-rows:repeat({rows},auto)}}{column},{block},{wrapper},{pane}{{{subgrid};width:auto}}</style>"
+        f"grid-template-rows:repeat({rows},auto)}}{column},{block},{wrapper},{pane}{{{subgrid};width:auto}}"
+        f"{stacked}</style>"
     )
 
 
