@@ -223,8 +223,17 @@ def _show(comparison: Comparison, as_json: bool) -> list[Result]:
 def _run_quietly(comparison: Comparison) -> list[Result]:
     for event in comparison:
         if event.done:
-            print(json.dumps(result_json(event.result)), flush=True)
+            print(json.dumps(response_json(event.result)), flush=True)
     return comparison.results
+
+
+def response_json(r: Result) -> dict:
+    """One --json line: the record with the answer as `response`, as the log and the API name it.
+
+    `text`, the name before, follows at the end for a release, so scripts reading it keep working."""
+    row = result_json(r)
+    named = {("response" if name == "text" else name): value for name, value in row.items()}
+    return {**named, "text": row["text"]}
 
 
 def _stream_one(comparison: Comparison) -> list[Result]:

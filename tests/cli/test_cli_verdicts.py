@@ -110,3 +110,9 @@ def test_a_failed_model_in_compare_shows_its_error_in_its_place(capsys):
     out = capsys.readouterr().out
     section = out[out.index("── GPT-4o mini ──") : out.index("── Quick ──")]
     assert "[error]" in section and "OPENAI_API_KEY" in section and "TTFT" not in section
+
+
+def test_json_names_the_answer_response_like_the_log_and_the_api_and_keeps_text_for_now(capsys):
+    row = compare_json(capsys, "quick", "slow")[0]
+    assert "You said: hello" in row["response"] and row["text"] == row["response"]
+    assert default_store().find_request(row["request_id"])["response"] == row["response"]
