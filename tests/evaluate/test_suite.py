@@ -123,3 +123,14 @@ def test_a_custom_judge_prompt_must_use_known_placeholders(tmp_path):
 def test_the_example_suites_read(name):
     suite = load_suite(SUITES / name)
     assert len(suite.cases) >= 3 and suite.models
+
+
+def test_the_readme_suite_example_loads_as_written(tmp_path):
+    import re
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Evaluation runs") :]
+    example = re.search(r"```toml\n(.*?)```", section, re.DOTALL).group(1)
+    suite = load_suite(write(tmp_path, "readme.toml", example))
+    assert [c.id for c in suite.cases] == ["france", "peru"]
+    assert suite.case("peru").prompt.endswith("Peru? Answer in one word.")
