@@ -5,12 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from llm_core import SwitchboardError
+from llm_core.analytics import access
 from llm_core.session.conversation import Conversation
 from llm_core.session.history import past_conversations
 from llm_core.store.csv_store import default_store
 from pages._compare import links
 from pages._shared.session import as_plain_text
 
+ANALYTICS_UNLOCKED = "analytics_unlocked"  # set by the Analytics page once this session gave its password
+OWN = "own_conversations"
 SHOWN = 12  # past conversations listed at once; the search finds older ones
 TITLE_CHARS = 60
 
@@ -24,6 +27,10 @@ def render_history(c: Conversation) -> None:
         except SwitchboardError as e:
             st.warning(f"History cannot be read: {e}", icon=":material/warning:")
             return
+        if not sees_everyone():
+            mine = own_conversations(c)
+            past = [s for s in past if s.conversation_id in mine]
+            st.caption(":material/lock: Only this tab's conversations: give the Analytics password to see everyone's.")
         if not past:
             st.caption("Nothing matches." if search.strip() else "Your conversations appear here once sent.")
             return
@@ -45,6 +52,20 @@ def render_history(c: Conversation) -> None:
             st.caption(f"{summary.updated:%b %d %H:%M} · {as_plain_text(models)} · {turns}{voted}")
         if len(past) > SHOWN:
             st.caption(f"{len(past) - SHOWN} older conversations: search to find them.")
+
+
+def sees_everyone() -> bool:
+    """True unless Analytics has a password this browser session has not given: the log holds everyone's prompts,
+    and History would show them as Analytics does."""
+    password = access.analytics_password()
+    return password is None or access.is_unlocked(st.session_state.get(ANALYTICS_UNLOCKED), password)
+
+
+def own_conversations(c: Conversation) -> set[str]:
+    """The conversations this browser session has had (the current one included)."""
+    mine = st.session_state.setdefault(OWN, set())
+    mine.add(c.id)
+    return mine
 
 
 def render_share(c: Conversation) -> None:

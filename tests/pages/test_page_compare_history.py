@@ -155,3 +155,15 @@ def test_continue_with_the_winner_closes_the_other_panes_and_goes_on(at):
     send(at, "go on")
     assert prompts(at, winner.id) == ["pick one", "go on"]
     assert len(default_store().read_votes().frame) == 1 and len(logged()) == 3
+
+
+def test_with_an_analytics_password_history_shows_only_this_tabs_conversations(monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_ANALYTICS_PASSWORD", "open sesame")
+    theirs = send(opened(), "someone else's secret")
+    mine = send(opened(), "my own question")
+
+    listed = {b.key for b in mine.button if b.key and b.key.startswith("history_")}
+
+    assert listed == {f"history_{mine.session_state.conversation.id}"}
+    assert f"history_{theirs.session_state.conversation.id}" not in listed
+    assert any("Analytics password" in c.value for c in mine.sidebar.caption)
