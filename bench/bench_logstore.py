@@ -1,19 +1,23 @@
-"""Log store figures: appends per second (one writer, four processes) and full versus incremental reads.
+"""Log store figures: appends per second (one writer, four processes; CSV, SQLite, PostgreSQL) and reads.
 
 Every figure is printed next to a baseline measured in the same run on the same disk:
   - appends: a bare `open(path, "a").write(row)` per row (no lock, no fsync);
   - reads: plain `pandas.read_csv` of the same file (also read as an editor saves it, with LF line ends).
-Run: python bench/bench_logstore.py [--rows 10000 100000] [--appends 2000]
+The database stores' four-process appends are printed beside the CSV ones (PostgreSQL when --postgres or
+$SWITCHBOARD_TEST_POSTGRES_URL names a server: a scratch database is made there and dropped).
+Run: python bench/bench_logstore.py [--rows 10000 100000] [--appends 2000] [--postgres URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,6 +141,86 @@ def bench_processes(folder: Path, appends: int, baseline: float) -> None:
         )
 
 
+def _database_worker(url: str, count: int, ready, go, out) -> None:
+    from llm_core.store.database import DatabaseStore
+
+    store = DatabaseStore(url)
+    store.read_votes()  # open the pool and check the schema before the clock starts, as a running app has
+    rng = random.Random(multiprocessing.current_process().pid)
+    results = [realistic_result(rng, i) for i in range(count)]
+    ready.release()
+    go.wait()
+    started = time.perf_counter()
+    warnings = [w for w in (store.append_response(r) for r in results) if w]
+    out.put((started, time.perf_counter(), len(warnings)))
+
+
+def bench_database_processes(folder: Path, appends: int, baseline: float, postgres: str | None) -> None:
+    """Four processes appending to one SQLite file, then to one PostgreSQL database: rows/s and rows lost."""
+    from llm_core.store.database import DatabaseStore
+
+    print(f"\nappends to a database, {PROCESSES} processes at once ({appends} rows each, one transaction per row)")
+    targets = [("SQLite (WAL, synchronous=FULL)", f"sqlite:///{folder / 'bench.db'}")]
+    with _scratch_postgres(postgres) as url:
+        if url:
+            targets.append(("PostgreSQL (psycopg 3, pooled)", url))
+        else:
+            print("  PostgreSQL: skipped (give --postgres URL or set SWITCHBOARD_TEST_POSTGRES_URL)")
+        context = multiprocessing.get_context("spawn")
+        for label, target in targets:
+            DatabaseStore(target).read_votes()  # the schema exists before the writers start
+            ready, go, out = context.Semaphore(0), context.Event(), context.Queue()
+            workers = [
+                context.Process(target=_database_worker, args=(target, appends, ready, go, out))
+                for _ in range(PROCESSES)
+            ]
+            for worker in workers:
+                worker.start()
+            for _ in workers:
+                ready.acquire()
+            go.set()
+            spans = [out.get() for _ in workers]
+            for worker in workers:
+                worker.join()
+            elapsed = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
+            rows = len(DatabaseStore(target).read_requests().frame)
+            rate = PROCESSES * appends / elapsed
+            warned = sum(w for _, _, w in spans)
+            print(
+                f"  {label:32} {rate:8,.0f} rows/s  ({rate / baseline:.2f}× bare single writer)"
+                f"  rows read back {rows}, lost {PROCESSES * appends - rows}, warnings {warned}"
+            )
+
+
+class _scratch_postgres:
+    """A fresh database on the given PostgreSQL server for the run, dropped after it (None without a server)."""
+
+    def __init__(self, server: str | None):
+        self.server = server
+        self.name = f"switchboard_bench_{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self) -> str | None:
+        if not self.server:
+            return None
+        import sqlalchemy as sa
+
+        from llm_core.store.database import database_url
+
+        self.admin = sa.create_engine(database_url(self.server), isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+        return database_url(self.server).set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *_) -> None:
+        if self.server:
+            from llm_core.store.database import forget_engines
+
+            forget_engines()
+            with self.admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.admin.dispose()
+
+
 def write_log(path: Path, rows: int) -> None:
     """A requests.csv of realistic rows, written in one go in the store's own format."""
     rng = random.Random(7)
@@ -196,11 +280,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--appends", type=int, default=2000)
+    parser.add_argument("--postgres", default=os.environ.get("SWITCHBOARD_TEST_POSTGRES_URL"), metavar="URL")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         baseline = bench_one_writer(folder, args.appends)
         bench_processes(folder, args.appends, baseline)
+        bench_database_processes(folder, args.appends, baseline, args.postgres)
         for rows in args.rows:
             bench_reads(folder, rows)
 

@@ -12,6 +12,8 @@ Logs other than these three (added by later versions) stay CSV files in the log 
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +28,9 @@ from sqlalchemy import exc as sa_errors
 
 from ..redact import redact
 from .backend import DATABASE_URL_VARIABLE, register_url_password
+from .cells import decode_cell, escape_lone_surrogates, has_lone_surrogate
 from .csv_store import LogStore, LogWriteError
-from .parse import LogReadError, append_frames, empty_frame, parse_rows
+from .parse import LogReadError, append_frames, empty_frame
 from .read import Schema, Table
 from .tables import ROW_ID, SCHEMAS, TABLES, migrate
 
@@ -233,12 +236,30 @@ def problem(e: sa_errors.SQLAlchemyError) -> str:
 
 
 def records_from_rows(rows: list[str], columns: list[str], schema: Schema, name: str) -> list[dict]:
-    """Formatted log rows (as the CSV store writes them) as typed records for an insert."""
-    data = "".join(rows).encode("utf-8")
-    chunk = parse_rows(data, 0, len(data), tuple(columns), schema, name, 1)
-    if chunk.skipped:
-        raise LogWriteError(f"a row could not be stored: {'; '.join(chunk.reasons)}")
-    return frame_records(chunk.frame, schema)
+    """Formatted log rows (as the CSV store writes them) as typed records for an insert.
+
+    Parsed here cell by cell with the csv module: one row at a time, that is a hundred times quicker than the
+    CSV reader's Arrow path, and it decodes cells the same way (``decode_cell``; a lone surrogate kept escaped).
+    """
+    records = []
+    for fields in csv.reader(io.StringIO("".join(rows), newline="")):
+        if len(fields) != len(columns):
+            raise LogWriteError(f"a {name} row had {len(fields)} fields where {len(columns)} were expected")
+        records.append(
+            {column: _typed_cell(cell, column, schema) for column, cell in zip(columns, fields, strict=True)}
+        )
+    return records
+
+
+def _typed_cell(cell: str, column: str, schema: Schema) -> object:
+    if column in schema.timestamps:
+        return datetime.fromisoformat(cell).astimezone(UTC) if cell else None
+    if column in schema.floats:
+        return float(cell) if cell else None
+    if column in schema.ints:
+        return int(cell) if cell else None
+    text = decode_cell(cell)
+    return escape_lone_surrogates(text) if has_lone_surrogate(text) else text
 
 
 def frame_records(frame: pd.DataFrame, schema: Schema) -> list[dict]:
