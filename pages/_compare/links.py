@@ -8,7 +8,7 @@ import streamlit as st
 from llm_core.options import Options
 from llm_core.session.conversation import Conversation
 from llm_core.session.history import reopen
-from llm_core.session.share import Setup, from_query, share_url
+from llm_core.session.share import BLIND, Setup, from_query, share_url
 from llm_core.store.csv_store import default_store
 from pages._compare import state
 from pages._shared.session import session_catalog, session_config
@@ -34,7 +34,10 @@ def opened_conversation() -> Conversation:
         reopened = reopen(default_store(), conversation_id, catalog, state.templates())
         if reopened is not None:
             apply_setup(reopened.setup, reopened.pane_setups)
-            return reopened.conversation
+            c = reopened.conversation
+            if query.get(BLIND) == "1" and c.last_comparison_id not in c.votes:  # a blind round not yet voted on
+                c.set_blind(True)
+            return c
     setup, problems = from_query(query, set(catalog.models))
     for problem in problems:
         state.notify(f"The shared link's {problem}")
@@ -78,11 +81,13 @@ def apply_setup(setup: Setup, pane_setups: dict[str, Options]) -> None:
 
 
 def keep_in_url(c: Conversation) -> None:
-    """The address names this conversation and nothing else (a share link's setup has been taken in); the session
-    is the conversation's, so Analytics' sessions are Compare conversations."""
+    """The address names this conversation (and blind mode while it hides the names, so a reload keeps them hidden)
+    and nothing else: a share link's setup has been taken in. The session is the conversation's, so Analytics'
+    sessions are Compare conversations."""
     st.session_state.session_id = c.id
-    if st.query_params.to_dict() != {CONVERSATION: c.id}:
-        st.query_params.from_dict({CONVERSATION: c.id})
+    wanted = {CONVERSATION: c.id, BLIND: "1"} if c.hidden else {CONVERSATION: c.id}
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
 
 
 def current_setup(c: Conversation) -> Setup:

@@ -167,3 +167,17 @@ def test_with_an_analytics_password_history_shows_only_this_tabs_conversations(m
     assert listed == {f"history_{mine.session_state.conversation.id}"}
     assert f"history_{theirs.session_state.conversation.id}" not in listed
     assert any("Analytics password" in c.value for c in mine.sidebar.caption)
+
+
+def test_a_reload_in_a_blind_round_keeps_the_names_hidden_until_the_vote(at):
+    at.toggle(key="blind").set_value(True).run()
+    send(at, "who are you?")
+    url = address(at)
+    assert url["blind"] == "1" and "echo" not in str(url)
+
+    reloaded = opened(**url)
+
+    c = reloaded.session_state.conversation
+    assert c.hidden and all(c.title(p).startswith("Model ") for p in c.panes)
+    reloaded.button(key="vote_A").click().run()
+    assert address(reloaded) == {"c": c.id}  # voted: the names are out, and a reload shows them
