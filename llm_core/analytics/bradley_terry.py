@@ -59,18 +59,23 @@ def to_rating(theta: np.ndarray) -> np.ndarray:
     return INITIAL_RATING + SCALE * theta / math.log(BASE)
 
 
-def sandwich_fit(patterns: np.ndarray, counts: np.ndarray, size: int) -> Fit:
-    """Ratings and cluster-robust standard errors from the distinct win matrices one vote adds and their counts."""
-    wins = (counts @ patterns).reshape(size, size)
+def sandwich_fit(index_a: np.ndarray, index_b: np.ndarray, score_a: np.ndarray, vote: np.ndarray, size: int) -> Fit:
+    """Ratings and cluster-robust standard errors from battles (model a, model b, a's score, vote number)."""
+    wins = np.bincount(index_a * size + index_b, score_a, size * size)
+    wins = (wins + np.bincount(index_b * size + index_a, 1 - score_a, size * size)).reshape(size, size)
     theta = fit_strengths(wins)
     expected = _p_win(theta)
     games = wins + wins.T
     curvature = games * expected * (1 - expected)
     information = np.diag(curvature.sum(axis=1)) - curvature  # minus the Hessian of the log-likelihood
-    per_vote = patterns.reshape(-1, size, size)
-    vote_games = per_vote + per_vote.transpose(0, 2, 1)
-    gradients = (per_vote - vote_games * expected[None]).sum(axis=2)  # each pattern's score, one row each
-    spread = (gradients * counts[:, None]).T @ gradients
+    residual = score_a - expected[index_a, index_b]  # each battle's push on a's strength (and the opposite on b's)
+    votes = int(vote.max()) + 1 if len(vote) else 0
+    cells = votes * size  # each vote's score, a row per vote
+    gradients = np.bincount(vote * size + index_a, residual, cells) - np.bincount(
+        vote * size + index_b, residual, cells
+    )
+    gradients = gradients.reshape(votes, size)
+    spread = gradients.T @ gradients
     # The pseudo-inverse works in the sum-zero space the ratings live in (both matrices annihilate the ones).
     bread = np.linalg.pinv(information)
     covariance = bread @ spread @ bread

@@ -136,29 +136,6 @@ def _win_matrix(battles: _Battles) -> np.ndarray:
     return (a_wins + b_wins).reshape(size, size)
 
 
-def _vote_patterns(battles: _Battles) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct win matrices one vote can add (flattened, a row each) and how many votes added each.
-
-    Votes with the same pairs and outcomes add the same matrix, so resampling votes is drawing these patterns in
-    proportion to their counts: far cheaper than touching every battle in every bootstrap round."""
-    size, votes = len(battles.models), int(battles.vote.max()) + 1
-    outcome = np.select([battles.score_a == 1, battles.score_a == 0], [0, 1], 2)
-    token = (battles.index_a * size + battles.index_b) * 3 + outcome
-    salt = np.random.default_rng(20240601).integers(0, 2**63, size * size * 3, dtype=np.uint64)
-    fingerprint = np.zeros(votes, dtype=np.uint64)
-    np.add.at(fingerprint, battles.vote, salt[token])  # a hash of each vote's multiset of battles
-    _, pattern, counts = np.unique(fingerprint, return_inverse=True, return_counts=True)
-    first = np.full(len(counts), votes)
-    np.minimum.at(first, pattern, np.arange(votes))
-    one = first[pattern[battles.vote]] == battles.vote  # the battles of one vote of each pattern
-    rows = pattern[battles.vote[one]]
-    a, b, score = battles.index_a[one], battles.index_b[one], battles.score_a[one]
-    matrices = np.zeros((len(counts), size * size))
-    np.add.at(matrices, (rows, a * size + b), score)
-    np.add.at(matrices, (rows, b * size + a), 1 - score)
-    return matrices, counts
-
-
 def _record(battles: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     """Battles, wins, losses and ties per model."""
     side_a = pd.DataFrame({"model": battles["model_a"], "win": battles["outcome"] == "model_a"})
@@ -227,15 +204,9 @@ def _ratings(battles: pd.DataFrame) -> pd.DataFrame:
     in_core = core[encoded.index_a] & core[encoded.index_b]
     table = pd.DataFrame({"model": encoded.models, "rating": np.nan, "lower": np.nan, "upper": np.nan})
     if core.sum() >= 2:
-        sub = _Battles(
-            models=[m for m, keep in zip(encoded.models, core, strict=True) if keep],
-            index_a=np.cumsum(core)[encoded.index_a[in_core]] - 1,
-            index_b=np.cumsum(core)[encoded.index_b[in_core]] - 1,
-            score_a=encoded.score_a[in_core],
-            vote=pd.factorize(encoded.vote[in_core])[0],
-        )
-        patterns, counts = _vote_patterns(sub)
-        fit = sandwich_fit(patterns, counts.astype(float), len(sub.models))
+        rows = np.cumsum(core) - 1  # each core model's row in the fit
+        fit = sandwich_fit(rows[encoded.index_a[in_core]], rows[encoded.index_b[in_core]], encoded.score_a[in_core],
+                           pd.factorize(encoded.vote[in_core])[0], int(core.sum()))  # fmt: skip
         table.loc[core, "rating"] = fit.rating
         table.loc[core, "lower"] = fit.rating - Z95 * fit.se
         table.loc[core, "upper"] = fit.rating + Z95 * fit.se
@@ -274,7 +245,7 @@ def leaderboard(battles: pd.DataFrame, min_battles: int = MIN_BATTLES) -> Board:
     Arena's rank; the others listed apart as provisional with how many battles each still needs."""
     if battles.empty:
         return Board(min_battles=min_battles)
-    models = sorted(set(battles["model_a"]) | set(battles["model_b"]))
+    models = sorted(pd.concat([battles["model_a"], battles["model_b"]]).astype(str).unique())
     rankable = _rankable(battles, max(int(min_battles), 1))
     kept = battles[battles["model_a"].isin(rankable) & battles["model_b"].isin(rankable)]
     table = (

@@ -1,0 +1,85 @@
+"""How fast the leaderboard is ready: 200,000 votes read from votes.csv, turned into battles and ranked with
+closed-form intervals, each step timed (median of three, in this process after one warm-up read of the module
+imports). Goal: reading plus ranking ≤ 1 s. Also prints, as the baseline, pandas' plain `read_csv` of the same
+file, and checks the ranks repeat exactly on the votes shuffled.
+
+    python bench/bench_leaderboard.py                # 200,000 votes over 20 models
+    python bench/bench_leaderboard.py --votes 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from llm_core.analytics.leaderboard import battles_from_votes, leaderboard  # noqa: E402
+from llm_core.store.csv_store import VOTE_COLUMNS, LogStore  # noqa: E402
+from llm_core.store.read import forget  # noqa: E402
+
+
+def write_votes(path: Path, count: int, models: int, seed: int = 1) -> None:
+    """Votes between 2 to 4 panes of `models` models with spread-out strengths, as the app writes them."""
+    rng = np.random.default_rng(seed)
+    strength = np.linspace(-1.5, 1.5, models)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        handle.write(",".join(VOTE_COLUMNS) + "\r\n")
+        for number in range(count):
+            panes = int(rng.choice([2, 2, 2, 3, 4]))
+            picked = rng.choice(models, panes, replace=False)
+            weights = np.exp(strength[picked])
+            ids = [f"r{number}-{pane}" for pane in range(panes)]
+            draw = rng.random()
+            winner = "tie" if draw < 0.08 else ids[rng.choice(panes, p=weights / weights.sum())]
+            names = "[" + ", ".join(f'"m{m:02}"' for m in picked) + "]"
+            writer.writerow([f"2026-01-01T00:00:{number % 60:02}+00:00", f"c{number}", winner, names,
+                             "[" + ", ".join(f'"{i}"' for i in ids) + "]", "human"])  # fmt: skip
+
+
+def timed(step) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = step()
+    return time.perf_counter() - start, value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--votes", type=int, default=200_000)
+    parser.add_argument("--models", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        store = LogStore(folder)
+        write_votes(store.votes_path, args.votes, args.models)
+        rows = {"plain read_csv": [], "read votes": [], "battles": [], "rank": [], "total": []}
+        for _ in range(3):
+            forget(store.votes_path)
+            plain, _ = timed(lambda: pd.read_csv(store.votes_path))
+            read, votes = timed(lambda: LogStore(folder).read_votes().frame)
+            build, battles = timed(lambda votes=votes: battles_from_votes(votes))
+            rank, board = timed(lambda battles=battles: leaderboard(battles))
+            for name, value in zip(rows, (plain, read, build, rank, read + build + rank), strict=True):
+                rows[name].append(value)
+        shuffled = battles_from_votes(votes.sample(frac=1, random_state=3).reset_index(drop=True))
+        same = leaderboard(shuffled).ranked.set_index("model").loc[board.ranked["model"], "rank"].tolist()
+    print(f"{args.votes:,} votes, {len(battles):,} battles, {args.models} models")
+    for name, values in rows.items():
+        print(f"  {name:<15} {median(values):6.3f} s")
+    print(f"  ratio total / plain read_csv: {median(rows['total']) / median(rows['plain read_csv']):.2f}")
+    print(f"  ranks identical on the votes shuffled: {same == board.ranked['rank'].tolist()}")
+    print(f"  ranked {len(board.ranked)}, distinct ranks {board.ranked['rank'].nunique()}, "
+          f"median interval width {(board.ranked['upper'] - board.ranked['lower']).median():.1f} points")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
