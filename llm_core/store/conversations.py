@@ -37,17 +37,14 @@ class ConversationQueries:
     def list_conversations(self, search: str = "") -> list[ConversationSummary]:
         """Past Compare conversations, newest first; with `search`, only those whose prompts, answers or models
         contain it (case-insensitive)."""
-        frame = _compare_rows(self.read_requests().frame)
-        if frame.empty:
-            return []
-        voted = set(self.read_votes().frame["comparison_id"].astype(str))
-        wanted = _matching_sessions(frame, search)
-        summaries = [
-            _summary(str(session), rows, voted)
-            for session, rows in frame.groupby("session_id", observed=True, sort=False)
-            if wanted is None or session in wanted
-        ]
-        return sorted(summaries, key=lambda s: s.updated, reverse=True)
+        requests, votes = self.read_requests(), self.read_votes()
+        # The page asks on every rerun: derive the list once per version of the log (and search).
+        key = (getattr(self, "location", ""), requests.version, votes.version, search.strip().lower())
+        if key not in _listed:
+            _listed[key] = _summaries(_compare_rows(requests.frame), votes.frame, search)
+            while len(_listed) > LISTS_KEPT:
+                del _listed[next(iter(_listed))]
+        return list(_listed[key])
 
     def conversation_rows(self, conversation_id: str) -> list[dict]:
         """Every logged answer of one conversation, oldest first, as dicts (missing values as None)."""
@@ -62,6 +59,24 @@ class ConversationQueries:
         votes = self.read_votes().frame
         chosen = votes[votes["comparison_id"].astype(str).isin(comparisons).to_numpy()]
         return chosen.to_dict("records")
+
+
+LISTS_KEPT = 16
+_listed: dict[tuple, list[ConversationSummary]] = {}
+
+
+def _summaries(frame: pd.DataFrame, votes: pd.DataFrame, search: str) -> list[ConversationSummary]:
+    """One summary per conversation among the Compare rows, newest first, those matching `search` only."""
+    if frame.empty:
+        return []
+    voted = set(votes["comparison_id"].astype(str))
+    wanted = _matching_sessions(frame, search)
+    summaries = [
+        _summary(str(session), rows, voted)
+        for session, rows in frame.groupby("session_id", observed=True, sort=False)
+        if wanted is None or session in wanted
+    ]
+    return sorted(summaries, key=lambda s: s.updated, reverse=True)
 
 
 def _compare_rows(frame: pd.DataFrame) -> pd.DataFrame:
