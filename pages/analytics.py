@@ -15,10 +15,10 @@ import streamlit as st
 from llm_core.analytics import access, summary
 from llm_core.analytics.filters import FilterChoices, Filters, apply_filters
 from llm_core.analytics.leaderboard import Board
-from llm_core.store.csv_store import LogReadError, LogStore, to_safe_csv
+from llm_core.store.csv_store import LogReadError, LogStore, default_store, to_safe_csv
 from pages._analytics import tabs
 from pages._analytics.board_controls import board_choices
-from pages._analytics.data import View, arena_battles, arena_tables, derive, file_signature, load_battles
+from pages._analytics.data import View, arena_battles, arena_tables, derive, load_battles, log_signature
 from pages._shared.session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
@@ -135,16 +135,16 @@ def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
 def vote_tables(store: LogStore, view: View, filters: Filters, full: pd.DataFrame) -> tuple[Board, pd.DataFrame]:
     """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered),
     counted as the leaderboard's own choices say."""
-    vote_files = file_signature(store.votes_path)
+    vote_files = log_signature(store, store.votes_path)
     try:
-        battles, skipped, reasons, notes = load_battles(str(store.votes_path), vote_files)
+        battles, skipped, reasons, notes = load_battles(store, vote_files)
     except LogReadError as e:
-        st.error(f"The votes in {store.votes_path} could not be read: {e}", icon=":material/error:")
+        st.error(f"The votes in {store.location} could not be read: {e}", icon=":material/error:")
         st.stop()
     show_read_notes(skipped, reasons, notes)
     # Keyed on the request log too: each battle counts only when both its answers are logged there as ok.
     restricted = view.key if filters != Filters() else None  # the filtered log's key stands for its rows
-    key = (vote_files, file_signature(store.requests_path), restricted)
+    key = (vote_files, log_signature(store, store.requests_path), restricted)
     counted, demos = arena_battles(*key, battles, view.frame, full)
     choice, min_battles = board_choices(counted, demos)
     return arena_tables(key, choice, min_battles, counted, demos)
@@ -153,20 +153,20 @@ def vote_tables(store: LogStore, view: View, filters: Filters, full: pd.DataFram
 start_session()
 st.title("Analytics")
 password_gate()
-store = LogStore()
+store = default_store()  # CSV files, or the database SWITCHBOARD_DATABASE_URL names
 try:
     requests = store.read_requests()
 except LogReadError as e:
-    st.error(f"The logs in {store.directory} could not be read: {e}", icon=":material/error:")
+    st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
     st.stop()
-st.caption(f"Every request, rating and vote logged in `{store.directory}`. Times are UTC.")
+st.caption(f"Every request, rating and vote logged in `{store.location}`. Times are UTC.")
 show_read_notes(requests.skipped, requests.skip_reasons, requests.notes)
 if requests.frame.empty:
     st.info("No logs yet: compare a few models on the Compare page and their numbers will appear here.",
             icon=":material/monitoring:")  # fmt: skip
     st.stop()
 
-request_files = file_signature(store.requests_path, store.ratings_path)
+request_files = log_signature(store, store.requests_path, store.ratings_path)
 numbers = summary.analysed(requests.frame)
 choices = derive("choices", (request_files,), numbers)
 filters = sidebar_filters(choices)

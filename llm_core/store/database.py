@@ -86,6 +86,12 @@ class DatabaseStore(LogStore):
             return str(e)
         return ""
 
+    def table_signature(self, name: str) -> tuple:
+        """A cache key that changes whenever rows are added to (or removed from) one log table, read in one query."""
+        table = TABLES[name]
+        [(count, last)] = self._fetch(sa.select(sa.func.count(), sa.func.max(table.c[ROW_ID])))
+        return (self.location, name, int(count or 0), int(last or 0))
+
     def find_request(self, request_id: str) -> dict | None:
         """The latest logged row for one request id, asked of the database (not the whole log read)."""
         table = TABLES["requests"]

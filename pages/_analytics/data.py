@@ -49,11 +49,17 @@ def file_signature(*paths: Path) -> tuple:
     return tuple(signature)
 
 
+def log_signature(store: LogStore, *paths: Path) -> tuple:
+    """A cache key that changes exactly when these logs do: the files' signatures, or the database tables' counts."""
+    table_signature = getattr(store, "table_signature", None)  # the database store's; CSV files are stat'ed
+    return tuple(table_signature(path.stem) for path in paths) if table_signature else file_signature(*paths)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
-def load_battles(votes_path: str, signature: tuple) -> tuple[pd.DataFrame, int, list[str], list[str]]:
-    """The battles in votes.csv, how many votes were skipped as unreadable and why, and the notes on votes read
-    altered; read again only when the file changes."""
-    votes = LogStore(Path(votes_path).parent).read_votes()
+def load_battles(_store: LogStore, signature: tuple) -> tuple[pd.DataFrame, int, list[str], list[str]]:
+    """The battles in the votes log, how many votes were skipped as unreadable and why, and the notes on votes read
+    altered; read again only when the log changes (`signature`, which names the store, stands for `_store`)."""
+    votes = _store.read_votes()
     return arena.battles_from_votes(votes.frame), votes.skipped, votes.skip_reasons, votes.notes
 
 
