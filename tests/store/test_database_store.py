@@ -103,3 +103,13 @@ def test_a_duplicate_request_id_is_refused_with_a_clear_warning(isolated):
     assert "already logged" in warning and "INSERT" not in warning
     with sa.create_engine(f"sqlite:///{isolated / 'dup.db'}").connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM requests").scalar() == 1
+
+
+def test_a_password_in_any_url_is_scrubbed_even_when_never_configured():
+    text = "could not connect to postgresql+psycopg://bob:n0tRegistered99@db.example:5432/logs?sslmode=require"
+    scrubbed = redact(text)
+    assert "n0tRegistered99" not in scrubbed
+    assert "postgresql+psycopg://bob:[REDACTED]@db.example:5432/logs?sslmode=require" in scrubbed
+    assert redact("see https://example.com/a@b and http://localhost:8080/x") == (
+        "see https://example.com/a@b and http://localhost:8080/x"
+    )  # no password there: nothing to scrub
