@@ -6,6 +6,7 @@ import time
 
 import streamlit as st
 
+from llm_core.errors import SwitchboardError
 from llm_core.evaluate.records import list_runs, load_run
 from llm_core.evaluate.runner import EvalRun, resume_run
 from llm_core.session.display import format_cost
@@ -58,9 +59,10 @@ with st.container(horizontal=True):
 if start:
     current = state.start(run)
 elif resume and resume_id:
+    kept = {k: v for k, v in options.items() if k != "repeats"}  # a resumed run keeps its own repeats
     try:
-        again = resume_run(suite, resume_id, catalog=catalog, store=store, config=config, **options)
-    except Exception as e:  # a changed suite or an unknown run: say what to do
+        again = resume_run(suite, resume_id, catalog=catalog, store=store, config=config, **kept)
+    except SwitchboardError as e:  # a changed suite or an unknown run: say what to do
         st.error(str(e), icon=":material/error:")
     else:
         current = state.start(again)

@@ -71,3 +71,35 @@ def test_a_budget_stop_exits_1_with_the_spend_and_how_to_resume(suite_file, caps
     assert main(["eval", str(suite_file), "-m", "loop-priced", "--budget", "0.001"]) == 1
     err = capsys.readouterr().err
     assert "stopped before exceeding the budget of $0.001" in err and "--resume" in err
+
+
+def test_ctrl_c_stops_the_run_exits_130_and_says_how_to_resume(suite_file, store):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    suite_file.write_text(suite_file.read_text().replace('["echo", "echo-outline"]', '["echo-slow"]'))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "llm_core", "eval", str(suite_file), "--concurrency", "1"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (store.directory / "eval_runs.csv").exists():
+        time.sleep(0.05)
+    time.sleep(0.2)  # the first answer is under way
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    run_id = store.read_evaluation("runs").frame["run_id"].iloc[-1]
+    assert f"--resume {run_id}" in err
+    from llm_core.evaluate.records import load_run
+
+    assert load_run(store, run_id).status == "stopped"

@@ -73,3 +73,22 @@ def test_judge_checks_say_they_need_a_judge_model(page):
     page.button(key="eval_run").click().run()
     page.selectbox(key="eval_case").select("is-prime").run()
     assert any("not graded" in m.value and "needs a judge model" in m.value for m in page.markdown)
+
+
+def test_an_unfinished_run_is_offered_and_resumed(page, store):
+    from llm_core.catalog import catalog_with_local_models
+    from llm_core.config import Config
+    from llm_core.evaluate.runner import EvalRun
+    from llm_core.evaluate.suite import load_suite
+
+    catalog = catalog_with_local_models(Config())
+    suite = load_suite(Path(__file__).parents[2] / "suites" / "capitals.toml")
+    stopped = EvalRun(suite, [catalog.get("echo"), catalog.get("echo-outline")], catalog=catalog, store=store)
+    stopped.stop("stopped")
+    stopped.run()
+    page.run()
+    assert page.selectbox(key="eval_resume_id").value == stopped.run_id
+    page.button(key="eval_resume").click().run()
+    assert not page.exception
+    assert any(f"Run `{stopped.run_id}` · finished" in c.value for c in page.caption), [c.value for c in page.caption]
+    assert len(store.read_evaluation("cells").frame) == 8
