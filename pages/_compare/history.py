@@ -22,6 +22,9 @@ def render_history(c: Conversation) -> None:
     """Past conversations, newest first, each with its first prompt, models, date and whether it was voted on."""
     with st.expander("History", icon=":material/history:"):
         search = st.text_input("Search", key="history_search", placeholder="Search prompts, answers, models")
+        if c.live is not None:  # reading the log now would slow the panes' first paint; the page reruns after them
+            st.caption(":material/hourglass_top: History is listed once the answers are in.")
+            return
         try:
             past = past_conversations(default_store(), search)
         except SwitchboardError as e:
