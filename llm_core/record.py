@@ -63,6 +63,10 @@ class Result:
     case_id: str = ""
     repeat: int | None = None
     pane_id: str = ""  # the Compare pane that asked (with session_id and comparison_id, History rebuilds the page)
+    reasoning_tokens: int | None = None  # of completion_tokens, the ones spent thinking (as the provider reports)
+    cached_prompt_tokens: int | None = None  # of prompt_tokens, the ones read from the provider's prompt cache
+    cache_write_tokens: int | None = None  # of prompt_tokens, the ones written to it (Anthropic bills them apart)
+    provider_cost_usd: float | None = None  # the cost the provider itself reported (OpenRouter's usage.cost)
 
     @property
     def ok(self) -> bool:

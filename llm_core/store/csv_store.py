@@ -57,6 +57,7 @@ FIRST_REQUEST_COLUMNS = [
 LATER_REQUEST_COLUMNS = [
     "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
     "run_id", "case_id", "repeat", "pane_id",
+    "reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd",
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
@@ -68,8 +69,10 @@ REQUEST_SCHEMA = Schema(
     columns=tuple(REQUEST_COLUMNS),
     first_width=len(FIRST_REQUEST_COLUMNS),
     timestamps=frozenset({"timestamp"}),
-    floats=frozenset({"latency_ms", "ttft_ms", "tokens_per_s", "cost_usd", "temperature", "top_p"}),
-    ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts", "repeat"}),
+    floats=frozenset({"latency_ms", "ttft_ms", "tokens_per_s", "cost_usd", "temperature", "top_p"})
+    | {"provider_cost_usd"},
+    ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts", "repeat"})
+    | {"reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens"},
     categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"}),
 )
 RATING_SCHEMA = Schema(tuple(RATING_COLUMNS), 4, timestamps=frozenset({"timestamp"}), ints=frozenset({"stars"}))
