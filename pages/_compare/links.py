@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from llm_core.errors import SwitchboardError
 from llm_core.options import Options
 from llm_core.session.conversation import Conversation
-from llm_core.session.history import reopen
+from llm_core.session.history import Reopened, reopen
 from llm_core.session.share import BLIND, Setup, from_query, share_url
 from llm_core.store.csv_store import default_store
 from pages._compare import state
@@ -31,7 +32,7 @@ def opened_conversation() -> Conversation:
     catalog, config = session_catalog(), session_config()
     conversation_id = query.get(CONVERSATION, "")
     if conversation_id:
-        reopened = reopen(default_store(), conversation_id, catalog, state.templates())
+        reopened = reopened_or_none(conversation_id)
         if reopened is not None:
             apply_setup(reopened.setup, reopened.pane_setups)
             c = reopened.conversation
@@ -48,6 +49,15 @@ def opened_conversation() -> Conversation:
     if setup is not None:
         c = conversation_for(setup, c, catalog)
     return c
+
+
+def reopened_or_none(conversation_id: str) -> Reopened | None:
+    """The conversation rebuilt from the log; None when the log has none, or cannot be read (a toast says why)."""
+    try:
+        return reopen(default_store(), conversation_id, session_catalog(), state.templates())
+    except SwitchboardError as e:
+        state.notify(f"Conversation {conversation_id} could not be reopened: {e}")
+        return None
 
 
 def conversation_for(setup: Setup, fallback: Conversation, catalog) -> Conversation:
@@ -120,9 +130,9 @@ def open_past(conversation_id: str) -> None:
     """Open a past conversation from History, read-only until the user continues it."""
     current = state.conversation()
     current.settle()
-    reopened = reopen(default_store(), conversation_id, session_catalog(), state.templates())
+    reopened = reopened_or_none(conversation_id)
     if reopened is None:
-        state.notify("That conversation is no longer in the log.")
+        state.notify("That conversation could not be opened from the log.")
         return
     reopened.conversation.read_only = True
     apply_setup(reopened.setup, reopened.pane_setups)

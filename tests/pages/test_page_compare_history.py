@@ -181,3 +181,13 @@ def test_a_reload_in_a_blind_round_keeps_the_names_hidden_until_the_vote(at):
     assert c.hidden and all(c.title(p).startswith("Model ") for p in c.panes)
     reloaded.button(key="vote_A").click().run()
     assert address(reloaded) == {"c": c.id}  # voted: the names are out, and a reload shows them
+
+
+def test_a_log_that_cannot_be_read_opens_a_fresh_conversation_and_says_why(isolated):
+    (isolated / "logs" / "requests.csv").mkdir(parents=True)  # a folder where the log should be
+
+    app = opened(c="abc123")
+
+    assert not app.exception
+    assert any("could not be reopened" in t.value and "requests.csv" in t.value for t in app.toast)
+    assert app.session_state.conversation.id == "abc123" and app.chat_input(key="prompt") is not None
