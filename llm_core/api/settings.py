@@ -106,7 +106,7 @@ class BodyLimit:
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             detail = self._too_large(int(declared))
-            await JSONResponse(status_code=413, content={"detail": detail})(scope, receive, send)
+            await JSONResponse(status_code=413, content=_error_body(scope, detail))(scope, receive, send)
             return
         received = 0
 
@@ -120,3 +120,11 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+def _error_body(scope: Scope, detail: str) -> dict:
+    """`{"detail": ...}`, or OpenAI's `{"error": {...}}` for the OpenAI-compatible routes under /v1."""
+    path = scope.get("path", "")
+    if path == "/v1" or path.startswith("/v1/"):
+        return {"error": {"message": detail, "type": "invalid_request_error", "param": None, "code": "body_too_large"}}
+    return {"detail": detail}

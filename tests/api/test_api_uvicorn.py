@@ -154,6 +154,7 @@ def _only_logged_row(timeout_s: float = 10) -> dict:
         ("/generate?model=echo-slow", {"prompt": "a b c d e f"}),
         ("/chat", {"model": "echo-slow", "prompt": "a b c d e f"}),
         ("/v1/chat/completions", {"model": "echo-slow", "messages": [{"role": "user", "content": "a b c d e f"}]}),
+        ("/compare", {"models": ["echo-slow"], "prompt": "a b c d e f"}),
     ],
 )
 def test_a_client_that_leaves_a_call_without_streaming_cancels_it_and_it_is_logged(server, path, body):

@@ -247,3 +247,16 @@ def test_a_failing_model_falls_back_along_its_chain_like_chat(client, openai_beh
     assert raw.parse().model == "echo" and "You said: Say hello" in raw.parse().choices[0].message.content
     logged = default_store().find_request(raw.headers["x-switchboard-request-id"])
     assert logged["fallback_for"] == "primary" and logged["requested_model"] == "primary"
+
+
+def test_a_body_over_the_limit_is_a_413_in_openais_shape():
+    app = TestClient(create_app(ApiSettings(max_body_bytes=100)))
+    body = {"model": "echo", "messages": [{"role": "user", "content": "x" * 200}]}
+    reply = app.post("/v1/chat/completions", json=body)
+    assert reply.status_code == 413 and "SWITCHBOARD_MAX_BODY_BYTES" in reply.json()["error"]["message"]
+
+
+def test_an_openai_route_switchboard_lacks_is_a_404_in_openais_shape(client):
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.embeddings.create(model="echo", input="hello")
+    assert caught.value.body["type"] == "invalid_request_error"
