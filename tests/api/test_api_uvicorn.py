@@ -164,3 +164,26 @@ def test_a_client_that_leaves_a_call_without_streaming_cancels_it_and_it_is_logg
     logged = _only_logged_row()
     assert logged["status"] == "cancelled"  # not run to the end and paid for: cut where the client left
     assert "fingerprint" not in str(logged["response"])  # the full reply ends with its fingerprint
+
+
+def test_the_openai_sdk_streams_through_the_gateway_over_real_http(server):
+    import openai
+
+    client = openai.OpenAI(base_url=f"{server}/v1", api_key=TOKEN, max_retries=0)
+    arrivals: list[tuple[float, object]] = []
+    stream = client.chat.completions.create(
+        model="echo-slow",
+        messages=[{"role": "user", "content": "one two three"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    for chunk in stream:
+        arrivals.append((time.monotonic(), chunk))
+
+    text = "".join(c.choices[0].delta.content or "" for _, c in arrivals if c.choices)
+    assert "You said: one two three" in text and arrivals[-1][1].usage.total_tokens > 0
+    assert sum(bool(c.choices and c.choices[0].delta.content) for _, c in arrivals) > 5  # piece by piece
+    request_id = arrivals[0][1].id.removeprefix("chatcmpl-")
+    assert default_store().find_request(request_id)["session_id"] == "openai-gateway"
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=f"{server}/v1", api_key="wrong", max_retries=0).models.list()
