@@ -77,7 +77,7 @@ if current is not None and current.running:
         bar.progress(done / max(total, 1), text=f"{done} of {total} cells · spent {format_cost(spent)}")
         with grid_area.container():
             render_grid(store, current.run.run_id, [c.id for c in suite.cases], [m.id for m in current.run.models],
-                        key=f"eval_live_grid_{done}")  # fmt: skip
+                        key=f"eval_live_grid_{done}", live=True)  # fmt: skip
         time.sleep(0.3)
     st.rerun()
 if current is not None and current.error:

@@ -25,7 +25,20 @@ def filtered_cases(store, run_id: str, suite: Suite) -> list[str]:
     return ids
 
 
-def render_grid(store, run_id: str, case_ids: list[str], models: list[str], key: str = "eval_grid") -> None:
-    """The grid itself: one row per case, one column per model."""
+def render_grid(
+    store, run_id: str, case_ids: list[str], models: list[str], key: str = "eval_grid", live: bool = False
+) -> None:
+    """The grid itself: one row per case, one column per model; clicking a row opens that case below it."""
     frame = grid(store, run_id, case_ids, models)
-    st.dataframe(frame, hide_index=True, width="stretch", key=key)
+    if live:  # while the run goes on the grid only fills; rows are picked once it is done
+        st.dataframe(frame, hide_index=True, width="stretch", key=key)
+        return
+    event = st.dataframe(
+        frame, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row"
+    )
+    rows = event.selection.rows if event is not None else []
+    picked = frame["case"].iloc[rows[0]] if rows else None
+    # open the clicked case once: the case picker below stays the user's until another row is clicked
+    if picked is not None and picked != st.session_state.get("eval_grid_picked"):
+        st.session_state["eval_case"] = picked
+    st.session_state["eval_grid_picked"] = picked

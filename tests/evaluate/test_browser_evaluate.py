@@ -39,6 +39,11 @@ def test_a_suite_runs_the_grid_fills_and_a_case_is_voted_on(tmp_path):
             expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the grid, filling
             expect(page.get_by_text("· finished", exact=False)).to_be_visible(timeout=60_000)
             expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)  # the rerun is done
+            page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()
+            grid = page.get_by_test_id("stDataFrame").first.bounding_box()
+            page.mouse.click(grid["x"] + 14, grid["y"] + 35 * 4 + 17)  # the row marker of the 4th case, canada
+            expect(page.get_by_text("Expected: Ottawa")).to_be_visible(timeout=15_000)  # a click opened it
+            expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)
             picker = page.get_by_test_id("stSelectbox").filter(has_text="Open a case").locator("input")
             picker.click()
             picker.press_sequentially("japan")
