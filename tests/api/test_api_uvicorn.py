@@ -187,3 +187,19 @@ def test_the_openai_sdk_streams_through_the_gateway_over_real_http(server):
     assert default_store().find_request(request_id)["session_id"] == "openai-gateway"
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{server}/v1", api_key="wrong", max_retries=0).models.list()
+
+
+def test_a_client_that_leaves_a_gateway_stream_cancels_it_and_it_is_logged(server):
+    body = {"model": "echo-slow", "stream": True, "messages": [{"role": "user", "content": "a b c d e f"}]}
+    with authorised(server) as client, client.stream("POST", "/v1/chat/completions", json=body) as reply:
+        for n, _ in enumerate(line for line in reply.iter_lines() if line.startswith("data: ")):
+            if n == 2:
+                break  # leaving the block closes the connection mid-answer
+
+    logged = _only_logged_row()
+    assert logged["status"] == "cancelled" and "fingerprint" not in str(logged["response"])
+
+
+def test_head_health_answers_for_probes(server):
+    reply = httpx.head(f"{server}/health")
+    assert reply.status_code == 200 and reply.content == b""
