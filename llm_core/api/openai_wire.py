@@ -19,8 +19,7 @@ HARMLESS_VALUES: dict[str, tuple[Any, ...]] = {
     "presence_penalty": (0, 0.0),
     "frequency_penalty": (0, 0.0),
     "parallel_tool_calls": (True, False),
-    "stream_options": (),  # checked on its own below
-    "user": (),  # an end-user id: any string, not used
+    "user": (),  # an end-user id: any value, not used
 }
 SUPPORTED = ("model", "messages", "temperature", "max_tokens", "max_completion_tokens", "top_p", "stream")
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
