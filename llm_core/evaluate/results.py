@@ -9,7 +9,7 @@ import pandas as pd
 from ..store.cells import to_safe_csv
 from .records import run_table
 
-PASS, FAIL, SKIP = "✅", "❌", "⚪"
+PASS, FAIL = "✓ pass", "✗ fail"  # marks every font has (a grid drawn on a canvas shows no emoji without one)
 
 
 def cell_results(store, run_id: str) -> pd.DataFrame:
@@ -34,7 +34,7 @@ def grid(store, run_id: str, case_ids: list[str], models: list[str]) -> pd.DataF
 
 
 def badge(own: pd.DataFrame) -> str:
-    """`✅ 2/2 · 540 ms · $0.0001`, `❌ 1/2 · icontains paris`, marked `(cached)` when nothing was measured now."""
+    """`✓ pass 2/2 · 540 ms · $0.0001`, `✗ fail 1/2 · icontains paris`; `cached` when nothing was measured now."""
     passed, total = int((own["passed"] == "yes").sum()), len(own)
     mark = PASS if passed == total else FAIL
     live = own[own["cached"] != "yes"]

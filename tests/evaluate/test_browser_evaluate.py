@@ -51,7 +51,7 @@ def test_a_suite_runs_the_grid_fills_and_a_case_is_voted_on(tmp_path):
             expect(page.get_by_text("Expected: Tokyo")).to_be_visible(timeout=15_000)
             expect(page.locator(".st-key-eval_answer_echo").get_by_text("icontains Tokyo")).to_be_visible()
             cells = page.locator("td[role=gridcell]").filter(has_text="icontains Tokyo")  # the grid's own cells
-            assert cells.count() == 2 and "❌ 0/1" in cells.first.text_content()
+            assert cells.count() == 2 and "✗ fail 0/1" in cells.first.text_content()
             page.get_by_text("Tie", exact=True).click()
             page.get_by_role("button", name="Vote").click()
             expect(page.get_by_text("Your vote: Tie")).to_be_visible(timeout=15_000)

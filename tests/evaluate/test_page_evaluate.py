@@ -33,7 +33,7 @@ def test_running_an_example_suite_fills_the_grid_and_the_summary(page, store):
     assert not page.exception
     grid = grid_of(page)
     assert list(grid["case"]) == ["france", "japan", "australia", "canada"]
-    assert grid["echo"].str.startswith("❌ 0/1").all()  # the demo only mirrors the prompt: no capital in it
+    assert grid["echo"].str.startswith("✗ fail 0/1").all()  # the demo only mirrors the prompt: no capital in it
     summary = next(d.value for d in page.dataframe if "pass_rate" in d.value.columns)
     assert list(summary["model"]) == ["echo", "echo-outline"] and list(summary["cells"]) == [4, 4]
     assert len(store.read_evaluation("cells").frame) == 8
