@@ -1,8 +1,9 @@
 """A comparison's setup (models, template, system prompt, parameters, optionally the prompt) as URL query parameters.
 
-A share link opens the same setup for anyone with access to the app. It never carries a key (only the names below
-are ever written or read), never names the models while blind mode hides them, and sends nothing by itself: the
-page puts the prompt in front of the user, who sends it.
+A share link opens the same setup for anyone with access to the app. It never carries a key: only the names below
+are ever written or read, and a key pasted into the system prompt or the prompt is scrubbed. It never names the
+models while blind mode hides them, and sends nothing by itself: the page puts the prompt in front of the user,
+who sends it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 
 from ..errors import SwitchboardError
 from ..options import KNOWN_OPTIONS, Options, parse_options
+from ..redact import redact
 
 MODELS, TEMPLATE, SYSTEM, PROMPT, BLIND = "models", "template", "system", "prompt", "blind"
 MAX_SHARED_PANES = 4
@@ -42,14 +44,14 @@ def to_query(setup: Setup, *, with_prompt: bool = True) -> dict[str, str]:
     if setup.template:
         query[TEMPLATE] = setup.template
     if setup.system.strip():
-        query[SYSTEM] = setup.system
+        query[SYSTEM] = redact(setup.system)  # a key pasted into the text does not travel with the link
     query.update({name: _number(value) for name, value in setup.options.model_dump(exclude_none=True).items()})
     if not setup.blind:
         for i, options in enumerate(setup.pane_options[:MAX_SHARED_PANES]):
             for name, value in options.model_dump(exclude_none=True).items():
                 query[f"{name}.{i + 1}"] = _number(value)
     if with_prompt and setup.prompt.strip():
-        query[PROMPT] = setup.prompt[:MAX_PROMPT_CHARS]
+        query[PROMPT] = redact(setup.prompt[:MAX_PROMPT_CHARS])
     return query
 
 

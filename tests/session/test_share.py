@@ -63,3 +63,17 @@ def test_unknown_models_and_bad_parameters_are_set_aside_and_named():
 
 def test_a_plain_address_asks_for_no_setup():
     assert from_query({"c": "abc123"}, KNOWN) == (None, [])
+
+
+def test_a_key_pasted_into_the_prompt_or_system_prompt_is_scrubbed_from_the_link():
+    from llm_core.redact import forget_secrets, register_secret
+
+    register_secret("my-own-secret-value")
+    try:
+        setup = Setup(models=["echo"], system="use key sk-abcdefghijklmnop", prompt="call with my-own-secret-value")
+        url = share_url("http://host/", setup)
+    finally:
+        forget_secrets()
+
+    assert "sk-abcdefghijklmnop" not in url and "my-own-secret-value" not in url
+    assert "REDACTED" in url
