@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import fastapi_offline
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -34,23 +34,30 @@ def docs_router(app: FastAPI) -> APIRouter:
         return app.openapi()
 
     @router.get("/docs")
-    def swagger() -> HTMLResponse:
+    def swagger(request: Request) -> HTMLResponse:
+        root = _root(request)
         return get_swagger_ui_html(
-            openapi_url="/openapi.json",
+            openapi_url=f"{root}/openapi.json",
             title=f"{TITLE} – Swagger UI",
-            swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
         )
 
     @router.get("/redoc")
-    def redoc() -> HTMLResponse:
+    def redoc(request: Request) -> HTMLResponse:
+        root = _root(request)
         return get_redoc_html(
-            openapi_url="/openapi.json",
+            openapi_url=f"{root}/openapi.json",
             title=f"{TITLE} – ReDoc",
-            redoc_js_url=f"{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS_URL}/favicon.png",
+            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
             with_google_fonts=False,
         )
 
     return router
+
+
+def _root(request: Request) -> str:
+    """The path the server is mounted under behind a proxy (`uvicorn --root-path /switchboard`), else ''."""
+    return request.scope.get("root_path", "").rstrip("/")

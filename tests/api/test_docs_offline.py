@@ -78,3 +78,9 @@ def test_a_browser_with_no_internet_renders_the_docs(isolated, page, ready):
 
     assert "Switchboard API" in title
     assert [url for url in elsewhere if url != REDOC_BADGE] == []  # no script, style or font from elsewhere
+
+
+def test_behind_a_proxy_the_pages_link_their_assets_under_the_root_path():
+    client = TestClient(create_app(), root_path="/switchboard")
+    urls = linked(client.get("/docs").text)
+    assert urls and all(url.startswith("/switchboard/") for url in urls), urls
