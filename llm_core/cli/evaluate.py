@@ -114,7 +114,17 @@ def run_eval(args: argparse.Namespace) -> int:
         models = [catalog.get(name) for name in names]  # an unknown model fails here, before any call
         judge = catalog.get(suite.judge) if suite.judge else None
         run = EvalRun(suite, models, catalog=catalog, store=store, judge=judge, repeats=args.repeats, **kw)
+    _check_ready([*run.models, *([run.judge] if run.judge else [])], config)
     return _execute(run, args.json)
+
+
+def _check_ready(models: list, config: Config) -> None:
+    """Refuse, before anything is sent, a model that cannot be called (a key not set, say), naming what to set."""
+    from ..readiness import not_ready_reason
+
+    problems = [f"{m.id}: {reason}" for m in models if (reason := not_ready_reason(m, config))]
+    if problems:
+        raise EvalUsageError("these models cannot be called yet; nothing was sent: " + "; ".join(problems))
 
 
 def _with_pairwise(suite):

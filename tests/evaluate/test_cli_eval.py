@@ -32,6 +32,8 @@ def test_a_broken_assertion_exits_1_and_names_the_failure(suite_file, capsys):
         (["eval", "{suite}", "--concurrency", "openai=none"], "give N or PROVIDER=N"),
         (["eval", "{suite}", "--budget", "-1"], "above 0"),
         (["eval", "{suite}", "--repeats", "0"], "at least 1"),
+        (["eval", "{suite}", "-m", "llama-3.1-8b"], "llama-3.1-8b: set GROQ_API_KEY"),
+        (["eval", "{suite}", "--judge", "gemini-2.5-flash"], "nothing was sent"),
     ],
 )
 def test_bad_usage_exits_2_with_a_message(suite_file, capsys, args, says):
