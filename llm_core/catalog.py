@@ -33,6 +33,8 @@ class Model(BaseModel):
     name: str
     input_price: float | None = Field(None, ge=0, description="USD per million prompt tokens")
     output_price: float | None = Field(None, ge=0, description="USD per million completion tokens")
+    cached_input_price: float | None = Field(None, ge=0, description="USD per million prompt tokens read from cache")
+    cache_write_price: float | None = Field(None, ge=0, description="USD per million prompt tokens written to cache")
     context_window: int | None = Field(None, ge=1)
     priority: int = 0
     fallbacks: tuple[str, ...] = ()
@@ -69,11 +71,22 @@ class Model(BaseModel):
     def priced(self) -> bool:
         return self.input_price is not None and self.output_price is not None
 
-    def cost(self, prompt_tokens: int | None, completion_tokens: int | None) -> float | None:
-        """USD for these token counts at the catalog's prices; None when prices or counts are unknown."""
+    def cost(
+        self, prompt_tokens: int | None, completion_tokens: int | None, cached: int | None = None,
+        cache_written: int | None = None,
+    ) -> float | None:  # fmt: skip
+        """USD for these token counts at the catalog's prices; None when prices or counts are unknown.
+
+        `cached` and `cache_written` are the parts of `prompt_tokens` read from and written to the provider's prompt
+        cache, priced at `cached_input_price` and `cache_write_price` (the input price where the catalog has none)."""
         if not self.priced or prompt_tokens is None or completion_tokens is None:
             return None
-        return (prompt_tokens * self.input_price + completion_tokens * self.output_price) / 1_000_000
+        cached, cache_written = min(cached or 0, prompt_tokens), min(cache_written or 0, prompt_tokens)
+        fresh = max(prompt_tokens - cached - cache_written, 0)
+        read_price = self.input_price if self.cached_input_price is None else self.cached_input_price
+        write_price = self.input_price if self.cache_write_price is None else self.cache_write_price
+        prompt_cost = fresh * self.input_price + cached * read_price + cache_written * write_price
+        return (prompt_cost + completion_tokens * self.output_price) / 1_000_000
 
 
 def adhoc_model(name: str) -> Model:

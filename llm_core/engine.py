@@ -283,6 +283,9 @@ class Turn:
             r.completion_tokens = chunk.completion_tokens
         if chunk.response_model:
             r.provider_model = chunk.response_model
+        for name in ("reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd"):
+            if getattr(chunk, name) is not None:
+                setattr(r, name, getattr(chunk, name))
 
     def _update_live_figures(self, now: float) -> None:
         """Provisional latency and tokens/s while streaming (final figures replace them)."""
@@ -297,7 +300,11 @@ class Turn:
         self._count_tokens(model is not None)
         generating_s = ((r.latency_ms or 0) - (r.ttft_ms or 0)) / 1000
         r.tokens_per_s = r.completion_tokens / generating_s if r.completion_tokens and generating_s > 0.001 else None
-        r.cost_usd = model.cost(r.prompt_tokens, r.completion_tokens) if model else None
+        r.cost_usd = (
+            model.cost(r.prompt_tokens, r.completion_tokens, r.cached_prompt_tokens, r.cache_write_tokens)
+            if model
+            else None
+        )
         if self.store is not False:
             store = self.store or _default_store()
             r.log_warning = store.append_response(r)

@@ -49,7 +49,8 @@ def anthropic_chunks(events: Iterable[Any]) -> Iterator[Chunk]:
         kind = field(event, "type")
         if kind == "message_start":
             usage = field(event, "message", "usage")
-            yield Chunk(prompt_tokens=_prompt_tokens(usage), response_model=field(event, "message", "model"))
+            yield Chunk(prompt_tokens=_prompt_tokens(usage), response_model=field(event, "message", "model"),
+                        **_cache_tokens(usage))  # fmt: skip
         elif kind == "content_block_delta" and field(event, "delta", "type") == "text_delta":
             yield Chunk(text=field(event, "delta", "text") or "")
         elif kind == "message_delta":
@@ -59,10 +60,18 @@ def anthropic_chunks(events: Iterable[Any]) -> Iterator[Chunk]:
             yield Chunk(
                 finish_reason=stop_reason,
                 prompt_tokens=_prompt_tokens(usage),
-                completion_tokens=field(usage, "output_tokens"),
+                completion_tokens=field(usage, "output_tokens"),  # thinking included: Anthropic bills it as output
+                **_cache_tokens(usage),
             )
         elif kind == "message_stop" and not finished:
             yield Chunk(finish_reason="stop")  # a complete message that gave no stop reason
+
+
+def _cache_tokens(usage: Any) -> dict[str, int]:
+    """The cache reads and writes `usage` reports (a message_delta may leave them out: keep what came before)."""
+    found = {"cached_prompt_tokens": field(usage, "cache_read_input_tokens"),
+             "cache_write_tokens": field(usage, "cache_creation_input_tokens")}  # fmt: skip
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def _prompt_tokens(usage: Any) -> int | None:

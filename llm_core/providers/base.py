@@ -34,8 +34,12 @@ class Chunk:
     text: str = ""
     finish_reason: str | None = None
     prompt_tokens: int | None = None
-    completion_tokens: int | None = None
+    completion_tokens: int | None = None  # every billed output token, reasoning included
     response_model: str | None = None
+    reasoning_tokens: int | None = None  # of completion_tokens, the ones spent thinking
+    cached_prompt_tokens: int | None = None  # of prompt_tokens, the ones read from the prompt cache
+    cache_write_tokens: int | None = None  # of prompt_tokens, the ones written to it
+    provider_cost_usd: float | None = None  # the cost the provider reported for the call (OpenRouter)
 
 
 class Provider(ABC):

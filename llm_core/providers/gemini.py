@@ -64,6 +64,8 @@ def gemini_chunks(responses: Iterable[Any]) -> Iterator[Chunk]:
                 prompt_tokens=usage.prompt_token_count if usage else None,
                 completion_tokens=_completion_tokens(usage),
                 response_model=response.model_version,
+                reasoning_tokens=usage.thoughts_token_count if usage else None,
+                cached_prompt_tokens=usage.cached_content_token_count if usage else None,
             )
 
 

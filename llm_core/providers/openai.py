@@ -40,9 +40,29 @@ def chat_chunks(
                 text=text,
                 finish_reason=finish,
                 prompt_tokens=field(usage, "prompt_tokens"),
-                completion_tokens=field(usage, "completion_tokens"),
+                completion_tokens=billed_output_tokens(usage),
                 response_model=field(event, "model"),
+                reasoning_tokens=field(usage, "completion_tokens_details", "reasoning_tokens"),
+                cached_prompt_tokens=field(usage, "prompt_tokens_details", "cached_tokens"),
+                provider_cost_usd=_number(field(usage, "cost")),
             )
+
+
+def billed_output_tokens(usage: Any) -> int | None:
+    """Every output token billed, reasoning included, however the provider counts them.
+
+    OpenAI, Groq and OpenRouter count reasoning inside `completion_tokens`; xAI reports it only in
+    `completion_tokens_details.reasoning_tokens` and `total_tokens`. The total tells them apart."""
+    completion = field(usage, "completion_tokens")
+    reasoning = field(usage, "completion_tokens_details", "reasoning_tokens") or 0
+    prompt, total = field(usage, "prompt_tokens"), field(usage, "total_tokens")
+    if completion is None or not reasoning or prompt is None or total is None:
+        return completion
+    return completion + reasoning if prompt + completion + reasoning == total else completion
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _is_official(base_url: str | None) -> bool:

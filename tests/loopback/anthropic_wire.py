@@ -51,7 +51,7 @@ class AnthropicWire(Wire):
             "stop_sequence": None,
         }
         if received.behaviour.usage:
-            message["usage"] = {"input_tokens": prompt_tokens, "output_tokens": 1}
+            message["usage"] = {**_input_usage(received.behaviour, prompt_tokens), "output_tokens": 1}
         return [
             _event("message_start", message=message),
             _event("content_block_start", index=0, content_block={"type": "text", "text": ""}),
@@ -63,7 +63,12 @@ class AnthropicWire(Wire):
 
     def closing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
         delta = {"stop_reason": "max_tokens" if truncated else "end_turn", "stop_sequence": None}
-        usage = {"output_tokens": sent} if received.behaviour.usage else {}
+        # message_delta repeats the input and cache counts (as the API has since 2025) beside the output
+        usage = {
+            **_input_usage(received.behaviour, prompt_tokens),
+            "output_tokens": sent + received.behaviour.thinking_tokens,
+        }
+        usage = usage if received.behaviour.usage else {}
         return [
             _event("content_block_stop", index=0),
             _event("message_delta", delta=delta, **({"usage": usage} if usage else {})),
@@ -96,3 +101,10 @@ def _text(content: str | list) -> str:
     if isinstance(content, str):
         return content
     return " ".join(block.get("text", "") for block in content)
+
+
+def _input_usage(behaviour, prompt_tokens: int) -> dict:
+    """Anthropic's input counts: `input_tokens` leaves out what was read from or written to the cache."""
+    cached, written = behaviour.cached_tokens, behaviour.cache_write_tokens
+    return {"input_tokens": max(prompt_tokens - cached - written, 0), "cache_creation_input_tokens": written,
+            "cache_read_input_tokens": cached}  # fmt: skip

@@ -27,7 +27,12 @@ class Behaviour:
     usage: bool = True  # report token usage the way the provider does
     usage_chunk: bool = True  # OpenAI-style: send the usage chunk when stream_options.include_usage asks
     prompt_tokens: int | None = None  # None: the number of words in the request's messages
-    thinking_tokens: int = 0  # Gemini: reported as thoughtsTokenCount
+    thinking_tokens: int = 0  # reasoning tokens: Gemini's thoughtsTokenCount, OpenAI-style reasoning_tokens
+    reasoning_outside_completion: bool = False  # xAI: reasoning only in the details and total_tokens
+    cached_tokens: int = 0  # of the prompt, read from cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens,
+    # Gemini cachedContentTokenCount)
+    cache_write_tokens: int = 0  # Anthropic: of the prompt, written to cache (cache_creation_input_tokens)
+    reported_cost: float | None = None  # OpenRouter: usage.cost, the USD it bills for the call
     error_body: dict | None = None  # replaces the provider's usual error JSON
 
     def tokens(self) -> list[str]:

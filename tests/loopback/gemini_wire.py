@@ -75,6 +75,8 @@ class GeminiWire(Wire):
         usage["totalTokenCount"] = prompt_tokens + sent + thoughts
         if thoughts:
             usage["thoughtsTokenCount"] = thoughts
+        if received.behaviour.cached_tokens:
+            usage["cachedContentTokenCount"] = received.behaviour.cached_tokens
         return [self._response(received, "", usage, "MAX_TOKENS" if truncated else "STOP")]
 
     def stream_error(self, received: Received) -> bytes:

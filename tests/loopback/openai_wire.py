@@ -76,7 +76,7 @@ class OpenAIWire(Wire):
         return sse(self._chunk(received, [_choice({"content": text})]))
 
     def closing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": sent, "total_tokens": prompt_tokens + sent}
+        usage = _usage(received.behaviour, prompt_tokens, sent)
         finish = _choice({}, "length" if truncated else "stop")
         extra = (
             {"x_groq": {"id": "req_loopback", "usage": usage}}
@@ -106,3 +106,21 @@ class OpenAIWire(Wire):
 
 def _choice(delta: dict, finish_reason: str | None = None) -> dict:
     return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+
+
+def _usage(behaviour, prompt_tokens: int, sent: int) -> dict:
+    """Usage with the details OpenAI sends: reasoning inside completion_tokens (xAI: only in the details and the
+    total), cached prompt tokens, and OpenRouter's own cost when scripted."""
+    reasoning = behaviour.thinking_tokens
+    completion = sent if behaviour.reasoning_outside_completion else sent + reasoning
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion,
+        "total_tokens": prompt_tokens + sent + reasoning,
+        "prompt_tokens_details": {"cached_tokens": behaviour.cached_tokens, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0,
+                                      "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+    }  # fmt: skip
+    if behaviour.reported_cost is not None:
+        usage["cost"] = behaviour.reported_cost
+    return usage
