@@ -138,6 +138,9 @@ class Turn:
     def _run(self) -> Iterator[str]:
         r = self.result
         self._started: float | None = None  # set when the first request is sent, after local checks
+        self._text_times: list[float] = []  # when the first and the latest piece of visible text arrived
+        self._text_pieces = 0
+        self._first_piece = ""
         answered: Model | None = None
         asked: Model | None = None  # the first candidate: the model named, or the one `auto` picked
         r.status = "streaming"
@@ -250,6 +253,9 @@ class Turn:
                     now = time.monotonic()
                     if r.ttft_ms is None:
                         r.ttft_ms = (now - self._started) * 1000
+                        self._first_piece = chunk.text
+                    self._text_times = [self._text_times[0] if self._text_times else now, now]
+                    self._text_pieces += 1
                     r.text += chunk.text
                     self._update_live_figures(now)
                     yield chunk.text
@@ -298,8 +304,11 @@ class Turn:
         r = self.result
         r.latency_ms = (time.monotonic() - self._started) * 1000 if self._started is not None else None
         self._count_tokens(model is not None)
-        generating_s = ((r.latency_ms or 0) - (r.ttft_ms or 0)) / 1000
-        r.tokens_per_s = r.completion_tokens / generating_s if r.completion_tokens and generating_s > 0.001 else None
+        r.tokens_per_s = self._visible_rate()
+        generating_s = (r.latency_ms or 0) / 1000  # from the request to the end: thinking and answering
+        r.generation_tokens_per_s = (
+            r.completion_tokens / generating_s if r.completion_tokens and generating_s > 0.001 and r.ttft_ms else None
+        )
         r.cost_usd = (
             model.cost(r.prompt_tokens, r.completion_tokens, r.cached_prompt_tokens, r.cache_write_tokens)
             if model
@@ -308,6 +317,18 @@ class Turn:
         if self.store is not False:
             store = self.store or _default_store()
             r.log_warning = store.append_response(r)
+
+    def _visible_rate(self) -> float | None:
+        """Visible answer tokens per second between the first and the last piece of text, the first piece's tokens
+        left out (they arrived at the start of that span). None for an answer that came in one piece, whose
+        span measures the network, not the model; reasoning tokens are never divided by this span."""
+        r = self.result
+        if self._text_pieces < 2 or not r.completion_tokens:
+            return None
+        span_s = self._text_times[1] - self._text_times[0]
+        visible = r.completion_tokens - (r.reasoning_tokens or 0)
+        after_first = visible - estimate(self._first_piece)
+        return after_first / span_s if span_s > 0.001 and after_first > 0 else None
 
     def _count_tokens(self, called: bool) -> None:
         r = self.result

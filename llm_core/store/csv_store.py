@@ -58,6 +58,7 @@ LATER_REQUEST_COLUMNS = [
     "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
     "run_id", "case_id", "repeat", "pane_id",
     "reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd",
+    "generation_tokens_per_s",
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
@@ -70,7 +71,7 @@ REQUEST_SCHEMA = Schema(
     first_width=len(FIRST_REQUEST_COLUMNS),
     timestamps=frozenset({"timestamp"}),
     floats=frozenset({"latency_ms", "ttft_ms", "tokens_per_s", "cost_usd", "temperature", "top_p"})
-    | {"provider_cost_usd"},
+    | {"provider_cost_usd", "generation_tokens_per_s"},
     ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts", "repeat"})
     | {"reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens"},
     categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"}),

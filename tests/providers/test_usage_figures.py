@@ -85,3 +85,19 @@ def test_anthropic_cache_prices_make_a_mostly_cached_prompt_cheap():
     assert claude.cost(10_000, 0, cache_written=10_000) == pytest.approx(10_000 * 3.75 / 1e6)
     plain = Model(id="p", label="P", provider="openai", name="p", input_price=2.0, output_price=8.0)
     assert plain.cost(1000, 10, cached=800) == pytest.approx((1000 * 2 + 10 * 8) / 1e6)  # no cached price: input
+
+
+def test_reasoning_tokens_are_not_divided_by_the_time_visible_text_took(priced):
+    priced.script(Behaviour(reply="One two three four five", tokens_per_s=50, prompt_tokens=10, thinking_tokens=10_000))
+    r = ask("thinker", "Think hard", store=False)
+    assert r.completion_tokens == 10_005 and r.reasoning_tokens == 10_000
+    old_rate = r.completion_tokens / ((r.latency_ms - r.ttft_ms) / 1000)  # reasoning over the visible text's time
+    assert r.tokens_per_s < old_rate / 100
+    assert r.generation_tokens_per_s == pytest.approx(r.completion_tokens / (r.latency_ms / 1000))
+
+
+def test_an_answer_in_one_piece_gets_no_visible_rate(priced):
+    priced.script(Behaviour(reply="Yes.", prompt_tokens=10))
+    r = ask("thinker", "Quick", store=False)
+    assert r.status == "ok" and r.completion_tokens == 1
+    assert r.tokens_per_s is None
