@@ -220,7 +220,9 @@ class EvalRun:
         by_provider: dict[str, list[Cell]] = {}
         for cell in cells:
             by_provider.setdefault(cell.model.provider, []).append(cell)
-        self._judge_gate = threading.BoundedSemaphore(self._limit(self.judge.provider if self.judge else ""))
+        # one gate per provider for every call to it, answers and judge calls alike: the limit holds for both
+        providers = {m.provider for m in self.models} | ({self.judge.provider} if self.judge else set())
+        self._gates = {p: threading.BoundedSemaphore(self._limit(p)) for p in providers}
 
         def finished(outcome: CellOutcome | None) -> None:
             with self._lock:
@@ -297,12 +299,15 @@ class EvalRun:
                 return None
             self._live.add(turn)
         try:
-            result = turn.complete()
+            with self._gates[model.provider]:
+                # stopped while waiting for the gate: do not start (out of budget, what was reserved may go on)
+                stopped = self._stop.is_set() and self.stop_reason != "budget"
+                result = turn.result if stopped else turn.complete()
         finally:
             with self._lock:
                 self._live.discard(turn)
             self.budget.settle(reserved, turn.result.cost_usd)
-        return None if result.status == "cancelled" else result
+        return None if stopped or result.status == "cancelled" else result
 
     def _checks(self, cell: Cell, result: Result) -> list[Check] | None:
         checks = []
@@ -342,8 +347,7 @@ class EvalRun:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        with self._judge_gate:
-            reply = self._call(self.judge, messages, Options(), cell, template=f"judge:{version}")
+        reply = self._call(self.judge, messages, Options(), cell, template=f"judge:{version}")
         if reply is not None:
             self.cache.put(key, reply)
         return reply

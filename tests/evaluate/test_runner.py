@@ -138,9 +138,8 @@ def test_resuming_a_changed_suite_is_refused(suite_file, store):
         resume_run(load_suite(suite_file), run.run_id, catalog=run.catalog, store=store)
 
 
-def test_concurrency_is_bounded_per_provider(suite_file, store):
-    suite_file.write_text(suite_file.read_text().replace('["echo", "echo-outline"]', '["echo-slow"]'))
-    run = new_run(suite_file, store, models=("echo-slow",), concurrency=2)
+def count_calls_at_once(run) -> int:
+    """The most calls that were in flight at the same time during the run."""
     seen, live = [], [0]
     import threading
 
@@ -163,4 +162,20 @@ def test_concurrency_is_bounded_per_provider(suite_file, store):
         run.run()
     finally:
         engine.Turn.complete = original
-    assert max(seen) == 2
+    return max(seen)
+
+
+def test_concurrency_is_bounded_per_provider(suite_file, store):
+    run = new_run(suite_file, store, models=("echo-slow",), concurrency=2)
+    assert count_calls_at_once(run) == 2
+
+
+def test_judge_calls_count_against_their_providers_limit_too(suite_file, store, priced_server):
+    priced_server.script(Behaviour(reply="Fine. Score: 9", ttft_ms=50))
+    suite_file.write_text(suite_file.read_text().replace('{ type = "icontains", value = "ada" }',
+                                                         '{ type = "judge", value = "Polite?" }'))  # fmt: skip
+    catalog = catalog_with_local_models(Config())
+    run = new_run(suite_file, store, models=("loop-priced",), concurrency=1, judge=catalog.get("loop-judge"))
+    assert count_calls_at_once(run) == 1  # answers and the judge share the one openai gate
+    checks = run_table(store, "checks", run.run_id)
+    assert list(checks[checks["check"].str.startswith("judge")]["score"]) == [9.0]
