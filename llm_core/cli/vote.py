@@ -12,7 +12,7 @@ from ..errors import SwitchboardError
 def register(subparsers: Any) -> None:
     """Add the `vote` subcommand to an argparse subparsers object (handler in `handler`)."""
     vote = subparsers.add_parser("vote", help="vote for the best answer of a comparison", description=run_vote.__doc__)
-    vote.add_argument("comparison_id", help="the comparison_id that `compare --json` and `logs --json` show")
+    vote.add_argument("comparison_id", help="the comparison_id `compare --json` and `logs --json` show, or a prefix")
     vote.add_argument("winner", help="the winning answer's request_id (or a unique prefix of it), tie, or both_bad")
     vote.set_defaults(handler=run_vote)
 

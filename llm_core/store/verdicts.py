@@ -55,21 +55,24 @@ class Ballot:
 
 def find_request(store: LogStore, id_or_prefix: str) -> dict:
     """The logged request with this id, or the one whose id starts with it; a VerdictError otherwise."""
-    wanted = id_or_prefix.strip()
-    frame = store.read_requests().frame
-    ids = frame["request_id"].astype(str)
-    exact = frame[ids == wanted]
-    if len(exact):
-        return store.find_request(wanted) or {}
+    ids = store.read_requests().frame["request_id"].astype(str)
+    return store.find_request(_unique(id_or_prefix.strip(), ids, "request")) or {}
+
+
+def _unique(wanted: str, ids, kind: str) -> str:
+    """The one id among `ids` (a pandas Series) that is `wanted` or starts with it; a VerdictError otherwise."""
+    if (ids == wanted).any():
+        return wanted
     if len(wanted) < MIN_PREFIX:
-        raise VerdictError(f"{wanted!r} is too short: give at least {MIN_PREFIX} characters of a request_id")
+        raise VerdictError(f"{wanted!r} is too short: give at least {MIN_PREFIX} characters of a {kind} id")
     matches = list(dict.fromkeys(ids[ids.str.startswith(wanted)]))
     if not matches:
-        raise VerdictError(f"no logged request has an id starting {wanted!r}; see `logs` for recent ids", 404)
+        where = "see `logs` for recent ids" if kind == "request" else "vote on a comparison_id from compare"
+        raise VerdictError(f"no logged {kind} has an id starting {wanted!r}: {where}", 404)
     if len(matches) > 1:
         shown = ", ".join(matches[:SHOWN_MATCHES]) + (", …" if len(matches) > SHOWN_MATCHES else "")
-        raise VerdictError(f"{wanted!r} matches {len(matches)} request ids ({shown}): give more characters", 409)
-    return store.find_request(matches[0]) or {}
+        raise VerdictError(f"{wanted!r} matches {len(matches)} {kind} ids ({shown}): give more characters", 409)
+    return matches[0]
 
 
 def rate(store: LogStore, id_or_prefix: str, stars: int, comment: str = "") -> Rating:
@@ -85,12 +88,12 @@ def rate(store: LogStore, id_or_prefix: str, stars: int, comment: str = "") -> R
 
 
 def vote(store: LogStore, comparison_id: str, winner: str) -> Ballot:
-    """Record the winner of a logged comparison: one of its request ids (or a unique prefix), tie or both_bad."""
-    comparison_id = comparison_id.strip()
+    """Record the winner of a logged comparison (its id or a unique prefix): one of its request ids (or a unique
+    prefix), tie or both_bad."""
     requests = store.read_requests().frame
-    rows = requests[requests["comparison_id"].astype(str) == comparison_id]
-    if rows.empty:
-        raise VerdictError(f"no logged comparison has the id {comparison_id!r}: vote on an id from compare", 404)
+    comparisons = requests["comparison_id"].fillna("").astype(str)
+    comparison_id = _unique(comparison_id.strip(), comparisons[comparisons != ""], "comparison")
+    rows = requests[comparisons == comparison_id]
     answered = rows[rows["status"].astype(str) != "error"].drop_duplicates("request_id", keep="last")
     if len(answered) < 2:
         raise VerdictError(f"comparison {comparison_id} has {len(answered)} answer(s): a vote judges two or more", 409)

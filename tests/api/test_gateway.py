@@ -89,7 +89,9 @@ def test_a_stream_without_include_usage_has_no_usage_chunk(client):
 
 
 def test_auto_routes_like_chat_and_an_alias_answers_as_its_model(client, openai_behind):
-    assert client.chat.completions.create(model="auto", messages=HELLO).model == "gpt-4o-mini"
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=HELLO)
+    assert raw.parse().model == "gpt-4o-mini"
+    assert default_store().find_request(raw.headers["x-switchboard-request-id"])["requested_model"] == "auto"
     assert client.chat.completions.create(model="openai:gpt-4o-mini", messages=HELLO).choices[0].message.content
 
 
@@ -260,3 +262,10 @@ def test_an_openai_route_switchboard_lacks_is_a_404_in_openais_shape(client):
     with pytest.raises(openai.NotFoundError) as caught:
         client.embeddings.create(model="echo", input="hello")
     assert caught.value.body["type"] == "invalid_request_error"
+
+
+def test_a_stream_that_fails_before_any_text_is_an_error_the_sdk_raises(client, openai_behind):
+    openai_behind.script(Behaviour(status=500))
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True)
+    assert caught.value.status_code == 502 and caught.value.body["type"] == "api_error"

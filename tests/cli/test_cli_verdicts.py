@@ -33,7 +33,7 @@ def test_vote_records_the_winner_of_a_comparison_for_the_leaderboard(capsys):
     rows = compare_json(capsys, "slow", "quick")
     comparison, winner = rows[0]["comparison_id"], next(r for r in rows if r["model"] == "quick")
 
-    assert main(["vote", comparison, winner["request_id"][:6]]) == 0
+    assert main(["vote", comparison[:6], winner["request_id"][:6]]) == 0  # unique prefixes, as git takes them
 
     assert "quick" in capsys.readouterr().out
     vote = default_store().read_votes().frame.iloc[-1]
