@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,9 +38,11 @@ from .tables import ROW_ID, SCHEMAS, TABLES, migrate
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before the retry counts it as failed
 WRITE_ATTEMPTS = 4
 POOL_SIZE = 5
+OPEN_RETRY_AFTER_S = 15.0  # how long a database that would not open is left alone before it is tried again
 CONNECT_TIMEOUT_S = 10  # a server that does not answer costs a warning after this long, not a hung page
 
 _engines: dict[str, sa.Engine] = {}
+_open_failures: dict[str, tuple[float, str]] = {}  # URL → (when, why) it last could not be opened
 _engines_lock = threading.Lock()
 
 
@@ -170,11 +173,18 @@ def shown_url(url: sa.URL) -> str:
 
 
 def engine_for(url: sa.URL) -> sa.Engine:
-    """One engine (and connection pool) per database for the whole process, its schema migrated on first use."""
+    """One engine (and connection pool) per database for the whole process, its schema migrated on first use.
+
+    A database that could not be opened is not tried again for OPEN_RETRY_AFTER_S: every page run and every
+    append would otherwise wait out the connect timeout again; they fail at once with the same message.
+    """
     key = url.render_as_string(hide_password=False)
     with _engines_lock:
         if key in _engines:
             return _engines[key]
+        failed = _open_failures.get(key)
+        if failed and time.monotonic() - failed[0] < OPEN_RETRY_AFTER_S:
+            raise LogWriteError(failed[1])
         engine = _new_engine(url)
         try:
             for attempt in _retrying():
@@ -182,7 +192,10 @@ def engine_for(url: sa.URL) -> sa.Engine:
                     migrate(engine)
         except sa_errors.SQLAlchemyError as e:
             engine.dispose()
-            raise LogWriteError(f"could not open the database {shown_url(url)}: {problem(e)}") from e
+            message = f"could not open the database {shown_url(url)}: {problem(e)}"
+            _open_failures[key] = (time.monotonic(), message)
+            raise LogWriteError(message) from e
+        _open_failures.pop(key, None)
         _engines[key] = engine
         return engine
 
@@ -194,6 +207,7 @@ def forget_engines() -> None:
             engine.dispose()
         _engines.clear()
         _tables.clear()
+        _open_failures.clear()
 
 
 def _new_engine(url: sa.URL) -> sa.Engine:

@@ -113,3 +113,17 @@ def test_a_password_in_any_url_is_scrubbed_even_when_never_configured():
     assert redact("see https://example.com/a@b and http://localhost:8080/x") == (
         "see https://example.com/a@b and http://localhost:8080/x"
     )  # no password there: nothing to scrub
+
+
+def test_a_database_that_would_not_open_is_not_waited_on_again_at_every_append(monkeypatch):
+    from llm_core.store import database
+
+    opened = []
+    real = database._new_engine
+    monkeypatch.setattr(database, "_new_engine", lambda url: opened.append(url) or real(url))
+    monkeypatch.setenv("SWITCHBOARD_DATABASE_URL", "postgresql://alice:pw@127.0.0.1:9/logs")
+    first, second = (default_store().append_response(answer()) for _ in range(2))
+    assert first == second and "Connection refused" in first
+    assert len(opened) == 1  # the second append failed at once, with the same words
+    forget_engines()
+    assert "Connection refused" in default_store().append_response(answer()) and len(opened) == 2
