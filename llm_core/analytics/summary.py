@@ -18,8 +18,9 @@ from ..store.columns import equals, floats, model_rows, models
 ANALYSED_COLUMNS = [
     "timestamp", "request_id", "session_id", "provider", "model", "template", "status", "error", "error_kind",
     "latency_ms", "ttft_ms", "tokens_per_s", "prompt_tokens", "completion_tokens", "cost_usd", "stars",
-    "finish_reason",
+    "finish_reason", "reasoning_tokens", "cached_prompt_tokens", "provider_cost_usd", "generation_tokens_per_s",
 ]  # fmt: skip
+OPTIONAL_SUMMARY = ["reasoning_tokens_mean", "cached_share", "generation_tokens_per_s_p50", "provider_cost_total"]
 
 
 def analysed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -42,20 +43,24 @@ def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["model", "provider", "requests", "error_rate"])
     ok = equals(frame["status"], "ok")
     only_ok = {"latency": "latency_ms", "ttft": "ttft_ms", "speed": "tokens_per_s", "prompt": "prompt_tokens",
-               "completion": "completion_tokens"}  # fmt: skip
+               "completion": "completion_tokens", "reasoning": "reasoning_tokens", "cached": "cached_prompt_tokens",
+               "generation": "generation_tokens_per_s"}  # fmt: skip
     values = pd.DataFrame(
         {
             "model": models(frame),
             "error": equals(frame["status"], "error").astype(float),
-            **{name: np.where(ok, floats(frame, column), np.nan) for name, column in only_ok.items()},
+            **{name: np.where(ok, _floats(frame, column), np.nan) for name, column in only_ok.items()},
             "cost": floats(frame, "cost_usd"),
+            "provider_cost": _floats(frame, "provider_cost_usd"),
             "stars": floats(frame, "stars"),
             "cut_off": cut_by_max_tokens(frame),
         }
     )
     grouped = values.groupby("model", observed=True, sort=True)
     means = grouped[["error", "prompt", "completion", "cost", "stars"]].mean()  # one pass per kind of figure
-    medians = grouped[["latency", "ttft", "speed"]].median()
+    medians = grouped[["latency", "ttft", "speed", "generation"]].median()
+    cached = grouped["cached"].sum(min_count=1)
+    prompted = values.assign(prompt=values["prompt"].where(values["cached"].notna())).groupby("model", observed=True)
     summary = pd.DataFrame(
         {
             "requests": grouped.size(),
@@ -71,10 +76,19 @@ def model_summary(frame: pd.DataFrame) -> pd.DataFrame:
             "cost_per_request": means["cost"],
             "stars_mean": means["stars"],
             "stars_count": grouped["stars"].count(),
+            "reasoning_tokens_mean": grouped["reasoning"].mean(),
+            "cached_share": cached / prompted["prompt"].sum(min_count=1),
+            "generation_tokens_per_s_p50": medians["generation"],
+            "provider_cost_total": grouped["provider_cost"].sum(min_count=1),
         }
     )
     summary.insert(0, "provider", frame.groupby(models(frame), observed=True)["provider"].first().astype(str))
     return model_rows(summary).sort_values("requests", ascending=False, kind="stable", ignore_index=True)
+
+
+def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """`column` as floats, or all NaN for a frame from before the column existed."""
+    return floats(frame, column) if column in frame.columns else np.full(len(frame), np.nan)
 
 
 def overall_totals(frame: pd.DataFrame) -> dict[str, float]:

@@ -15,13 +15,27 @@ SUMMARY_COLUMNS = {
     "latency_p50": st.column_config.NumberColumn("Latency", format="%.0f ms", help="Median total time"),
     "latency_p95": st.column_config.NumberColumn("p95", format="%.0f ms", help="95th percentile of total time"),
     "ttft_p50": st.column_config.NumberColumn("1st token", format="%.0f ms", help="Median time to first token"),
-    "tokens_per_s_p50": st.column_config.NumberColumn("Tok/s", format="%.0f", help="Median tokens per second"),
+    "tokens_per_s_p50": st.column_config.NumberColumn(
+        "Tok/s", format="%.0f", help="Median visible-answer tokens per second, first to last piece of text"
+    ),
     "prompt_tokens_mean": st.column_config.NumberColumn("In", format="%.0f", help="Mean prompt tokens"),
     "completion_tokens_mean": st.column_config.NumberColumn("Out", format="%.0f", help="Mean completion tokens"),
     "cost_total": st.column_config.NumberColumn("Cost", format="$%.2f", help="Total cost"),
     "cost_per_request": st.column_config.NumberColumn("$/req", format="$%.5f", help="Mean cost per request"),
     "stars_mean": st.column_config.NumberColumn("Stars", format="%.2f ★", help="Mean of the latest ratings"),
     "stars_count": st.column_config.NumberColumn("Rated", format="localized", help="How many answers were rated"),
+    "reasoning_tokens_mean": st.column_config.NumberColumn(
+        "Reasoning", format="%.0f", help="Mean reasoning tokens (part of Out), where the provider reports them"
+    ),
+    "cached_share": st.column_config.NumberColumn(
+        "Cached in", format="percent", help="Share of prompt tokens read from the provider's prompt cache"
+    ),
+    "generation_tokens_per_s_p50": st.column_config.NumberColumn(
+        "Gen tok/s", format="%.0f", help="Median of every output token, reasoning included, over request-to-end"
+    ),
+    "provider_cost_total": st.column_config.NumberColumn(
+        "Billed", format="$%.4f", help="Total cost the provider itself reported (OpenRouter), beside ours"
+    ),
 }
 BOARD_COLUMNS = {
     "rank": st.column_config.NumberColumn("Rank", width="small"),

@@ -77,11 +77,15 @@ def headline(totals: dict) -> None:
 
 def summary_tab(view: View) -> None:
     """One row per model: volume, errors, speed, tokens, cost and stars."""
-    st.dataframe(view.get("summary"), column_config=SUMMARY_COLUMNS, hide_index=True)
+    table = view.get("summary")
+    absent = [name for name in summary.OPTIONAL_SUMMARY if name in table and table[name].isna().all()]
+    st.dataframe(table.drop(columns=absent), column_config=SUMMARY_COLUMNS, hide_index=True)
     st.caption(
         "Error rate counts every request; latency, first token, tokens/s and token counts count successful "
         "requests only. Cost per request averages the requests whose cost is known. Cut off counts the answers "
-        "that stopped at max tokens rather than because the model was done."
+        "that stopped at max tokens rather than because the model was done. Out includes reasoning tokens; "
+        "cost prices cached prompt tokens at the catalog's cached price. Reasoning, cached and billed columns "
+        "appear when a provider reports them."
     )
 
 
