@@ -78,13 +78,25 @@ def format_rate(r: Result) -> str:
 def _measured(r: Result) -> list[str]:
     """TTFT, latency, tokens in → out and tokens/s: what names neither the model nor its price."""
     estimated = " (est.)" if r.estimated_tokens else ""
-    tokens = "–" if r.prompt_tokens is None else f"{r.prompt_tokens:,} → {r.completion_tokens or 0:,} tok{estimated}"
-    return [f"TTFT {format_ms(r.ttft_ms)}", format_ms(r.latency_ms), tokens, format_rate(r)]
+    cached = f" ({r.cached_prompt_tokens:,} cached)" if r.cached_prompt_tokens else ""
+    reasoning = f" ({r.reasoning_tokens:,} reasoning)" if r.reasoning_tokens else ""
+    tokens = (
+        "–"
+        if r.prompt_tokens is None
+        else f"{r.prompt_tokens:,}{cached} → {r.completion_tokens or 0:,}{reasoning} tok{estimated}"
+    )
+    rates = [format_rate(r)]
+    if r.reasoning_tokens and r.generation_tokens_per_s is not None:  # the visible rate alone hides the thinking
+        rates.append(f"{r.generation_tokens_per_s:.0f} tok/s with reasoning")
+    return [f"TTFT {format_ms(r.ttft_ms)}", format_ms(r.latency_ms), tokens, *rates]
 
 
 def metrics_line(r: Result) -> str:
     """TTFT · latency · tokens in → out · tokens/s · cost, marking estimated counts."""
     cost = "–" if r.prompt_tokens is None else format_cost(r.cost_usd)
+    billed = r.provider_cost_usd
+    if billed is not None and (r.cost_usd is None or abs(billed - r.cost_usd) > 0.01 * max(billed, r.cost_usd)):
+        cost = f"{cost} (provider billed {format_cost(billed)})"  # both, so a wrong catalog price shows
     parts = [*_measured(r), cost]
     if r.status != "error" and r.fallback_for:
         parts.append(f"answered by {r.model} (fallback from {r.fallback_for})")

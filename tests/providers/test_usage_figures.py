@@ -11,6 +11,7 @@ from llm_core.options import Options
 from llm_core.providers import Endpoint
 from llm_core.providers.anthropic import AnthropicProvider
 from llm_core.providers.gemini import GeminiProvider
+from llm_core.session.display import metrics_line
 from llm_core.store.csv_store import LogStore
 from tests.loopback import Behaviour
 
@@ -101,3 +102,12 @@ def test_an_answer_in_one_piece_gets_no_visible_rate(priced):
     r = ask("thinker", "Quick", store=False)
     assert r.status == "ok" and r.completion_tokens == 1
     assert r.tokens_per_s is None
+
+
+def test_the_metrics_line_shows_reasoning_cache_and_the_providers_own_cost(priced):
+    priced.script(Behaviour(reply="One two three", tokens_per_s=50, prompt_tokens=1000, cached_tokens=900,
+                            thinking_tokens=40, reported_cost=0.001))  # fmt: skip
+    line = metrics_line(ask("thinker", "Again", store=False))
+    assert "1,000 (900 cached) → 43 (40 reasoning) tok" in line
+    assert "tok/s with reasoning" in line
+    assert "(provider billed $0.001000)" in line  # ours is $0.000497: the catalog price is not what was billed
