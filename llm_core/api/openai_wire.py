@@ -164,14 +164,20 @@ def finish_reason(result: Result) -> str:
 
 
 def usage(result: Result) -> dict | None:
-    """Token usage as OpenAI reports it; None when no model was asked."""
+    """Token usage as OpenAI reports it, with cached and reasoning tokens where known; None when nothing was asked."""
     if result.prompt_tokens is None or result.completion_tokens is None:
         return None
-    return {
+    counts: dict[str, Any] = {
         "prompt_tokens": result.prompt_tokens,
         "completion_tokens": result.completion_tokens,
         "total_tokens": result.prompt_tokens + result.completion_tokens,
     }
+    # Only what the provider reported: a detail it did not give is left out, not shown as 0.
+    if result.cached_prompt_tokens is not None:
+        counts["prompt_tokens_details"] = {"cached_tokens": result.cached_prompt_tokens}
+    if result.reasoning_tokens is not None:
+        counts["completion_tokens_details"] = {"reasoning_tokens": result.reasoning_tokens}
+    return counts
 
 
 def completion(result: Result) -> dict:

@@ -269,3 +269,15 @@ def test_a_stream_that_fails_before_any_text_is_an_error_the_sdk_raises(client, 
     with pytest.raises(openai.InternalServerError) as caught:
         client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=True)
     assert caught.value.status_code == 502 and caught.value.body["type"] == "api_error"
+
+
+def test_usage_carries_the_cached_and_reasoning_tokens_the_provider_reported(client, openai_behind):
+    openai_behind.script(Behaviour(reply="thought it over", prompt_tokens=40, cached_tokens=32, thinking_tokens=9))
+    usage = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO).usage
+    assert usage.prompt_tokens_details.cached_tokens == 32
+    assert usage.completion_tokens_details.reasoning_tokens == 9
+
+
+def test_usage_leaves_out_details_nobody_reported(client):
+    usage = client.chat.completions.create(model="echo", messages=HELLO).usage
+    assert usage.prompt_tokens_details is None and usage.completion_tokens_details is None
