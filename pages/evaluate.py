@@ -57,7 +57,8 @@ with st.container(horizontal=True):
     resume = st.button("Resume", key="eval_resume", icon=":material/replay:", disabled=not resume_id)
 
 if start:
-    current = state.start(run)
+    state.start(run)
+    st.rerun()  # drawn again with the run going: Stop enabled, Run not
 elif resume and resume_id:
     kept = {k: v for k, v in options.items() if k != "repeats"}  # a resumed run keeps its own repeats
     try:
@@ -65,7 +66,8 @@ elif resume and resume_id:
     except SwitchboardError as e:  # a changed suite or an unknown run: say what to do
         st.error(str(e), icon=":material/error:")
     else:
-        current = state.start(again)
+        state.start(again)
+        st.rerun()
 
 shown = st.session_state.get("eval_shown_run") or (list_runs(store, suite.name)["run_id"].head(1).tolist() or [None])[0]
 if current is not None and current.running:

@@ -60,3 +60,41 @@ def test_a_suite_runs_the_grid_fills_and_a_case_is_voted_on(tmp_path):
     with (logs / "votes.csv").open(newline="", encoding="utf-8") as handle:
         (vote,) = list(csv.DictReader(handle))
     assert vote["rater"] == "human" and vote["winner"] == "tie" and vote["comparison_id"].endswith(":japan:1")
+
+
+SLOW = {  # slow enough to stop mid-run
+    "echo": echo_model("Echo · mirror (offline demo)", "echo-mirror", style="mirror", ttft_ms=1500),
+    "echo-outline": echo_model("Echo · outline (offline demo)", "echo-outline", style="outline", ttft_ms=1500),
+}
+
+
+def test_a_run_stopped_on_the_page_resumes_where_it_stopped(tmp_path):
+    chromium_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    logs = tmp_path / "logs"
+    env = clean_env(SWITCHBOARD_LOG_DIR=str(logs), SWITCHBOARD_MODELS=str(write_catalog(tmp_path / "m.toml", SLOW)))
+    with streamlit_app(env, ARTIFACTS / "streamlit-evaluate-stop.log") as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with screenshot_on_failure(page, ARTIFACTS / "evaluate-stop-failure.png"):
+            page.goto(f"{url}/evaluate")
+            expect(page.get_by_role("heading", name="Evaluate", exact=True)).to_be_visible(timeout=30_000)
+            page.get_by_test_id("stNumberInput").filter(has_text="Calls at once").locator("input").fill("1")
+            page.keyboard.press("Enter")
+            expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)
+            page.get_by_role("button", name="Run").click()
+            expect(page.get_by_text("1 of 8 cells", exact=False)).to_be_visible(timeout=30_000)
+            page.get_by_role("button", name="Stop").click()
+            expect(page.get_by_text("· stopped", exact=False)).to_be_visible(timeout=30_000)
+            cells_before = _rows(logs / "eval_cells.csv")
+            assert 1 <= cells_before < 8
+            page.get_by_role("button", name="Resume").click()
+            expect(page.get_by_text("· finished", exact=False)).to_be_visible(timeout=90_000)
+        browser.close()
+    assert _rows(logs / "eval_cells.csv") == 8
+
+
+def _rows(path) -> int:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return len(list(csv.DictReader(handle)))
