@@ -5,6 +5,7 @@ import streamlit as st
 from llm_core.readiness import is_ready
 from llm_core.session.pane import MAX_PANES
 from pages._compare import links, state
+from pages._compare.copy import render_copy_script
 from pages._compare.history import render_read_only, render_shared_prompt
 from pages._compare.panes import render_panes
 from pages._compare.sidebar import render_sidebar
@@ -78,6 +79,7 @@ if not any(is_ready(m, config) for m in catalog.models.values()):
 render_read_only(conversation)
 render_shared_prompt()
 panes = render_panes(conversation, catalog, config)  # a turn in flight is drawn with slots to stream into
+render_copy_script(conversation)
 render_vote(conversation)
 render_diff(conversation)
 stream_live(conversation, panes, stop_slot)

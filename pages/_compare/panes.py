@@ -26,6 +26,7 @@ from llm_core.session.display import (
 from llm_core.session.pane import MIN_PANES, Exchange, Pane, Switch
 from llm_core.session.picker import Choice, model_choices
 from pages._compare import state
+from pages._compare.copy import copy_button
 from pages._shared.session import as_plain_text
 
 LINE_EVERY_S = 0.25
@@ -215,9 +216,7 @@ def render_answer_tools(c: Conversation, pane: Pane, exchange: Exchange) -> None
     ]
     with st.container(horizontal=True, gap="small", key=f"tools_{pane.id}_{exchange.serial}"):
         if r.text:
-            with st.popover("Copy", icon=":material/content_copy:", type="tertiary", help="The answer's raw Markdown"):
-                st.caption("The answer as the model wrote it: copy it with the button at the top right.")
-                st.code(r.text, language="markdown", wrap_lines=True)
+            copy_button(r.request_id)
         with st.popover("Details", icon=":material/info:", type="tertiary", help="What this answer was made with"):
             facts = made_with(r, hidden=c.hidden, own=own_parameters(r, others))
             st.markdown("\n".join(f"- **{label}:** {as_plain_text(value)}" for label, value in facts))

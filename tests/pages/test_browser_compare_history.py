@@ -138,7 +138,9 @@ def test_answers_and_their_code_blocks_have_copy_buttons(tmp_path):
     from playwright.sync_api import expect
 
     with app_and_browser(tmp_path, "compare-copy") as (url, browser):
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
+        page = context.new_page()
         with screenshot_on_failure(page, ARTIFACTS / "compare-copy-failure.png"):
             page.goto(url)
             ask(page, "Run this:\n```python\nprint('rivers')\n```")
@@ -148,11 +150,13 @@ def test_answers_and_their_code_blocks_have_copy_buttons(tmp_path):
             code.hover()
             expect(code.get_by_role("button", name=re.compile("copy", re.I))).to_be_visible()
 
-            pane(page, "p1").get_by_role("button", name="Copy", exact=True).click()
-            raw = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode")
-            expect(raw).to_contain_text("```python")  # the answer's raw Markdown, fences and all
-            raw.hover()
-            expect(raw.get_by_role("button", name=re.compile("copy", re.I))).to_be_visible()
+            copy = pane(page, "p1").locator(".sb-copy").first
+            expect(copy).to_have_text("⧉ Copy")
+            page.wait_for_function("() => Object.keys(window.sbAnswers || {}).length == 2")  # the page's copy script
+            copy.click()  # one click copies the whole answer as the model wrote it
+            expect(copy).to_have_text("✓ Copied")
+            copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("[offline demo") and "```python\nprint('rivers')\n```" in copied
 
 
 def test_on_a_phone_the_panes_stack_under_a_toolbar_of_a_tenth_of_the_screen(tmp_path):

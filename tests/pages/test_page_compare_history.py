@@ -4,6 +4,7 @@ answer, and continue with a vote's winner."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -35,6 +36,12 @@ def opened(**query: str) -> AppTest:
 
 def address(at: AppTest) -> dict[str, str]:
     return {name: at.query_params[name] for name in at.query_params}
+
+
+def copy_script(at: AppTest) -> str:
+    """The page's one script holding the finished answers' raw Markdown for their Copy buttons."""
+    [script] = [h.proto.body for h in at.get("html") if "sbAnswers" in h.proto.body]
+    return script
 
 
 def logged():
@@ -139,7 +146,9 @@ def test_every_answer_has_a_copy_of_its_markdown_and_its_details(at):
     for pane_id in ("p1", "p2"):
         [result] = [e.result for e in at.session_state.conversation.pane(pane_id).exchanges]
         tools = pane(at, pane_id)
-        assert result.text in [c.value for c in tools.code]  # the raw Markdown, with Streamlit's copy button
+        buttons = [h.proto.body for h in tools.get("html") if "sb-copy" in h.proto.body]
+        assert [f"sb-copy-{result.request_id}" in b for b in buttons] == [True]  # one Copy button per answer
+        assert json.dumps(result.text, ensure_ascii=False).replace("<", "\\u003c") in copy_script(at)
         details = "\n".join(m.value for m in tools.markdown)
         assert "**temperature:** 0.2" in details and result.request_id in details and "**Template:** plain" in details
 
