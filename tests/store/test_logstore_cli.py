@@ -62,7 +62,7 @@ def test_rate_records_a_rating_that_logs_then_shows(capsys):
 def test_rating_an_unknown_request_fails_clearly(capsys):
     logged("something")
     assert main(["rate", "no-such-id", "5"]) == 1
-    assert "no logged request has the id 'no-such-id'" in capsys.readouterr().err
+    assert "no logged request has an id starting 'no-such-id'" in capsys.readouterr().err
     assert not LogStore().ratings_path.exists()
 
 
