@@ -12,7 +12,7 @@ APP = Path(__file__).parents[2] / "streamlit_app.py"
 
 @pytest.fixture
 def page(models) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = AppTest.from_file(str(APP), default_timeout=120)  # a whole run happens in one script run.run()
     at.switch_page("pages/evaluate.py").run()
     assert not at.exception
     return at
