@@ -25,6 +25,10 @@ CAPTIONS = {
     "largest 1%.",
     "completion-tokens": "Share of each model's successful requests by answer length; the last bin also holds "
     "the longest 1%.",
+    "reasoning-tokens": "Reasoning tokens per successful request, where the provider reports them (they are part "
+    "of the completion tokens and billed as output).",
+    "cached-prompt-tokens": "Prompt tokens read from the provider's prompt cache per successful request, where "
+    "the provider reports them (priced at the catalog's cached-input price).",
     "requests-over-time": "Requests per period (UTC), stacked by model.",
     "latency-over-time": "Median latency of the successful requests in each period.",
     "cost-over-time": "Money spent per period, stacked by model; requests of unknown cost count as zero.",

@@ -28,12 +28,21 @@ TABLES: dict[str, Callable[[pd.DataFrame], object]] = {
     "sample": lambda f: distributions.capped_sample(f, ["completion_tokens", "latency_ms"]),
     "prompt_tokens": lambda f: distributions.histogram(f, "prompt_tokens", integer=True),
     "completion_tokens": lambda f: distributions.histogram(f, "completion_tokens", integer=True),
+    "reasoning_tokens": lambda f: _reported_histogram(f, "reasoning_tokens"),
+    "cached_prompt_tokens": lambda f: _reported_histogram(f, "cached_prompt_tokens"),
     "over_time": distributions.over_time,
     "statuses": distributions.status_shares,
     "errors": summary.common_errors,
     "stars": ratings.star_distribution,
     "star_intervals": ratings.star_intervals,
 }
+
+
+def _reported_histogram(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The histogram of a count only some providers report; empty when no request has a non-zero one."""
+    if column not in frame or not (pd.to_numeric(frame[column], errors="coerce").fillna(0) > 0).any():
+        return distributions.histogram(frame.iloc[:0], "completion_tokens", integer=True)
+    return distributions.histogram(frame, column, integer=True)
 
 
 def file_signature(*paths: Path) -> tuple:

@@ -110,6 +110,13 @@ def tokens_tab(view: View) -> None:
             view.chart(
                 f"{kind}-tokens", lambda b=bins, t=title: charts.distribution_lines(b, view.models, t, t.lower())
             )
+    reported = [(kind, title) for kind, title in (("reasoning", "Reasoning tokens"), ("cached_prompt", "Cached prompt "
+                "tokens")) if not view.get(f"{kind}_tokens").empty]  # fmt: skip
+    for column, (kind, title) in zip(st.columns(2) if reported else [], reported, strict=False):
+        with column:
+            bins = view.get(f"{kind}_tokens")
+            name = f"{kind.replace('_', '-')}-tokens"
+            view.chart(name, lambda b=bins, t=title: charts.distribution_lines(b, view.models, t, t.lower()))
 
 
 def time_tab(view: View) -> None:
