@@ -17,12 +17,12 @@ def test_a_request_read_late_by_a_busy_server_starts_the_models_clock_when_it_ar
     read_request = loopback._Handler.handle_one_request
 
     def read_late(handler) -> None:
-        time.sleep(0.2)
+        time.sleep(1.0)
         read_request(handler)
 
     monkeypatch.setattr(loopback._Handler, "handle_one_request", read_late)
     with LoopbackServer(OpenAIWire()) as server:
-        server.script(Behaviour(reply="right on time", ttft_ms=300))
+        server.script(Behaviour(reply="right on time", ttft_ms=2000))
         client = openai.OpenAI(api_key="sk-loopback", base_url=server.base_url, max_retries=0)
         sent_at = time.time()
         messages = [{"role": "user", "content": "Hi"}]
@@ -33,5 +33,6 @@ def test_a_request_read_late_by_a_busy_server_starts_the_models_clock_when_it_ar
         stream.close()
         client.close()
 
-    assert server.last.arrived_at - sent_at < 0.1  # not the 0.2 s the server took to read it
-    assert 0.3 <= first_token_after < 0.45
+    # Wide margins, so a busy machine's jitter cannot fail it: read late, the clock would be 1 s off, the token 1 s late.
+    assert server.last.arrived_at - sent_at < 0.8  # not the 1 s the server took to read it
+    assert 2.0 <= first_token_after < 2.8
