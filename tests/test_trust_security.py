@@ -6,13 +6,10 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from streamlit.testing.v1 import AppTest
 
-import llm_core
 from llm_core import Config, ask
 from llm_core.api.server import create_app
 from llm_core.catalog import catalog_with_local_models, load_catalog
@@ -20,20 +17,13 @@ from llm_core.cli.main import main
 from llm_core.endpoints import custom_models
 from llm_core.health import check_provider
 from llm_core.session.picker import model_choices
+from tests.app_support import settings_page
 from tests.loopback import Behaviour
 
-APP = Path(__file__).parents[1] / "streamlit_app.py"
 ENV_KEY = "sk-proj-operatorENVkey0000aaaa1111WXYZ"
 OTHER_SESSION_KEY = "sk-proj-otherSESSIONkey0000bbbb2222"
 ENDPOINT_KEY = "endpoint-KEY-0000ffff6666gggg7777"
 VLLM_KEY = "vllm-token-0000hhhh8888iiii9999"
-
-
-@pytest.fixture(autouse=True)
-def no_app_secrets_left_behind():
-    """The Settings page hands st.secrets to llm_core process-wide; forget them after each test."""
-    yield
-    llm_core.configure({})
 
 
 def keys_received(server) -> list[str]:
@@ -133,11 +123,6 @@ def test_a_base_url_set_in_a_session_is_never_sent_the_operators_key(openai_serv
     assert result.status == "error" and "OPENAI_API_KEY" in result.error
     assert not checked.ok and "OPENAI_API_KEY" in checked.error
     assert not config.status("openai").configured and "this session" in config.status("openai").hint
-
-
-def settings_page() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    return at.run().switch_page("pages/settings.py").run()
 
 
 @pytest.mark.parametrize("typed_key", ["", f"  {ENDPOINT_KEY}  "])

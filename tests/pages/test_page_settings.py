@@ -7,32 +7,16 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
 import llm_core
 from llm_core.store.csv_store import default_store
+from tests.app_support import settings_page
 
-APP = Path(__file__).parents[2] / "streamlit_app.py"
 ENV_KEY = "sk-proj-environmentKEY0000aaaa1111WXYZ"
 SECRETS_KEY = "gsk_secretsKEY0000bbbb2222cccc3333QRST"
 SESSION_KEY = "sk-ant-sessionKEY0000dddd4444eeee5555"
 ENDPOINT_KEY = "endpoint-KEY-0000ffff6666gggg7777"
-
-
-@pytest.fixture(autouse=True)
-def no_app_secrets_left_behind():
-    """The page hands st.secrets to llm_core process-wide; forget them after each test."""
-    yield
-    llm_core.configure({})
-
-
-def settings_page(secrets: dict[str, str] | None = None) -> AppTest:
-    """A fresh browser session on the Settings page (secrets set before its first run, as Streamlit reads them)."""
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    for name, value in (secrets or {}).items():
-        at.secrets[name] = value
-    return at.run().switch_page("pages/settings.py").run()
 
 
 def row(at: AppTest, provider: str) -> str:

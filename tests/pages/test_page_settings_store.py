@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import llm_core
 from llm_core.store.csv_store import default_store
 from llm_core.store.database import forget_engines
+from tests.app_support import settings_page
 
-APP = Path(__file__).parents[2] / "streamlit_app.py"
 PASSWORD = "Sup3rSecretPw"
 
 
 @pytest.fixture(autouse=True)
 def nothing_left_behind():
-    """The page hands st.secrets to llm_core process-wide; forget them, and any engine, after each test."""
+    """Forget any database engine a test opened (the isolated fixture forgets the secrets)."""
     yield
-    llm_core.configure({})
     forget_engines()
-
-
-def settings_page(secrets: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=30)
-    for name, value in (secrets or {}).items():
-        at.secrets[name] = value
-    return at.run().switch_page("pages/settings.py").run()
 
 
 def everything_shown(at: AppTest) -> str:
