@@ -41,9 +41,15 @@ def check_password() -> None:
     password = access.analytics_password()
     attempt = st.session_state.get("analytics_password", "")
     st.session_state["analytics_password"] = ""  # set, so the browser's box empties too
+    wait_s = access.attempts.wait_s()
+    if wait_s:  # too many wrong guesses lately: this attempt is not even checked
+        st.session_state["analytics_password_wait_s"] = wait_s
+        return
     right = password is not None and access.password_matches(attempt, password)
     st.session_state[UNLOCKED] = access.unlocked_token(password) if right else None
     st.session_state["analytics_wrong_password"] = not right
+    if not right:
+        access.attempts.failed()
 
 
 def password_gate() -> None:
@@ -58,6 +64,9 @@ def password_gate() -> None:
         st.form_submit_button("Unlock", on_click=check_password, key="analytics_unlock", icon=":material/lock_open:")
     if st.session_state.pop("analytics_wrong_password", False):
         st.error("That is not the Analytics password. Ask whoever runs this app for it.", icon=":material/error:")
+    if wait_s := st.session_state.pop("analytics_password_wait_s", 0):
+        st.error(f"Too many wrong passwords in the last minute, so that one was not checked: try again in "
+                 f"{max(1, round(wait_s))} s.", icon=":material/timer:")  # fmt: skip
     st.stop()
 
 

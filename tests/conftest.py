@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from llm_core.analytics.access import attempts as analytics_password_attempts
 from llm_core.config import configure
 from llm_core.providers._clients import forget_clients
 from llm_core.redact import forget_secrets
@@ -51,6 +52,7 @@ def isolated(tmp_path, monkeypatch):
     configure({})
     forget_clients()  # no SDK client (and its open connections) carried over either
     forget_secrets()  # nor a key another test registered for scrubbing
+    analytics_password_attempts.forget()  # nor another test's wrong passwords
 
 
 @pytest.fixture

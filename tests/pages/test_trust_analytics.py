@@ -111,6 +111,35 @@ def test_a_wrong_password_says_so_and_unlocks_nothing(monkeypatch):
     assert headline(unlock(at, PASSWORD))["Requests"] == "10"  # and the right one still works after
 
 
+def test_guessing_is_throttled_for_the_whole_server_then_the_password_works_again(monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_ANALYTICS_PASSWORD", PASSWORD)
+    clock = [1000.0]
+    monkeypatch.setattr(access, "attempts", access.Throttle(clock=lambda: clock[0]))
+    write_log()
+    for guess in range(access.FAILURES_ALLOWED):  # each from a new browser session, as a guesser would
+        assert "not the Analytics password" in unlock(open_locked_page(), f"guess {guess}").error[0].value
+
+    at = unlock(open_locked_page(), PASSWORD)  # even the right password waits now: it is not checked
+    assert "Too many wrong passwords" in at.error[0].value and "try again in 60 s" in at.error[0].value
+    assert not at.metric
+
+    clock[0] += access.WINDOW_S
+    assert headline(unlock(at, PASSWORD))["Requests"] == "10"
+
+
+def test_a_throttle_forgets_failures_older_than_its_window():
+    clock = [0.0]
+    throttle = access.Throttle(allowed=2, window_s=60, clock=lambda: clock[0])
+    throttle.failed()
+    clock[0] = 30
+    throttle.failed()
+    assert throttle.wait_s() == 30  # until the first failure is a minute old
+    clock[0] = 60
+    assert throttle.wait_s() == 0
+    throttle.failed()
+    assert throttle.wait_s() == 30  # the second failure, at 30 s, ages out at 90 s
+
+
 def test_the_password_can_come_from_streamlit_secrets():
     write_log()
     at = open_locked_page(secrets={"SWITCHBOARD_ANALYTICS_PASSWORD": PASSWORD})
