@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from llm_core.errors import SwitchboardError
+from llm_core.evaluate.limits import providers_used
 from llm_core.evaluate.records import list_runs, load_run
 from llm_core.evaluate.runner import EvalRun, resume_run
 from llm_core.session.display import format_cost
@@ -28,7 +29,7 @@ suite = pick_suite()
 if suite is None:
     st.stop()
 models, judge = pick_models(suite, catalog, config)
-options = run_options(suite)
+options = run_options(suite, providers_used(models, judge))
 suite = with_pairwise(suite, options.pop("pairwise"))
 show_judge_prompts(suite)
 if not models:

@@ -18,6 +18,7 @@ from typing import Any
 from ..catalog import catalog_with_local_models
 from ..config import Config
 from ..errors import SwitchboardError
+from ..providers import PROVIDERS
 from ..session.display import format_cost
 
 INTERRUPTED = 130
@@ -82,6 +83,8 @@ def parse_concurrency(values: list[str]) -> dict[str, int]:
             raise EvalUsageError(f"--concurrency {value!r}: give N or PROVIDER=N, e.g. 8 or openai=2") from e
         if count < 1:
             raise EvalUsageError(f"--concurrency {value!r}: at least 1 call at once")
+        if sep and provider not in PROVIDERS:  # a misspelt provider would silently keep the default
+            raise EvalUsageError(f"--concurrency {value!r}: no provider {provider!r}; known: {', '.join(PROVIDERS)}")
         limits[provider if sep else "*"] = count
     return limits
 

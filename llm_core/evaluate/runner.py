@@ -19,10 +19,10 @@ from ..tokens import count_messages
 from .assertions import Check, check
 from .cache import AnswerCache, cache_key
 from .judge import combine, judge_problem, pairwise_messages, parse_score, parse_verdict, rubric_messages
+from .limits import ProviderLimits
 from .records import RecordWriter, RunRecord, now_iso, run_table, save_run
 from .suite import Case, Suite
 
-DEFAULT_CONCURRENCY = 4  # calls at once per provider: enough to be quick, few enough to stay under rate limits
 ASSUMED_ANSWER_TOKENS = 256  # for the estimate when max_tokens is not set
 JUDGE_REPLY_TOKENS = 200
 
@@ -121,8 +121,7 @@ class EvalRun:
         self.config = config  # whose keys the calls use (a page session's own); None: the environment's
         self.repeats = repeats or suite.repeats
         self.options = options or suite.options
-        self._limits = dict(provider_concurrency or {})  # calls at once for the providers named
-        self._default_limit = concurrency or DEFAULT_CONCURRENCY  # and for the others
+        self.limits = ProviderLimits(concurrency, provider_concurrency)  # calls at once per provider
         self.resumed = run_id is not None
         self.record = RunRecord(
             run_id=run_id or new_id(),
@@ -222,7 +221,7 @@ class EvalRun:
             by_provider.setdefault(cell.model.provider, []).append(cell)
         # one gate per provider for every call to it, answers and judge calls alike: the limit holds for both
         providers = {m.provider for m in self.models} | ({self.judge.provider} if self.judge else set())
-        self._gates = {p: threading.BoundedSemaphore(self._limit(p)) for p in providers}
+        self._gates = self.limits.gates(providers)
 
         def finished(outcome: CellOutcome | None) -> None:
             with self._lock:
@@ -232,7 +231,7 @@ class EvalRun:
                 on_progress(progress)
 
         self._writer = RecordWriter(self.store)
-        pools = [ThreadPoolExecutor(self._limit(p), thread_name_prefix=f"eval-{p}") for p in by_provider]
+        pools = [ThreadPoolExecutor(self.limits.limit(p), thread_name_prefix=f"eval-{p}") for p in by_provider]
         try:
             futures = [
                 pool.submit(lambda c=cell: finished(self._run_cell(c)))
@@ -256,9 +255,6 @@ class EvalRun:
             self.record.note = f"stopped before exceeding the budget of ${self.budget.limit:g}"
         save_run(self.store, self.record)
         return self.record
-
-    def _limit(self, provider: str) -> int:
-        return max(1, int(self._limits.get(provider, self._default_limit)))
 
     def _run_cell(self, cell: Cell) -> CellOutcome | None:
         """Answer one cell (or take it from the cache), check it, record it; None when the run stopped first."""

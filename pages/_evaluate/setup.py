@@ -9,7 +9,7 @@ import streamlit as st
 from llm_core.catalog import Catalog
 from llm_core.config import Config
 from llm_core.evaluate.judge import PROMPTS
-from llm_core.evaluate.runner import DEFAULT_CONCURRENCY
+from llm_core.evaluate.limits import DEFAULT_CONCURRENCY
 from llm_core.evaluate.suite import Suite, SuiteError, load_suite
 from llm_core.readiness import not_ready_reason
 from pages._evaluate.state import example_suites
@@ -52,22 +52,30 @@ def pick_models(suite: Suite, catalog: Catalog, config: Config) -> tuple[list, o
     return [catalog.get(i) for i in chosen], (None if judge == NO_JUDGE else catalog.get(judge))
 
 
-def run_options(suite: Suite) -> dict:
-    """Repeats, budget, pairwise and cache, as the runner takes them."""
-    left, middle, calls, right = st.columns(4)
+def run_options(suite: Suite, providers: dict[str, str]) -> dict:
+    """Repeats, budget, pairwise, cache and the calls at once per provider, as the runner takes them."""
+    left, middle, right = st.columns(3)
     repeats = left.number_input("Repeats", 1, 100, value=suite.repeats, key="eval_repeats")
     budget = middle.number_input("Budget (USD, 0 = none)", 0.0, 10_000.0, value=0.0, step=0.5, key="eval_budget")
     with right:
         pairwise = st.checkbox("Pairwise judge", value=suite.pairwise, key="eval_pairwise")
         use_cache = st.checkbox("Reuse answers already logged", value=True, key="eval_cache")
-    concurrency = calls.number_input(
-        "Calls at once per provider", 1, 64, value=DEFAULT_CONCURRENCY, key="eval_concurrency",
-        help="How many answers each provider is asked for at the same time; 429s are retried either way",
-    )  # fmt: skip
     return {
         "repeats": int(repeats), "budget_usd": budget or None, "use_cache": use_cache, "pairwise": pairwise,
-        "concurrency": int(concurrency),
+        "provider_concurrency": calls_at_once(providers),
     }  # fmt: skip
+
+
+def calls_at_once(providers: dict[str, str]) -> dict[str, int]:
+    """One limit per provider the run calls (its models' and its judge's), each settable on its own."""
+    limits: dict[str, int] = {}
+    with st.expander("Calls at once", icon=":material/speed:"):
+        st.caption("How many answers each provider is asked for at the same time; 429s are retried either way.")
+        for column, (provider, label) in zip(st.columns(max(len(providers), 1)), providers.items(), strict=False):
+            limits[provider] = int(
+                column.number_input(label, 1, 64, value=DEFAULT_CONCURRENCY, key=f"eval_calls_{provider}")
+            )
+    return limits
 
 
 def with_pairwise(suite: Suite, pairwise: bool) -> Suite:

@@ -30,6 +30,7 @@ def test_a_broken_assertion_exits_1_and_names_the_failure(suite_file, capsys):
         (["eval", "{suite}", "-m", "no-such-model"], "no-such-model"),
         (["eval", "{suite}", "--resume", "nope"], "no evaluation run 'nope'"),
         (["eval", "{suite}", "--concurrency", "openai=none"], "give N or PROVIDER=N"),
+        (["eval", "{suite}", "--concurrency", "opnai=2"], "no provider 'opnai'; known: openai"),
         (["eval", "{suite}", "--budget", "-1"], "above 0"),
         (["eval", "{suite}", "--repeats", "0"], "at least 1"),
         (["eval", "{suite}", "-m", "llama-3.1-8b"], "llama-3.1-8b: set GROQ_API_KEY"),

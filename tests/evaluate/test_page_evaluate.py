@@ -92,3 +92,40 @@ def test_an_unfinished_run_is_offered_and_resumed(page, store):
     assert not page.exception
     assert any(f"Run `{stopped.run_id}` · finished" in c.value for c in page.caption), [c.value for c in page.caption]
     assert len(store.read_evaluation("cells").frame) == 8
+
+
+def most_calls_at_once(monkeypatch) -> list[int]:
+    """Watch every model call from now on; the list holds how many were in flight as each began."""
+    import threading
+
+    from llm_core import engine
+
+    seen, live, lock, original = [], [0], threading.Lock(), engine.Turn.complete
+
+    def counting(self):
+        with lock:
+            live[0] += 1
+            seen.append(live[0])
+        try:
+            return original(self)
+        finally:
+            with lock:
+                live[0] -= 1
+
+    monkeypatch.setattr(engine.Turn, "complete", counting)
+    return seen
+
+
+def test_calls_at_once_are_set_per_provider_and_the_run_keeps_them(page, monkeypatch):
+    def limits():
+        return {n.key: n.label for n in page.number_input if n.key.startswith("eval_calls_")}
+
+    assert limits() == {"eval_calls_echo": "Echo (offline demo)"}  # both demo models: one provider, one limit
+    page.selectbox(key="eval_judge").select("loop-judge").run()
+    assert limits() == {"eval_calls_echo": "Echo (offline demo)", "eval_calls_openai": "OpenAI"}  # the judge's too
+    page.selectbox(key="eval_judge").select("(no judge)").run()
+    page.number_input(key="eval_calls_echo").set_value(1).run()
+    seen = most_calls_at_once(monkeypatch)
+    page.button(key="eval_run").click().run()
+    assert not page.exception
+    assert len(seen) == 8 and max(seen) == 1  # eight answers, one at a time (the default is 4)

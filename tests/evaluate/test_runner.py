@@ -138,36 +138,45 @@ def test_resuming_a_changed_suite_is_refused(suite_file, store):
         resume_run(load_suite(suite_file), run.run_id, catalog=run.catalog, store=store)
 
 
-def count_calls_at_once(run) -> int:
-    """The most calls that were in flight at the same time during the run."""
-    seen, live = [], [0]
+def count_calls_at_once(run, by=lambda model_id: "all") -> int | dict[str, int]:
+    """The most calls that were in flight at the same time during the run (per group of models when `by` is given)."""
     import threading
+    from collections import Counter
 
     from llm_core import engine
 
-    lock, original = threading.Lock(), engine.Turn.complete
+    seen, live, lock, original = Counter(), Counter(), threading.Lock(), engine.Turn.complete
 
     def counting(self):
+        group = by(self.result.requested_model)
         with lock:
-            live[0] += 1
-            seen.append(live[0])
+            live[group] += 1
+            seen[group] = max(seen[group], live[group])
         try:
             return original(self)
         finally:
             with lock:
-                live[0] -= 1
+                live[group] -= 1
 
     engine.Turn.complete = counting
     try:
         run.run()
     finally:
         engine.Turn.complete = original
-    return max(seen)
+    return seen["all"] if set(seen) == {"all"} else dict(seen)
 
 
 def test_concurrency_is_bounded_per_provider(suite_file, store):
     run = new_run(suite_file, store, models=("echo-slow",), concurrency=2)
     assert count_calls_at_once(run) == 2
+
+
+def test_a_providers_own_limit_holds_for_it_while_the_others_keep_the_default(suite_file, store, priced_server):
+    priced_server.script(Behaviour(reply="Hello Ada, goodbye Grace, thanks Linus", ttft_ms=1000))
+    run = new_run(suite_file, store, models=("echo-slow", "echo", "loop-priced"), concurrency=3,
+                  provider_concurrency={"echo": 1})  # fmt: skip
+    provider = {m.id: m.provider for m in run.models}
+    assert count_calls_at_once(run, by=provider.get) == {"echo": 1, "openai": 3}
 
 
 def test_judge_calls_count_against_their_providers_limit_too(suite_file, store, priced_server):
