@@ -48,7 +48,9 @@ def test_models_disagree_where_one_passes_and_another_fails(suite_file, store):
 
 
 def vote(comparison, winner, ids, rater):
-    return {"comparison_id": comparison, "winner": winner, "models": ["a", "b"], "request_ids": ids, "rater": rater}
+    models = ["a", "b", "c", "d"][: len(ids)]
+    return {"timestamp": "2026-01-01T00:00:00Z", "comparison_id": comparison, "winner": winner,
+            "models": models, "request_ids": ids, "rater": rater}  # fmt: skip
 
 
 def test_agreement_between_people_and_a_judge_is_a_share_and_cohens_kappa():
@@ -64,3 +66,24 @@ def test_agreement_between_people_and_a_judge_is_a_share_and_cohens_kappa():
     assert (found.judge, found.pairs, found.agreed) == ("gpt-judge", 4, 0.5)
     # people: first 2, second 1, tie 1; judge: first 2, second 2 -> chance agreement (2*2 + 1*2) / 16
     assert abs(found.kappa - (0.5 - 6 / 16) / (1 - 6 / 16)) < 1e-12
+
+
+def test_a_best_of_three_vote_is_compared_with_the_judge_on_each_pair_it_implies():
+    votes = pd.DataFrame(
+        [
+            vote("h1", "r1", ["r3", "r1", "r2"], "human"),  # r1 beats r2 and r3; says nothing of r2 against r3
+            vote("h2", "tie", ["r4", "r5"], "human"),
+            vote("h3", "both_bad", ["r6", "r7", "r8"], "human"),  # all bad: a tie on each of the three pairs
+            vote("j1", "r1", ["r1", "r2"], "gpt-judge"),  # agrees
+            vote("j2", "r3", ["r1", "r3"], "gpt-judge"),  # disagrees: people chose r1 over r3
+            vote("j3", "r2", ["r2", "r3"], "gpt-judge"),  # left out: no person's vote implies this pair
+            vote("j4", "r5", ["r4", "r5"], "gpt-judge"),  # disagrees with the tie
+            vote("j5", "tie", ["r7", "r6"], "gpt-judge"),  # agrees (an inconsistent verdict is logged as a tie)
+            vote("j6", "r8", ["r7", "r8"], "gpt-judge"),  # disagrees with all bad
+        ]
+    )
+    (found,) = agreements(votes)
+    assert (found.judge, found.pairs, found.agreed) == ("gpt-judge", 5, 0.4)
+    # people: first 2 (r1 over r2, r1 over r3), tie 3; judge: first 1, second 3, tie 1
+    # chance agreement (2*1 + 3*1 + 0*3) / 25 = 0.2, so kappa = (0.4 - 0.2) / (1 - 0.2) = 0.25
+    assert abs(found.kappa - 0.25) < 1e-12
