@@ -7,6 +7,7 @@ import streamlit as st
 from llm_core.evaluate.records import run_table
 from llm_core.evaluate.suite import Suite
 from llm_core.session.diff import word_diff
+from llm_core.session.votes import ALL_BAD, TIE, choice_label
 from pages._compare.verdict import diff_html
 
 BADGE = {"pass": ":green-badge[pass]", "fail": ":red-badge[fail]", "skipped": ":gray-badge[not graded]"}
@@ -73,8 +74,11 @@ def render_vote(store, comparison_id: str, shown: list[tuple[str, str, str]]) ->
     if comparison_id in voted:
         st.success(f"Your vote: {voted[comparison_id]}", icon=":material/how_to_vote:")
         return
-    labels = {rid: model for model, rid, _ in shown} | {"tie": "Tie", "both_bad": "Both bad"}
-    choice = st.radio("Which answer is better?", list(labels), format_func=labels.get, horizontal=True, key="eval_vote")
+    sides = len(shown)
+    labels = {rid: choice_label(model, sides) for model, rid, _ in shown}
+    labels |= {choice: choice_label(choice, sides) for choice in (TIE, ALL_BAD)}  # 'Both bad', or 'All bad'
+    question = "Which answer is better?" if sides == 2 else "Which answer is best?"
+    choice = st.radio(question, list(labels), format_func=labels.get, horizontal=True, key="eval_vote")
     if st.button("Vote", key="eval_vote_button", icon=":material/how_to_vote:"):
         store.append_vote(comparison_id, choice, [m for m, _, _ in shown], [r for _, r, _ in shown], rater="human")
         voted[comparison_id] = labels[choice]

@@ -129,3 +129,25 @@ def test_calls_at_once_are_set_per_provider_and_the_run_keeps_them(page, monkeyp
     page.button(key="eval_run").click().run()
     assert not page.exception
     assert len(seen) == 8 and max(seen) == 1  # eight answers, one at a time (the default is 4)
+
+
+def test_a_best_of_three_vote_is_set_against_the_judges_pairs_in_the_summary(page, store):
+    next(m for m in page.multiselect if m.label == "Models").select("echo-slow").run()
+    page.button(key="eval_run").click().run()
+    page.selectbox(key="eval_case").select("japan").run()
+    assert page.radio(key="eval_vote").label == "Which answer is best?"
+    cells = store.read_evaluation("cells").frame.query("case_id == 'japan'")
+    answer = dict(zip(cells["model"], cells["request_id"], strict=True))
+    assert page.radio(key="eval_vote").format_func(answer["echo-outline"]) == "echo-outline is best"
+    page.radio(key="eval_vote").set_value(answer["echo-outline"]).run()
+    page.button(key="eval_vote_button").click().run()
+    run_id = cells["run_id"].iloc[0]
+    judged = [("echo-outline", "echo", "echo-outline"), ("echo-outline", "echo-slow", "echo-slow"),
+              ("echo", "echo-slow", "tie")]  # fmt: skip
+    for a, b, winner in judged:  # the judge's verdicts on the three pairs, as a pairwise run logs them
+        store.append_vote(f"{run_id}:japan:1:{a}:{b}", answer.get(winner, winner), [a, b], [answer[a], answer[b]],
+                          rater="loop-judge")  # fmt: skip
+    page.run()
+    said = [c.value for c in page.caption if "People and the judge" in c.value]
+    # outline best of three implies two pairs (it beat each other answer); the judge agreed on one of them
+    assert said and "loop-judge agree on 50% of the 2 pairs both voted on" in said[0], said
