@@ -6,7 +6,7 @@ import math
 import os
 from dataclasses import dataclass, fields
 
-from .errors import OptionsError
+from .errors import OptionsError, SwitchboardError
 
 ENV_PREFIX = "SWITCHBOARD_"
 
@@ -40,12 +40,29 @@ class Policy:
 
 
 def _attempts(variable: str, raw: str) -> int:
+    return whole_number(variable, raw, hint="one attempt, no retry", example="3")
+
+
+def whole_number(
+    variable: str,
+    raw: str,
+    *,
+    least: int = 1,
+    unit: str = "",
+    hint: str = "",
+    example: str = "3",
+    error: type[SwitchboardError] = OptionsError,
+) -> int:
+    """The environment variable `variable`'s value `raw` as a whole number of at least `least`; else `error` naming
+    the variable and a value to set it to."""
+    what = f"whole number of {unit}" if unit else "whole number"
     try:
         value = int(raw)
     except ValueError as e:
-        raise OptionsError(f"{variable}={raw!r} is not a whole number: set it to 1 or more, e.g. 3") from e
-    if value < 1:
-        raise OptionsError(f"{variable}={raw!r} must be at least 1 (one attempt, no retry)")
+        raise error(f"{variable}={raw!r} is not a {what}: set it to {least} or more, e.g. {example}") from e
+    if value < least:
+        why = f" ({hint})" if hint else ""
+        raise error(f"{variable}={raw!r} must be at least {least}{why}: set it to e.g. {example}")
     return value
 
 

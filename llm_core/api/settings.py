@@ -15,6 +15,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import SwitchboardError
+from ..policy import whole_number
 from ..redact import register_secret
 
 TOKEN_VARIABLE = "SWITCHBOARD_API_TOKEN"
@@ -52,13 +53,7 @@ def _max_body_bytes() -> int:
     raw = os.environ.get(MAX_BODY_VARIABLE, "").strip()
     if not raw:
         return DEFAULT_MAX_BODY_BYTES
-    try:
-        value = int(raw)
-    except ValueError as e:
-        raise ApiConfigError(f"{MAX_BODY_VARIABLE}={raw!r} is not a whole number of bytes") from e
-    if value < 1:
-        raise ApiConfigError(f"{MAX_BODY_VARIABLE} must be at least 1 byte, not {value}")
-    return value
+    return whole_number(MAX_BODY_VARIABLE, raw, unit="bytes", example=str(DEFAULT_MAX_BODY_BYTES), error=ApiConfigError)
 
 
 _bearer = HTTPBearer(auto_error=False, description=f"The value of {TOKEN_VARIABLE}, when the server sets one.")

@@ -334,6 +334,9 @@ def test_bad_body_limit_setting_is_refused_at_start(monkeypatch):
     monkeypatch.setenv("SWITCHBOARD_MAX_BODY_BYTES", "lots")
     with pytest.raises(ApiConfigError, match="SWITCHBOARD_MAX_BODY_BYTES='lots' is not a whole number"):
         create_app()
+    monkeypatch.setenv("SWITCHBOARD_MAX_BODY_BYTES", "0")
+    with pytest.raises(ApiConfigError, match="SWITCHBOARD_MAX_BODY_BYTES='0' must be at least 1: set it to e.g."):
+        create_app()
 
 
 def test_openapi_docs_are_served(client):
