@@ -107,8 +107,7 @@ def run_eval(args: argparse.Namespace) -> int:
     kw |= {"concurrency": limits.pop("*", None), "provider_concurrency": limits}
     store = default_store()
     if args.resume:
-        if args.model:
-            raise EvalUsageError("--resume continues a run with its own models: leave out -m")
+        _check_resume(args)
         run = resume_run(suite, args.resume, catalog=catalog, store=store, **kw)
     else:
         names = args.model or list(suite.models)
@@ -119,6 +118,17 @@ def run_eval(args: argparse.Namespace) -> int:
         run = EvalRun(suite, models, catalog=catalog, store=store, judge=judge, repeats=args.repeats, **kw)
     _check_ready([*run.models, *([run.judge] if run.judge else [])], config)
     return _execute(run, args.json)
+
+
+def _check_resume(args: argparse.Namespace) -> None:
+    """Refuse what a resumed run would ignore: it keeps the models, judge, repeats and pairwise it began with."""
+    given = [flag for flag, value in (("-m", args.model), ("--judge", args.judge), ("--repeats", args.repeats),
+                                      ("--pairwise", args.pairwise)) if value]  # fmt: skip
+    if given:
+        raise EvalUsageError(
+            f"--resume continues a run with its own models, judge, repeats and pairwise choice: leave out"
+            f" {', '.join(given)} (or start a new run with them)"
+        )
 
 
 def _check_ready(models: list, config: Config) -> None:

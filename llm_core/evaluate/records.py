@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import SwitchboardError
 
 log = logging.getLogger(__name__)
+PAIRWISE = "pairwise"  # the key under which a run's options keep its pairwise choice
 
 
 class UnknownRunError(SwitchboardError):
@@ -39,10 +40,13 @@ class RunRecord:
     finished: str = ""
     spent_usd: float = 0.0
     note: str = ""
+    pairwise: bool = False  # the judge also compares every pair of models (kept with the options: no column of its own)
 
     def as_row(self) -> dict:
         """The run as a row of the runs table."""
-        return {**self.__dict__, "models": json.dumps(self.models), "options": json.dumps(self.options)}
+        options = {**self.options, PAIRWISE: True} if self.pairwise else self.options
+        fields = {k: v for k, v in self.__dict__.items() if k != "pairwise"}
+        return {**fields, "models": json.dumps(self.models), "options": json.dumps(options)}
 
 
 def now_iso() -> str:
@@ -63,13 +67,14 @@ def load_run(store, run_id: str) -> RunRecord:
         known = ", ".join(frame["run_id"].drop_duplicates().tail(5)) or "none yet"
         raise UnknownRunError(f"no evaluation run {run_id!r} in the log (latest runs: {known})")
     row = rows.iloc[-1].to_dict()
+    options = json.loads(row["options"] or "{}")
     return RunRecord(
         run_id=row["run_id"],
         suite=row["suite"],
         suite_hash=row["suite_hash"],
         suite_path=row["suite_path"],
         models=json.loads(row["models"] or "[]"),
-        options=json.loads(row["options"] or "{}"),
+        options={k: v for k, v in options.items() if k != PAIRWISE},
         judge=row["judge"],
         repeats=int(row["repeats"]) if pd.notna(row["repeats"]) else 1,
         status=row["status"],
@@ -77,6 +82,7 @@ def load_run(store, run_id: str) -> RunRecord:
         finished=row["finished"],
         spent_usd=float(row["spent_usd"]) if pd.notna(row["spent_usd"]) else 0.0,
         note=row["note"],
+        pairwise=bool(options.get(PAIRWISE, False)),
     )
 
 

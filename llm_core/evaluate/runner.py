@@ -132,6 +132,7 @@ class EvalRun:
             options=self.options.model_dump(exclude_none=True),
             judge=judge.id if judge else "",
             repeats=self.repeats,
+            pairwise=suite.pairwise,
         )
         self.cache = AnswerCache(store, enabled=use_cache)
         self.budget = Budget(budget_usd)
@@ -458,7 +459,10 @@ class EvalRun:
 
 
 def resume_run(suite: Suite, run_id: str, *, catalog: Catalog, store, **kw) -> EvalRun:
-    """The run `run_id` set to finish its unfinished cells, with the models, options and judge it began with."""
+    """The run `run_id` set to finish its unfinished cells (and pairs), with the models, options, repeats, judge
+    and pairwise choice it began with."""
+    from dataclasses import replace
+
     from .records import load_run
     from .suite import SuiteError
 
@@ -468,6 +472,7 @@ def resume_run(suite: Suite, run_id: str, *, catalog: Catalog, store, **kw) -> E
             f"{suite.source} has changed since run {run_id} began (it ran {record.suite_path}); resuming would mix"
             " two suites: start a new run instead"
         )
+    suite = replace(suite, pairwise=record.pairwise)
     judge = catalog.get(record.judge) if record.judge else None
     run = EvalRun(
         suite,

@@ -29,6 +29,7 @@ def test_a_broken_assertion_exits_1_and_names_the_failure(suite_file, capsys):
         (["eval", "missing.toml"], "could not read the suite"),
         (["eval", "{suite}", "-m", "no-such-model"], "no-such-model"),
         (["eval", "{suite}", "--resume", "nope"], "no evaluation run 'nope'"),
+        (["eval", "{suite}", "--resume", "nope", "--repeats", "2", "--judge", "echo"], "leave out --judge, --repeats"),
         (["eval", "{suite}", "--concurrency", "openai=none"], "give N or PROVIDER=N"),
         (["eval", "{suite}", "--concurrency", "opnai=2"], "no provider 'opnai'; known: openai"),
         (["eval", "{suite}", "--budget", "-1"], "above 0"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from llm_core.catalog import catalog_with_local_models
 from llm_core.config import Config
 from llm_core.evaluate.judge import combine, parse_score, parse_verdict
-from llm_core.evaluate.records import run_table
-from llm_core.evaluate.runner import EvalRun
+from llm_core.evaluate.records import load_run, run_table
+from llm_core.evaluate.runner import EvalRun, resume_run
 from llm_core.evaluate.suite import load_suite
 from llm_core.evaluate.summary import summarise
 from tests.loopback import Behaviour
@@ -100,6 +101,23 @@ def test_pairwise_verdicts_that_disagree_are_inconsistent_and_count_as_a_tie(tmp
     assert verdict["outcome"] == "inconsistent"
     assert store.read_votes().frame["winner"].iloc[0] == "tie"
     assert list(summarise(store, run.run_id, ["echo", "echo-outline"])["inconsistent"]) == [1, 1]
+
+
+def test_a_pairwise_run_stopped_before_its_pairs_resumes_them_though_the_file_says_no_pairwise(
+    tmp_path, store, priced_server
+):
+    priced_server.script(Behaviour(reply="A is better. [[A]]"), Behaviour(reply="B is better. [[B]]"))
+    path = tmp_path / "plain.toml"
+    path.write_text(NO_RUBRIC)  # no `pairwise` in the file: `--pairwise` or the page's box asks for it
+    catalog = catalog_with_local_models(Config())
+    models, judge = [catalog.get("echo"), catalog.get("echo-outline")], catalog.get("loop-judge")
+    run = EvalRun(replace(load_suite(path), pairwise=True), models, catalog=catalog, store=store, judge=judge)
+    run.run(lambda progress: run.stop() if progress.done == progress.total else None)  # stopped after the answers
+    assert load_run(store, run.run_id).status == "stopped" and run_table(store, "verdicts", run.run_id).empty
+    resumed = resume_run(load_suite(path), run.run_id, catalog=catalog, store=store)
+    assert resumed.run().status == "finished"
+    (verdict,) = run_table(store, "verdicts", run.run_id).to_dict("records")
+    assert verdict["outcome"] == "a"
 
 
 def test_the_verdict_and_score_parsers_read_the_last_mark():
