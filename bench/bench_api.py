@@ -22,7 +22,7 @@ import httpx
 from _servers import loopback_server, machine_speed_s, median  # also puts the repository on sys.path
 
 from llm_core.store.csv_store import LogStore
-from tests.api.test_api_uvicorn import api_server
+from tests.api_support import api_server
 
 MODELS = ("echo", "echo-outline")
 SLOW_SECONDS = 6  # each slow call's time to first token: long enough to ask /health many times meanwhile

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
 from llm_core.store.csv_store import default_store
+from tests.api_support import api_server
+from tests.loopback import Behaviour
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "uvicorn-token-0000aaaa1111"
 SLOW_ECHO = """
 [models.echo-slow]
@@ -29,34 +24,6 @@ input_price = 0.0
 output_price = 0.0
 settings = { ttft_ms = 50, tokens_per_s = 20, style = "mirror" }
 """
-
-
-@contextmanager
-def api_server(workdir: Path, env: dict[str, str] | None = None, timeout_s: float = 30) -> Iterator[str]:
-    """Run `uvicorn llm_core.api:app` on a free loopback port (in workdir, with env added); yield its URL."""
-    log_path = workdir / "uvicorn.log"
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    command = [sys.executable, "-m", "uvicorn", "llm_core.api:app", "--host", "127.0.0.1", "--port", "0"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [*command, "--no-access-log"], cwd=workdir, env=environment, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        yield _wait_until_serving(process, log_path, timeout_s)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_until_serving(process: subprocess.Popen, log_path: Path, timeout_s: float) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if match := re.search(r"Uvicorn running on (http://\S+)", log_path.read_text(errors="replace")):
-            return match.group(1)
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
-        time.sleep(0.05)
-    raise RuntimeError(f"uvicorn did not start within {timeout_s:.0f} s:\n{log_path.read_text(errors='replace')}")
 
 
 @pytest.fixture
@@ -83,21 +50,25 @@ def test_generate_over_real_http_needs_the_token_and_logs_the_call(server):
     assert default_store().find_request(reply.json()["request_id"])["status"] == "ok"
 
 
-def test_stream_arrives_piece_by_piece_over_real_http(server):
-    arrivals: list[tuple[float, str]] = []
+def test_stream_arrives_piece_by_piece_over_real_http(isolated, openai_server):
+    openai_server.script(Behaviour(reply="one two three four five six seven eight nine ten", tokens_per_s=10))
+    env = {"SWITCHBOARD_API_TOKEN": TOKEN, "OPENAI_API_KEY": "sk-test-0000", "OPENAI_BASE_URL": openai_server.base_url}
+    events: list[tuple[float, str]] = []  # wall clock, to line up with the loopback server's
     with (
-        authorised(server) as client,
-        client.stream("POST", "/generate?model=echo-slow&stream=true", json={"prompt": "one two three"}) as reply,
+        api_server(isolated, env) as url,
+        authorised(url) as client,
+        client.stream("POST", "/generate?model=openai:gpt-4o-mini&stream=true", json={"prompt": "count"}) as reply,
     ):
         assert reply.headers["content-type"].startswith("text/event-stream")
         for line in reply.iter_lines():
             if line.startswith("event: "):
-                arrivals.append((time.monotonic(), line.removeprefix("event: ")))
+                events.append((time.time(), line.removeprefix("event: ")))
 
-    names = [name for _, name in arrivals]
-    assert names[0] == "start" and names[-1] == "result" and names.count("delta") > 5
-    first_delta = next(t for t, name in arrivals if name == "delta")
-    assert arrivals[-1][0] - first_delta > 0.5  # the text came over time, not in one buffered lump
+    names = [name for _, name in events]
+    assert names[0] == "start" and names[-1] == "result" and names.count("delta") == 10
+    first_delta_at = next(at for at, name in events if name == "delta")
+    # the text came as the model sent it, not in one buffered lump at the end
+    assert first_delta_at < openai_server.last.last_token_at
 
 
 def test_client_that_leaves_mid_stream_cancels_the_turn_and_it_is_logged(server):

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from llm_core.api.server import create_app
 from llm_core.api.settings import ApiSettings
-from tests.api.test_api_uvicorn import api_server
+from tests.api_support import api_server
 from tests.browser_support import chromium_or_skip, launch_chromium
 
 TOKEN = "docs-token-0000eeee5555"

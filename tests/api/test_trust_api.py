@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from llm_core.api.server import create_app
 from llm_core.store.csv_store import default_store
 from tests.api.test_api import sse_events
-from tests.api.test_api_uvicorn import api_server
+from tests.api_support import api_server
 from tests.loopback import Behaviour
 
 JSON = {"content-type": "application/json"}
