@@ -133,7 +133,8 @@ def _read_jsonl(content: str, path: Path) -> dict:
 
 
 def _read_csv(content: str, path: Path) -> dict:
-    """Columns id, prompt, expected (and optional system, tags): each answer must contain `expected`, any case."""
+    """Columns id, prompt, expected (and optional system, tags): each answer must contain its row's `expected`,
+    in any case; a row with no `expected` has no such check (it would pass every answer)."""
     reader = csv.DictReader(io.StringIO(content))
     missing = {"prompt"} - set(reader.fieldnames or ())
     if missing:
@@ -146,9 +147,10 @@ def _read_csv(content: str, path: Path) -> dict:
         case: dict[str, Any] = {k: v for k, v in row.items() if v}
         if "tags" in case:
             case["tags"] = [t.strip() for t in case["tags"].split(";") if t.strip()]
+        if case.get("expected", "").strip():
+            case["assert"] = [{"type": "icontains", "value": "{{expected}}"}]
         cases.append(case)
-    checks = [{"type": "icontains", "value": "{{expected}}"}] if "expected" in (reader.fieldnames or ()) else []
-    return {"name": path.stem, "cases": cases, "assert": checks}
+    return {"name": path.stem, "cases": cases}
 
 
 _READERS = {"toml": _read_toml, "yaml": _read_yaml, "jsonl": _read_jsonl, "csv": _read_csv}

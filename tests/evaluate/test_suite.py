@@ -62,9 +62,10 @@ def test_yaml_and_jsonl_use_the_same_keys(tmp_path):
 
 
 def test_a_csv_suite_checks_each_answer_contains_its_expected_value(tmp_path):
-    suite = load_suite(write(tmp_path, "s.csv", "id,prompt,expected\nfr,Capital of France?,Paris\n"))
+    suite = load_suite(write(tmp_path, "s.csv", "id,prompt,expected\nfr,Capital of France?,Paris\nhi,Say hi,\n"))
     (assertion,) = suite.cases[0].assertions
     assert (assertion.type, assertion.value) == ("icontains", "Paris")
+    assert suite.cases[1].assertions == ()  # no expected value: no check that every answer would pass
 
 
 def test_vars_fill_the_suite_prompt_template(tmp_path):
