@@ -68,6 +68,7 @@ class Result:
     cache_write_tokens: int | None = None  # of prompt_tokens, the ones written to it (Anthropic bills them apart)
     provider_cost_usd: float | None = None  # the cost the provider itself reported (OpenRouter's usage.cost)
     generation_tokens_per_s: float | None = None  # every output token, reasoning included, over request-to-end
+    replaces: str = ""  # a regenerated answer: the comparison whose answers it replaced (the log keeps both)
 
     @property
     def ok(self) -> bool:

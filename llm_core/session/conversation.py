@@ -46,6 +46,7 @@ class Conversation:
     next_pane: int = 1
     id: str = field(default_factory=new_id)  # logged as each answer's session_id; the page's URL carries it
     read_only: bool = False  # reopened from History: shown, not continued until the user asks
+    sent_panes: list[str] = field(default_factory=list)  # the panes the latest comparison was logged from, closed too
 
     @classmethod
     def opening(cls, catalog: Catalog, config: Config) -> Conversation:
@@ -129,7 +130,7 @@ class Conversation:
         self.settle()
         for pane in self.panes:
             pane.items.clear()
-        self.last_comparison_id = ""
+        self.last_comparison_id, self.sent_panes = "", []
         if self.blind:
             self.set_blind(True)
 
@@ -164,16 +165,18 @@ class Conversation:
     def regenerate(
         self, *, catalog: Catalog, system: str = "", options: PaneOptions | None = None, **turn_options
     ) -> Comparison | None:
-        """Send the latest turn again to the panes that answered it, replacing their answers."""
+        """Send the latest turn again to the panes that answered it, replacing their answers (a new comparison that
+        names the one it replaces, so the log keeps both and a reload shows the new answers in place of the old)."""
         self.settle()
-        latest = [(p, p.last) for p in self.panes if p.last and p.last.result.comparison_id == self.last_comparison_id]
+        replaced = self.last_comparison_id
+        latest = [(p, p.last) for p in self.panes if p.last and p.last.result.comparison_id == replaced]
         if not latest:
             return None
         template = next((last.result.template for _, last in latest if last.result.template), "")
         for pane, _ in latest:
             pane.drop_last()
         drafts = [(pane, last.prompt, last.sent) for pane, last in latest]
-        return self._launch(drafts, new_id(), catalog, system, options or {}, template, turn_options)
+        return self._launch(drafts, new_id(), catalog, system, options or {}, template, turn_options, replaced)
 
     def retry(
         self, pane_id: str, *, catalog: Catalog, system: str = "", options: PaneOptions | None = None, **turn_options
@@ -184,9 +187,9 @@ class Conversation:
         last = pane.drop_last()
         if last is None:
             return None
-        drafts = [(pane, last.prompt, last.sent)]
-        comparison_id = last.result.comparison_id or new_id()
-        return self._launch(drafts, comparison_id, catalog, system, options or {}, last.result.template, turn_options)
+        drafts, comparison_id = [(pane, last.prompt, last.sent)], last.result.comparison_id or new_id()
+        turn = (last.result.template, turn_options, last.result.replaces)  # a retried regeneration still replaces
+        return self._launch(drafts, comparison_id, catalog, system, options or {}, *turn)
 
     def _launch(
         self,
@@ -197,6 +200,7 @@ class Conversation:
         options: PaneOptions,
         template: str,
         turn_options: dict,
+        replaces: str = "",
     ) -> Comparison | None:
         """Refuse the panes whose model has no key or that the prompt does not fit; the rest become one Comparison,
         kept in `live` until run."""
@@ -214,12 +218,16 @@ class Conversation:
                 continue
             jobs.append(Job(pane.model, messages, options.get(pane.id), template))
             taken.append((pane, prompt, sent))
+        logged = [pane.id for pane, _, _ in taken]
+        same_turn = comparison_id == self.last_comparison_id  # a retry: the turn's other panes stay in it
+        self.sent_panes = list(dict.fromkeys([*self.sent_panes, *logged])) if same_turn else logged
         self.last_comparison_id = comparison_id
         if not jobs:
             return None
         comparison = Comparison(jobs, comparison_id=comparison_id, catalog=catalog, deltas=False, **turn_options)
         for (pane, prompt, sent), result in zip(taken, comparison.results, strict=True):
             result.pane_id = pane.id  # logged with the answer, so History rebuilds the panes
+            result.replaces = replaces
             pane.add(prompt, sent, result)
         self.live = Pacer(comparison)
         inflight.register(self.id, self.live)

@@ -8,7 +8,7 @@ pane per model. Only the store's read queries are used, so any backend serves it
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from ..catalog import Catalog
@@ -35,6 +35,17 @@ class Reopened:
     conversation: Conversation
     setup: Setup
     pane_setups: dict[str, Options]  # pane id -> the options its last answer was made with
+    closed: dict[str, Pane] = field(default_factory=dict)  # panes with answers that took no part in the last turn
+
+
+@dataclass(frozen=True)
+class Sent:
+    """How a turn is sent: each pane's model and parameters, the template and the system prompt it is sent with.
+    The page compares the next turn's with the last one's to know whether the sidebar holds unsent changes."""
+
+    panes: tuple[tuple[str, str, Options], ...]  # (pane id, model, parameters) in the order shown unblinded
+    template: str
+    system: str
 
 
 def past_conversations(store: ConversationQueries, search: str = "") -> list[ConversationSummary]:
@@ -53,11 +64,11 @@ def reopen(
         return None
     c = Conversation(id=conversation_id)
     panes: dict[str, Pane] = {}
-    latest: dict[tuple[str, str], Result] = {}  # (pane, comparison) -> its last answer: a retry replaces the first
+    latest: dict[tuple[str, str], Result] = {}  # (pane, comparison) -> the answer shown there, in turn order
     for row in rows:
         result = result_from_row(row)
         pane_key = row.get("pane_id") or f"model:{result.model}"
-        latest[(pane_key, result.comparison_id)] = result
+        _place(latest, (pane_key, result.comparison_id), result)
     for (pane_key, _), result in latest.items():
         pane = panes.get(pane_key) or _new_pane(c, panes, pane_key, result, catalog)
         pane.switch_to(result.model, _label(catalog, result))
@@ -66,8 +77,72 @@ def reopen(
         exchange.rating, exchange.comment = result_rating(rows, result.request_id)
     c.votes = {v.comparison_id: v for v in (_vote(row) for row in store.conversation_votes(conversation_id)) if v}
     c.last_comparison_id = rows[-1]["comparison_id"]
+    c.sent_panes = list(dict.fromkeys(panes[key].id for key, cmp in latest if cmp == c.last_comparison_id))
+    # A pane closed before the last turn (continue with the winner, or its x) stays closed, as the page showed it;
+    # rows logged before pane ids existed cannot tell, so their panes all stay.
+    closed = {p.id: p for k, p in panes.items() if p.id not in c.sent_panes and not k.startswith("model:")}
+    c.panes = [p for p in c.panes if p.id not in closed]
     c.revealed = True
-    return Reopened(c, *_setup(c, latest, templates))
+    return Reopened(c, *_setup(c, latest, templates), closed)
+
+
+def last_sent(c: Conversation) -> Sent | None:
+    """How the conversation's latest turn was sent (None before its first): what a reload restores from the log."""
+    if not c.sent_panes:
+        return None
+    answers = {
+        p.id: e.result
+        for p in c.panes
+        for e in p.exchanges
+        if e.result.comparison_id == c.last_comparison_id and not e.refused
+    }
+    panes = tuple(
+        (pane_id, _model_of(answers.get(pane_id)), _options_of(answers.get(pane_id))) for pane_id in c.sent_panes
+    )
+    results = list(answers.values())
+    template = next((r.template for r in results if r.template), "")
+    return Sent(panes, template, next((r.system for r in results if r.system), ""))
+
+
+def _model_of(result: Result | None) -> str:
+    return result.model if result else ""  # a pane closed since: no model is the same as its
+
+
+def _options_of(result: Result | None) -> Options:
+    return Options(**{name: getattr(result, name) for name in PARAMETERS}) if result else Options()
+
+
+def restore_panes(reopened: Reopened, wanted: list[tuple[str, str]], catalog: Catalog) -> None:
+    """Show the panes `wanted` ((pane id, model) in order; model "" to keep the pane's) as the page last showed
+    them before its changes were sent: a pane closed, added or switched to another model since the last turn."""
+    c = reopened.conversation
+    known = {p.id: p for p in c.panes} | reopened.closed
+    panes = []
+    for pane_id, model in wanted:
+        pane = known.get(pane_id)
+        if pane is None and model in catalog.models:
+            pane = Pane(pane_id, model, catalog.get(model).label)
+        if pane is None:
+            continue
+        if model in catalog.models:
+            pane.switch_to(model, catalog.get(model).label)
+        panes.append(pane)
+    if panes:  # one pane is a conversation continued with a vote's winner
+        c.panes = panes
+    numbers = [int(p.id[1:]) for p in c.panes if p.id[1:].isdigit()]
+    c.next_pane = max([c.next_pane, *(n + 1 for n in numbers)])
+
+
+def _place(latest: dict[tuple[str, str], Result], key: tuple[str, str], result: Result) -> None:
+    """Put an answer in its pane's turn, as the page showed it: a retry in place of the try before it, a
+    regenerated answer in place of the one it replaced (which stays in the log), anything else after the rest."""
+    replaced = (key[0], result.replaces)
+    if result.replaces and replaced in latest and key not in latest:
+        kept = list(latest.items())
+        latest.clear()
+        latest.update((key, result) if k == replaced else (k, v) for k, v in kept)
+    else:
+        latest[key] = result
 
 
 def _new_pane(c: Conversation, panes: dict[str, Pane], key: str, result: Result, catalog: Catalog) -> Pane:

@@ -17,6 +17,7 @@ from ..options import KNOWN_OPTIONS, Options, parse_options
 from ..redact import redact
 
 MODELS, TEMPLATE, SYSTEM, PROMPT, BLIND = "models", "template", "system", "prompt", "blind"
+DRAFT, PANES = "draft", "panes"  # a page's own address: its unsent changes, and which panes they are for
 MAX_SHARED_PANES = 4
 MAX_PROMPT_CHARS = 8_000  # a link is not a file: browsers and proxies refuse very long URLs
 
@@ -60,6 +61,35 @@ def share_url(base_url: str, setup: Setup, *, with_prompt: bool = True) -> str:
     base = base_url.split("?", 1)[0].split("#", 1)[0]
     query = to_query(setup, with_prompt=with_prompt)
     return f"{base}?{urlencode(query)}" if query else base
+
+
+@dataclass
+class Draft:
+    """Changes a page has not sent yet, kept in its own address beside the conversation's id, so a reload keeps
+    them: the setup a share link would carry, and which panes it is for."""
+
+    setup: Setup
+    panes: list[tuple[str, str]]  # (pane id, model) in order; model "" where blind mode keeps it out
+    pane_options: dict[str, Options]  # pane id -> its own parameters, where set
+
+
+def draft_query(setup: Setup, pane_ids: list[str]) -> dict[str, str]:
+    """A draft's query parameters: as a share link's (no key, no model while blind), with the panes' ids."""
+    return {DRAFT: "1", PANES: ",".join(pane_ids[:MAX_SHARED_PANES]), **to_query(setup, with_prompt=True)}
+
+
+def draft_from_query(query: Mapping[str, str], known_models: set[str]) -> Draft | None:
+    """The draft a page's address keeps (None when it keeps none)."""
+    if str(query.get(DRAFT, "")) != "1":
+        return None
+    setup, problems = from_query(query, known_models)
+    ids = [p.strip() for p in str(query.get(PANES, "")).split(",") if p.strip()][:MAX_SHARED_PANES]
+    asked = [m.strip() for m in str(query.get(MODELS, "")).split(",") if m.strip()]
+    models = asked if len(asked) == len(ids) else [""] * len(ids)
+    own = {pane_id: _options(query, f".{i + 1}", problems) for i, pane_id in enumerate(ids)}
+    return Draft(
+        setup or Setup(), list(zip(ids, models, strict=True)), {k: o for k, o in own.items() if o != Options()}
+    )
 
 
 def from_query(query: Mapping[str, str], known_models: set[str]) -> tuple[Setup | None, list[str]]:

@@ -100,13 +100,14 @@ def _matching_sessions(frame: pd.DataFrame, search: str) -> set | None:
 def _summary(session: str, rows: pd.DataFrame, voted: set[str]) -> ConversationSummary:
     rows = rows.sort_values("timestamp", kind="stable")
     comparisons = rows["comparison_id"].astype(str)
+    replaced = set(rows["replaces"].astype(str)) if "replaces" in rows else set()  # regenerated: one turn, not two
     return ConversationSummary(
         conversation_id=session,
         started=rows["timestamp"].iloc[0].to_pydatetime(),
         updated=rows["timestamp"].iloc[-1].to_pydatetime(),
         first_prompt=str(rows["prompt"].iloc[0] or ""),
         models=tuple(dict.fromkeys(rows["model"].astype(str))),
-        turns=comparisons.nunique(),
+        turns=comparisons.nunique() - len(replaced & set(comparisons)),
         voted=bool(voted & set(comparisons)),
     )
 

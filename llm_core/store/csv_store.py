@@ -58,7 +58,7 @@ LATER_REQUEST_COLUMNS = [
     "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
     "run_id", "case_id", "repeat", "pane_id",
     "reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd",
-    "generation_tokens_per_s",
+    "generation_tokens_per_s", "replaces",
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]

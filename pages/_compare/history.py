@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from llm_core import SwitchboardError
@@ -16,6 +18,13 @@ ANALYTICS_UNLOCKED = "analytics_unlocked"  # set by the Analytics page once this
 OWN = "own_conversations"
 SHOWN = 12  # past conversations listed at once; the search finds older ones
 TITLE_CHARS = 60
+OWN_KEPT = 40  # conversations the cookie remembers (17 bytes each)
+OWN_SCRIPT = """<script>(() => {
+  const name = %s, id = %s;
+  const old = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+  const ids = old ? old.slice(name.length + 1).split(".").filter((i) => i && i !== id) : [];
+  document.cookie = `${name}=${[...ids, id].slice(-%d).join(".")}; path=/; max-age=31536000; SameSite=Lax`;
+})();</script>"""
 
 
 def render_history(c: Conversation) -> None:
@@ -84,12 +93,21 @@ def render_share(c: Conversation) -> None:
         st.caption(" ".join(notes))
 
 
+def render_own_marker(c: Conversation) -> None:
+    """Note in this browser's cookie that it has the conversation open for editing: a reload goes on editable,
+    while the same URL opened in another browser opens read-only."""
+    if c.read_only or not c.id.isalnum():
+        return
+    script = OWN_SCRIPT % (json.dumps(links.OWN_COOKIE), json.dumps(c.id), OWN_KEPT)
+    st.html(script, unsafe_allow_javascript=True)
+
+
 def render_read_only(c: Conversation) -> None:
     """The banner over a conversation reopened from History, with the way to carry it on."""
     if not c.read_only:
         return
     with st.container(key="read_only", border=True, horizontal=True, vertical_alignment="center"):
-        st.markdown(":material/history: **Reopened from History**, read-only.", width="stretch")
+        st.markdown(":material/history: **A past conversation**, shown read-only.", width="stretch")
         st.button("Continue this conversation", icon=":material/play_arrow:", key="continue_past",
                   on_click=links.continue_past, type="primary")  # fmt: skip
 

@@ -1,5 +1,10 @@
 """The Compare page's address: the conversation's id in the URL (a reload or the URL opens it again from the log),
-share links that set up a comparison, and conversations reopened from History. State only; layout lives elsewhere."""
+with the sidebar's and panes' unsent changes beside it (a draft, so a reload keeps them too), share links that set
+up a comparison, and conversations reopened from History. State only; layout lives elsewhere.
+
+A reload is told from someone else opening the URL by a cookie listing the conversations this browser has had
+open for editing (`OWN_COOKIE`, set by the page's script): the first goes on editable, the second opens read-only
+with Continue, as History does."""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ import streamlit as st
 from llm_core.errors import SwitchboardError
 from llm_core.options import Options
 from llm_core.session.conversation import Conversation
-from llm_core.session.history import Reopened, reopen
-from llm_core.session.share import BLIND, Setup, from_query, share_url
+from llm_core.session.history import Reopened, Sent, last_sent, reopen, restore_panes
+from llm_core.session.share import BLIND, Draft, Setup, draft_from_query, draft_query, from_query, share_url
 from llm_core.store.csv_store import default_store
 from pages._compare import state
 from pages._shared.session import session_catalog, session_config
@@ -17,6 +22,7 @@ from pages._shared.session import session_catalog, session_config
 CONVERSATION = "c"  # the query parameter naming the conversation
 SHARED_PROMPT = "shared_prompt"  # a prompt a share link brought, waiting for the user to send it
 TO_SEND = "prompt_to_send"  # the shared prompt, once the user pressed Send
+OWN_COOKIE = "switchboard_own"  # the conversations this browser had open for editing, "."-separated, newest last
 
 
 def open_conversation() -> None:
@@ -35,7 +41,10 @@ def opened_conversation() -> Conversation:
         reopened = reopened_or_none(conversation_id)
         if reopened is not None:
             apply_setup(reopened.setup, reopened.pane_setups)
+            if (draft := draft_from_query(query, set(catalog.models))) is not None:
+                apply_draft(reopened, draft)
             c = reopened.conversation
+            c.read_only = conversation_id not in this_browsers_conversations()  # someone else's link: read-only
             if query.get(BLIND) == "1" and c.last_comparison_id not in c.votes:  # a blind round not yet voted on
                 c.set_blind(True)
             return c
@@ -58,6 +67,22 @@ def reopened_or_none(conversation_id: str) -> Reopened | None:
     except SwitchboardError as e:
         state.notify(f"Conversation {conversation_id} could not be reopened: {e}")
         return None
+
+
+def this_browsers_conversations() -> set[str]:
+    """The conversations this browser had open for editing (its cookie, sent when the page was opened)."""
+    return {i for i in str(st.context.cookies.get(OWN_COOKIE, "")).split(".") if i}
+
+
+def apply_draft(reopened: Reopened, draft: Draft) -> None:
+    """Put back what the page showed before the reload: its panes and models, the sidebar, a shared prompt."""
+    restore_panes(reopened, draft.panes, session_catalog())
+    for pane in reopened.conversation.panes:  # the panes' own parameters are the draft's, or none
+        for name in state.PARAMETERS:
+            st.session_state.pop(f"{name}_{pane.id}", None)
+    apply_setup(draft.setup, draft.pane_options)
+    if draft.setup.prompt.strip():
+        st.session_state[SHARED_PROMPT] = draft.setup.prompt
 
 
 def conversation_for(setup: Setup, fallback: Conversation, catalog) -> Conversation:
@@ -96,8 +121,37 @@ def keep_in_url(c: Conversation) -> None:
     sessions are Compare conversations."""
     st.session_state.session_id = c.id
     wanted = {CONVERSATION: c.id, BLIND: "1"} if c.hidden else {CONVERSATION: c.id}
+    wanted |= unsent_changes(c)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
+
+
+def unsent_changes(c: Conversation) -> dict[str, str]:
+    """The page's changes since its last turn (or, before one, since it opened) as a draft's query parameters, so a
+    reload keeps them; none when the next turn would be sent as the last one was and no shared prompt waits."""
+    waiting = st.session_state.get(SHARED_PROMPT, "")
+    if not waiting and next_sent(c) == (last_sent(c) or opening_sent()):
+        return {}
+    setup = current_setup(c)
+    setup.prompt, setup.blind = waiting, c.hidden
+    if c.blind:  # never a model name in the address of a blind round, even once revealed
+        setup.models, setup.pane_options = [], []
+    return draft_query(setup, [p.id for p in c.panes])
+
+
+def next_sent(c: Conversation) -> Sent:
+    """How the next turn would be sent with the sidebar and panes as they are."""
+    settings = state.turn_settings(c)
+    template = settings.template.name if settings.template else ""
+    return Sent(tuple((p.id, p.model, settings.options[p.id]) for p in c.panes), template, settings.system)
+
+
+def opening_sent() -> Sent:
+    """How a page opened fresh would send its first turn: the default models and template, no parameters."""
+    fresh = Conversation.opening(session_catalog(), session_config())
+    template = state.templates().get(state.DEFAULT_TEMPLATE)
+    panes = tuple((p.id, p.model, Options()) for p in fresh.panes)
+    return Sent(panes, template.name if template else "", template.system if template else "")
 
 
 def current_setup(c: Conversation) -> Setup:
@@ -136,6 +190,7 @@ def open_past(conversation_id: str) -> None:
         return
     reopened.conversation.read_only = True
     apply_setup(reopened.setup, reopened.pane_setups)
+    st.session_state.pop(SHARED_PROMPT, None)
     st.session_state.conversation = reopened.conversation
     st.session_state.pop(state.UNDO, None)
     st.session_state.blind = False

@@ -12,7 +12,7 @@ from llm_core.session import export
 from llm_core.session.conversation import Conversation
 from llm_core.session.estimate import estimate_line, prompt_estimate
 from pages._compare import state
-from pages._compare.history import render_history, render_share
+from pages._compare.history import render_history, render_own_marker, render_share
 from pages._compare.panes import parameter_inputs
 
 PROMPT_PLACEHOLDER = "‹your prompt›"
@@ -34,6 +34,7 @@ def render_sidebar(c: Conversation, catalog: Catalog) -> state.TurnSettings:
         st.subheader("History and sharing")
         render_history(c)
         render_share(c)
+        render_own_marker(c)
     return settings
 
 

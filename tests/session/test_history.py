@@ -8,7 +8,8 @@ from llm_core import Options
 from llm_core.record import Result
 from llm_core.session.history import past_conversations, reopen, typed_prompt
 from llm_core.templates import Template, usable_templates
-from tests.conversation_support import ask_all, conversation_catalog, conversation_of
+from tests.conversation_support import ask_all, conversation_catalog, conversation_of, run
+from tests.store.conftest import any_store, backend, postgres_url  # noqa: F401 - the store on every backend
 
 
 @pytest.fixture
@@ -65,6 +66,27 @@ def test_the_settings_of_the_last_turn_come_back_shared_and_per_pane(catalog, st
     assert reopened.setup.options == Options(temperature=0.3)
     assert reopened.pane_setups == {"p1": Options(temperature=0.3, max_tokens=64), "p2": options["p2"]}
     assert [e.prompt for e in reopened.conversation.panes[0].exchanges] == ["a long text"]  # as typed
+
+
+def test_a_regenerated_turn_comes_back_as_one_turn_with_the_new_answers_and_the_log_keeps_the_old(catalog, any_store):
+    c = conversation_of(catalog, "echo", "echo-outline")
+    ask_all(c, catalog, "first", store=any_store, session_id=c.id)
+    ask_all(c, catalog, "second", store=any_store, session_id=c.id)
+    replaced = c.last_comparison_id
+    run(c, c.regenerate(catalog=catalog, store=any_store, session_id=c.id))
+    run(c, c.regenerate(catalog=catalog, store=any_store, session_id=c.id))  # twice: each replaces the one before
+    ask_all(c, catalog, "third", store=any_store, session_id=c.id)
+
+    again = reopen(any_store, c.id, catalog, templates()).conversation
+
+    for before, after in zip(c.panes, again.panes, strict=True):
+        assert [e.prompt for e in after.exchanges] == ["first", "second", "third"]
+        assert [e.result.request_id for e in after.exchanges] == [e.result.request_id for e in before.exchanges]
+    logged = any_store.read_requests().frame
+    assert len(logged) == 2 * 5  # every answer given stays in the log
+    regenerated = logged[logged["replaces"].astype(str) != ""]
+    assert len(regenerated) == 4 and replaced in set(regenerated["replaces"].astype(str))
+    assert past_conversations(any_store)[0].turns == 3
 
 
 def test_a_prompt_is_taken_back_out_of_its_template_or_left_as_sent():
