@@ -71,13 +71,24 @@ def test_a_reload_brings_the_whole_conversation_back(tmp_path):
                 wait_for_answer(page, pane_id)
             expect(page).to_have_url(re.compile(r"\?c=\w+$"))
             address = page.url
+            page.get_by_test_id("stSidebar").get_by_role("button", name="Regenerate").click()
+            for pane_id in DEMO_PAIR:
+                wait_for_answer(page, pane_id)
+            system = page.get_by_test_id("stSidebar").get_by_label("System prompt")
+            system.fill("Answer in French")
+            system.blur()  # a change not sent yet
+            expect(page).to_have_url(re.compile(r"draft=1.*system=Answer"))
 
             page.reload()
 
             for pane_id in DEMO_PAIR:
                 wait_for_answer(page, pane_id)
-                expect(pane(page, pane_id).get_by_test_id("stChatMessage").first).to_contain_text(PROMPT)
-            assert page.url == address
+                messages = pane(page, pane_id).get_by_test_id("stChatMessage")
+                expect(messages.first).to_contain_text(PROMPT)
+                expect(messages).to_have_count(2)  # the regenerated turn once, not the replaced one beside it
+            expect(page.get_by_test_id("stSidebar").get_by_label("System prompt")).to_have_value("Answer in French")
+            expect(page.locator(".st-key-prompt textarea")).to_be_enabled()  # this browser's own: it goes on
+            assert page.url.startswith(address)
             page.screenshot(path=ARTIFACTS / "compare-reloaded.png")
 
 
@@ -125,13 +136,20 @@ def test_a_shared_link_opens_the_setup_in_a_fresh_browser_and_sends_nothing(tmp_
             friend.goto(link)
             shared = friend.locator(".st-key-shared textarea")
             expect(shared).to_have_value(PROMPT)
-            expect(friend).to_have_url(re.compile(r"\?c=\w+$"))  # the setup is taken in; a reload will not redo it
+            expect(friend).to_have_url(re.compile(r"\?c=\w+&draft=1"))  # until sent, a reload keeps the setup
             assert len(read_csv(tmp_path / "logs" / "requests.csv")) == 2  # opening the link sent nothing
             friend.screenshot(path=ARTIFACTS / "compare-share-opened.png")
             friend.locator(".st-key-send_shared button").click()
             for pane_id in DEMO_PAIR:
                 wait_for_answer(friend, pane_id)
+            expect(friend).to_have_url(re.compile(r"\?c=\w+$"))
         assert len(read_csv(tmp_path / "logs" / "requests.csv")) == 4
+
+        with screenshot_on_failure(friend, ARTIFACTS / "compare-share-conversation-failure.png"):
+            friend.goto(page.url)  # the sender's own conversation, opened in the friend's browser
+            expect(friend.locator(".st-key-read_only")).to_be_visible()
+            expect(friend.locator(".st-key-prompt textarea")).to_be_disabled()
+            friend.screenshot(path=ARTIFACTS / "compare-share-conversation.png")
 
 
 def test_answers_and_their_code_blocks_have_copy_buttons(tmp_path):
