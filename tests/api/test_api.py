@@ -108,6 +108,17 @@ def test_chat_follows_the_catalogs_fallback_chain(client, monkeypatch, openai_se
     assert body["status"] == "ok" and body["model"] == "llama-3.1-8b"  # gpt-4o-mini's catalog fallback
 
 
+def test_chat_reports_the_models_own_failure_when_its_fallback_is_not_configured(client, openai_via_loopback):
+    openai_via_loopback.script(Behaviour(status=500))  # gpt-4o-mini fails; its fallback (Groq) has no key here
+
+    reply = client.post("/chat", json={"prompt": "hi", "model": "gpt-4o-mini"})
+
+    body = reply.json()
+    assert reply.status_code == 502  # the provider's failure, not 503 "not configured" from the fallback
+    assert (body["status"], body["model"]) == ("error", "gpt-4o-mini")
+    assert body["detail"].index("server had an error") < body["detail"].index("GROQ_API_KEY")  # the fallback's too
+
+
 def test_compare_asks_every_model_at_once_and_logs_them_together(client):
     reply = client.post("/compare", json={"prompt": "same question", "models": ["echo", "echo-outline"]})
 
