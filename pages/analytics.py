@@ -15,7 +15,9 @@ import streamlit as st
 from llm_core.analytics import access, summary
 from llm_core.analytics.filters import FilterChoices, Filters, apply_filters
 from llm_core.analytics.leaderboard import Board
-from llm_core.store.csv_store import LogReadError, LogStore, default_store, to_safe_csv
+from llm_core.store.csv_store import RATING_JOIN, REQUEST_COLUMNS, LogReadError, LogStore, default_store, to_safe_csv
+from llm_core.store.read import Table
+from llm_core.store.texts import with_texts
 from pages._analytics import tabs
 from pages._analytics.board_controls import board_choices
 from pages._analytics.data import View, arena_battles, arena_tables, derive, load_battles, log_signature
@@ -23,6 +25,7 @@ from pages._shared.session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
 TABS = ["Summary", "Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"]
+PAGE_COLUMNS = [*summary.ANALYSED_COLUMNS, "rating_comment", "rated_at"]  # what the page reads into memory
 UNLOCKED = "analytics_unlocked"  # this browser session's token once it gave the password (never the password)
 FILTER_DEFAULTS = {"analytics_period": next(iter(PERIODS)), "analytics_models": [], "analytics_providers": [],
                    "analytics_templates": [], "analytics_statuses": [], "analytics_session": ""}  # fmt: skip
@@ -107,11 +110,12 @@ def sidebar_filters(choices: FilterChoices) -> Filters:
     return Filters(start, end, tuple(models), tuple(providers), tuple(templates), tuple(statuses), session)
 
 
-def csv_download(requests: pd.DataFrame, view: View) -> None:
-    """The filtered requests with every column, as a formula-safe CSV made only when clicked."""
+def csv_download(requests: Table, view: View) -> None:
+    """The filtered requests with every column, as a formula-safe CSV made only when clicked (texts read then,
+    a chunk of rows at a time)."""
     st.sidebar.download_button(
         f"Download {len(view.frame):,} requests (CSV)",
-        data=lambda: to_safe_csv(requests.loc[view.frame.index]),
+        data=lambda: b"".join(safe_csv_chunks(requests, view.frame.index.to_numpy())),
         file_name=f"switchboard-requests-{date.today():%Y%m%d}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -119,6 +123,15 @@ def csv_download(requests: pd.DataFrame, view: View) -> None:
         icon=":material/download:",
         width="stretch",
     )
+
+
+def safe_csv_chunks(requests: Table, positions, rows: int = 20_000):
+    """The requests at `positions` with every column, as formula-safe CSV, a chunk of rows at a time (the header,
+    with the byte-order mark, only in the first)."""
+    columns = [*REQUEST_COLUMNS, *RATING_JOIN]
+    for start in range(0, max(len(positions), 1), rows):
+        chunk = to_safe_csv(with_texts(requests.frame, requests.texts, positions[start : start + rows], columns))
+        yield chunk if start == 0 else chunk[chunk.index(b"\r\n") + 2 :]
 
 
 def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
@@ -139,6 +152,15 @@ def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
         st.warning(f"{rows} skipped; the numbers here leave {them} out.{others}", icon=":material/warning:")
     with st.expander("Which rows, and why"):
         st.text("\n".join([*reasons, *notes]))
+
+
+def prompts_read(store: LogStore) -> pd.DataFrame:
+    """Each request's id, template and prompt, for the leaderboard's prompt categories (read when it is drawn)."""
+    try:
+        return store.read_requests(["request_id", "template", "prompt", "status", "model", "provider"]).frame
+    except LogReadError as e:
+        st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
+        st.stop()
 
 
 def vote_tables(store: LogStore, view: View, filters: Filters, full: pd.DataFrame) -> tuple[Board, pd.DataFrame]:
@@ -164,7 +186,7 @@ st.title("Analytics")
 password_gate()
 store = default_store()  # CSV files, or the database SWITCHBOARD_DATABASE_URL names
 try:
-    requests = store.read_requests()
+    requests = store.read_requests(PAGE_COLUMNS)  # the numbers: texts are read for the rows shown
 except LogReadError as e:
     st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
     st.stop()
@@ -180,7 +202,7 @@ numbers = summary.analysed(requests.frame)
 choices = derive("choices", (request_files,), numbers)
 filters = sidebar_filters(choices)
 view = View((request_files, filters), apply_filters(numbers, filters), choices.models)
-csv_download(requests.frame, view)
+csv_download(requests, view)
 if view.frame.empty:
     st.info("No requests match these filters.", icon=":material/filter_alt:")
     st.stop()
@@ -196,11 +218,11 @@ for tab, draw in ((summary, tabs.summary_tab), (speed, tabs.speed_tab), (tokens,
             draw(view)
 if leaderboard.open or quality.open:  # votes are read only for the tabs that use them
     with leaderboard if leaderboard.open else quality:
-        board, pairs = vote_tables(store, view, filters, requests.frame)
+        board, pairs = vote_tables(store, view, filters, prompts_read(store))
         if leaderboard.open:
             tabs.leaderboard_tab(view, board, pairs)
         else:
             tabs.quality_tab(view, board)
 if recent.open:
     with recent:
-        tabs.requests_tab(view, requests.frame)
+        tabs.requests_tab(view, requests)

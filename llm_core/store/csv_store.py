@@ -19,7 +19,7 @@ import numbers
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ from .conversations import ConversationQueries
 from .dialect import HEAD_BYTES, foreign_traits, to_canonical
 from .evaluations import EVALUATION_FILES, EVALUATION_SCHEMAS, evaluation_row
 from .read import LogReadError, Schema, Table, read_log
+from .vote_lists import json_lists
 
 __all__ = [
     "REQUEST_COLUMNS", "RATING_COLUMNS", "VOTE_COLUMNS", "LogEntryError", "LogReadError", "LogStore",
@@ -58,13 +59,14 @@ LATER_REQUEST_COLUMNS = [
     "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
     "run_id", "case_id", "repeat", "pane_id",
     "reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd",
-    "generation_tokens_per_s", "replaces",
+    "generation_tokens_per_s", "replaces", "prompt_token_source", "completion_token_source", "notes",
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
-VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater"]  # new ones at the end
+VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater", "blind"]  # new at the end
 DEFAULT_RATER = "human"  # votes logged before the rater column was added were all cast by people
 VOTE_OUTCOMES = ("tie", "both_bad")
+RATING_JOIN = ("stars", "rating_comment", "rated_at")  # what read_requests joins from each request's latest rating
 
 REQUEST_SCHEMA = Schema(
     columns=tuple(REQUEST_COLUMNS),
@@ -74,7 +76,8 @@ REQUEST_SCHEMA = Schema(
     | {"provider_cost_usd", "generation_tokens_per_s"},
     ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts", "repeat"})
     | {"reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens"},
-    categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"}),
+    categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"})
+    | {"prompt_token_source", "completion_token_source"},
 )
 RATING_SCHEMA = Schema(tuple(RATING_COLUMNS), 4, timestamps=frozenset({"timestamp"}), ints=frozenset({"stars"}))
 VOTE_SCHEMA = Schema(tuple(VOTE_COLUMNS), 4, timestamps=frozenset({"timestamp"}))
@@ -152,11 +155,19 @@ class LogStore(ConversationQueries):
         self._append(self.ratings_path, RATING_COLUMNS, [format_row(row)])
 
     def append_vote(
-        self, comparison_id: str, winner: str, models: list[str], request_ids: list[str], rater: str = DEFAULT_RATER
+        self,
+        comparison_id: str,
+        winner: str,
+        models: list[str],
+        request_ids: list[str],
+        rater: str = DEFAULT_RATER,
+        blind: bool = False,
     ) -> None:
         """Record which pane of a comparison won: a request_id, "tie" or "both_bad"; lists aligned by pane.
 
-        `rater` says who judged: "human" for a person, or a judge's name (an automatic rater)."""
+        `rater` says who judged: "human" for a person, or a judge's name (an automatic rater); `blind`, whether the
+        rater judged the answers without seeing which model gave which (read back as true/false; older votes are
+        blank, not known to be blind)."""
         if not comparison_id:
             raise LogEntryError("A vote needs the comparison_id of the comparison it judges.")
         if len(models) != len(request_ids) or len(models) < 2:
@@ -169,19 +180,27 @@ class LogStore(ConversationQueries):
             )
         if not isinstance(rater, str) or not rater.strip():
             raise LogEntryError(f"A vote names its rater ('human' or a judge's name), not {rater!r}.")
-        row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip()]
+        row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip(), _flag(blind)]
         self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
 
-    def read_requests(self) -> Table:
-        """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`)."""
-        requests = self._read(self.requests_path, REQUEST_SCHEMA)
+    def read_requests(self, columns: Iterable[str] | None = None) -> Table:
+        """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`).
+
+        With `columns`, only those (and `request_id`) are read and kept: the table's `texts` reads the others for
+        the rows that need them, so a log of a million long answers costs only its numbers in memory."""
+        keep = None if columns is None else frozenset(columns) - set(RATING_JOIN) | {"request_id"}
+        joined = RATING_JOIN if columns is None else tuple(c for c in RATING_JOIN if c in set(columns))
+        requests = self._read(self.requests_path, REQUEST_SCHEMA, keep)
         ratings = self.read_ratings()
         version = (requests.version, ratings.version)
-        cached = _joined.get(self.requests_path)
+        key = (self.requests_path, keep)
+        cached = _joined.get(key)
         if cached is None or cached[0] != version:
-            cached = _joined[self.requests_path] = (version, _join_ratings(requests.frame, ratings.frame))
+            _joined.pop(key, None)  # let the old frame go before the new one is made
+            cached = _joined[key] = (version, _join_ratings(requests.frame, ratings.frame, joined))
         skipped, reasons = requests.skipped + ratings.skipped, requests.skip_reasons + ratings.skip_reasons
-        return Table(cached[1].copy(deep=False), skipped, reasons, version, requests.notes + ratings.notes)
+        frame = cached[1].copy(deep=False)
+        return Table(frame, skipped, reasons, version, requests.notes + ratings.notes, requests.texts)
 
     def read_ratings(self) -> Table:
         """The latest rating of each rated response."""
@@ -225,9 +244,10 @@ class LogStore(ConversationQueries):
     def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
         append_rows(path, columns, rows, fsync=self.fsync)
 
-    def _read(self, path: Path, schema: Schema) -> Table:
-        """One log as a typed table (the database backend reads its table of the same name instead)."""
-        return read_log(path, schema)
+    def _read(self, path: Path, schema: Schema, keep: frozenset[str] | None = None) -> Table:
+        """One log as a typed table, only the `keep` columns when given (the database backend reads its table of
+        the same name instead)."""
+        return read_log(path, schema, keep)
 
 
 def default_store() -> LogStore:
@@ -369,7 +389,7 @@ def _write_all(fd: int, payload: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-_joined: dict[Path, tuple[tuple, pd.DataFrame]] = {}  # requests.csv → (versions read, requests with ratings)
+_joined: dict[tuple, tuple[tuple, pd.DataFrame]] = {}  # (requests.csv, columns) → (versions read, with ratings)
 _decoded_votes: dict[Path, tuple[tuple, Table]] = {}  # votes with their lists decoded, per file version
 _locks: dict[tuple[int, str], tuple[threading.Lock, filelock.FileLock]] = {}
 _locks_guard = threading.Lock()
@@ -397,15 +417,21 @@ def _exclusive(path: Path) -> Iterator[None]:
             lock_file.release()
 
 
-def _join_ratings(requests: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
-    """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at`."""
+def _join_ratings(
+    requests: pd.DataFrame, latest: pd.DataFrame, joined: tuple[str, ...] = RATING_JOIN
+) -> pd.DataFrame:
+    """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at` (those of
+    them in `joined`)."""
+    if not joined:
+        return requests
     ids = pa.array(requests["request_id"].array)
     where = pc.index_in(ids, value_set=pa.array(latest["request_id"].array)).fill_null(-1).to_numpy()
-    return requests.assign(
-        stars=latest["stars"].array.take(where, allow_fill=True),
-        rating_comment=latest["comment"].array.take(where, allow_fill=True).fillna(""),
-        rated_at=latest["timestamp"].array.take(where, allow_fill=True),
-    )
+    columns = {
+        "stars": lambda: latest["stars"].array.take(where, allow_fill=True),
+        "rating_comment": lambda: latest["comment"].array.take(where, allow_fill=True).fillna(""),
+        "rated_at": lambda: latest["timestamp"].array.take(where, allow_fill=True),
+    }
+    return requests.assign(**{name: columns[name]() for name in joined})
 
 
 def _now() -> str:
@@ -419,10 +445,10 @@ def _json(values: list[str]) -> str:
 def _decode_votes(table: Table) -> Table:
     """Votes with `models` and `request_ids` decoded from JSON; rows where they are not lists are skipped."""
     frame = table.frame.copy()
-    decoded = {name: frame[name].map(_list_or_none) for name in ("models", "request_ids")}
-    valid = decoded["models"].notna() & decoded["request_ids"].notna()
+    decoded = {name: json_lists(frame[name]) for name in ("models", "request_ids")}
+    valid = (decoded["models"].notna() & decoded["request_ids"].notna()).to_numpy(dtype=bool)
     for name, values in decoded.items():
-        frame[name] = values.astype(object)
+        frame[name] = values
     frame["rater"] = frame["rater"].astype(object).where(frame["rater"].fillna("") != "", DEFAULT_RATER)
     reasons = [
         f"votes.csv: comparison {c}: models or request_ids are not JSON lists"
@@ -432,12 +458,8 @@ def _decode_votes(table: Table) -> Table:
     return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version, table.notes)
 
 
-def _list_or_none(text: str) -> list | None:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, list) else None
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _missing(value: object) -> bool:

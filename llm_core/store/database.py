@@ -16,6 +16,7 @@ import csv
 import io
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from .csv_store import LogStore, LogWriteError
 from .parse import LogReadError, append_frames, empty_frame
 from .read import Schema, Table
 from .tables import ROW_ID, SCHEMAS, TABLES, migrate
+from .texts import SCAN_ROWS, TextSource
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before the retry counts it as failed
 WRITE_ATTEMPTS = 4
@@ -128,8 +130,8 @@ class DatabaseStore(LogStore):
             return super()._append(path, columns, rows)  # a log with no table yet stays a CSV file
         self.insert(name, records_from_rows(rows, columns, SCHEMAS[name], path.name))
 
-    def _read(self, path: Path, schema: Schema) -> Table:
-        return read_table(self, path.stem, schema)
+    def _read(self, path: Path, schema: Schema, keep: frozenset[str] | None = None) -> Table:
+        return read_table(self, path.stem, schema, keep)
 
     def _write(self, action) -> None:
         engine = self.engine
@@ -304,7 +306,8 @@ def _plain(value: object) -> object:
 def typed_frame(columns: list[str], rows: list[tuple], schema: Schema) -> pd.DataFrame:
     """Rows fetched from a log table as the same typed frame the CSV reader makes (dtypes, categories, "")."""
     if not rows:
-        return empty_frame(schema)
+        empty = empty_frame(schema)
+        return empty[[name for name in columns if name in empty.columns]]
     values = list(zip(*rows, strict=True))
     arrays = {name: _typed_array(list(values[i]), name, schema) for i, name in enumerate(columns)}
     frame = pa.table(arrays).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
@@ -347,31 +350,88 @@ class _Cached:
     last_row_id: int
     rows: int
     frame: pd.DataFrame
+    row_ids: np.ndarray  # each frame row's row_id, for its texts
 
 
-_tables: dict[tuple[str, str], _Cached] = {}
+_tables: dict[tuple[str, str, frozenset[str] | None], _Cached] = {}
 _tables_lock = threading.Lock()
 _generation = iter(range(1, 1 << 62))
 
 
-def read_table(store: DatabaseStore, name: str, schema: Schema) -> Table:
-    """One log table as a typed frame, fetching only the rows added since this process last read it."""
+def _empty(schema: Schema, keep: frozenset[str] | None) -> _Cached:
+    frame = empty_frame(schema)
+    frame = frame if keep is None else frame[[c for c in schema.columns if c in keep]]
+    return _Cached(next(_generation), 0, 0, frame, np.array([], dtype=np.int64))
+
+
+def read_table(store: DatabaseStore, name: str, schema: Schema, keep: frozenset[str] | None = None) -> Table:
+    """One log table as a typed frame (only the `keep` columns, when given), fetching only the rows added since
+    this process last read it."""
     table = TABLES[name]
-    key = (store.url.render_as_string(hide_password=False), name)
+    columns = [c for c in schema.columns if keep is None or c in keep]
+    key = (store.url.render_as_string(hide_password=False), name, keep)
     with _tables_lock:
         cached = _tables.get(key)
         [(count, last)] = store._fetch(sa.select(sa.func.count(), sa.func.max(table.c[ROW_ID])))
         count, last = int(count or 0), int(last or 0)
         if cached is None or last < cached.last_row_id or count < cached.rows:
-            cached = _Cached(next(_generation), 0, 0, empty_frame(schema))
+            cached = _empty(schema, keep)
         if count != cached.rows or last != cached.last_row_id:
-            fresh = store._fetch(sa.select(table).where(table.c[ROW_ID] > cached.last_row_id).order_by(table.c[ROW_ID]))
+            fresh = store._fetch(_rows_after(table, columns, cached.last_row_id))
             if cached.rows + len(fresh) != count:  # rows went missing below the last one read: read it whole
-                cached = _Cached(next(_generation), 0, 0, empty_frame(schema))
-                fresh = store._fetch(sa.select(table).order_by(table.c[ROW_ID]))
-            new = typed_frame(list(schema.columns), [row[1:] for row in fresh], schema)
+                cached = _empty(schema, keep)
+                fresh = store._fetch(_rows_after(table, columns, 0))
+            new = typed_frame(columns, [row[1:] for row in fresh], schema)
             frame = new if cached.frame.empty else append_frames(cached.frame, new, schema)
-            cached = _Cached(cached.generation, int(fresh[-1][0]) if fresh else last, cached.rows + len(fresh), frame)
+            ids = np.concatenate([cached.row_ids, np.fromiter((row[0] for row in fresh), np.int64, len(fresh))])
+            last_id = int(fresh[-1][0]) if fresh else last
+            cached = _Cached(cached.generation, last_id, cached.rows + len(fresh), frame, ids)
         _tables[key] = cached
     version = ("database", store.location, name, cached.generation, cached.last_row_id, cached.rows)
-    return Table(cached.frame.copy(deep=False), version=version)
+    texts = None if keep is None else DatabaseTexts(store, name, schema, cached.row_ids)
+    return Table(cached.frame.copy(deep=False), version=version, texts=texts)
+
+
+def _rows_after(table: sa.Table, columns: list[str], row_id: int) -> sa.Select:
+    return sa.select(table.c[ROW_ID], *(table.c[c] for c in columns)).where(table.c[ROW_ID] > row_id).order_by(
+        table.c[ROW_ID]
+    )
+
+
+class DatabaseTexts(TextSource):
+    """The columns a read left out, for given rows of its frame, selected by row id."""
+
+    ROWS_PER_QUERY = 500
+
+    def __init__(self, store: DatabaseStore, name: str, schema: Schema, row_ids: np.ndarray):
+        self.store, self.table, self.schema, self.row_ids = store, TABLES[name], schema, row_ids
+
+    def _typed(self, rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+        known = [c for c in columns if c in self.table.c]
+        frame = typed_frame(known, [row[1:] for row in rows], self.schema)
+        if rows:
+            frame.index = pd.Index(np.searchsorted(self.row_ids, [row[0] for row in rows]))
+        return frame.reindex(columns=columns)
+
+    def _select(self, columns: list[str]) -> sa.Select:
+        known = [c for c in columns if c in self.table.c]
+        return sa.select(self.table.c[ROW_ID], *(self.table.c[c] for c in known))
+
+    def rows(self, positions: np.ndarray, columns: list[str]) -> pd.DataFrame:
+        """`columns` of the rows at `positions` of the frame read, indexed by position."""
+        positions = np.asarray(positions, dtype=np.int64)
+        ids = self.row_ids[positions].tolist()
+        fetched = []
+        for start in range(0, len(ids), self.ROWS_PER_QUERY):
+            wanted = ids[start : start + self.ROWS_PER_QUERY]
+            fetched += self.store._fetch(self._select(columns).where(self.table.c[ROW_ID].in_(wanted)))
+        found = self._typed(fetched, columns)
+        return found.reindex(positions) if len(found) else pd.DataFrame(columns=columns, index=positions)
+
+    def chunks(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """`columns` of every row, SCAN_ROWS at a time, newest first, each indexed by position."""
+        for end in range(len(self.row_ids), 0, -SCAN_ROWS):
+            start = max(0, end - SCAN_ROWS)
+            low, high = int(self.row_ids[start]), int(self.row_ids[end - 1])
+            query = self._select(columns).where(self.table.c[ROW_ID].between(low, high)).order_by(self.table.c[ROW_ID])
+            yield self._typed(self.store._fetch(query), columns).reindex(pd.RangeIndex(start, end))

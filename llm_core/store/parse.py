@@ -60,21 +60,77 @@ class Chunk:
 
 
 def parse_rows(
-    data: bytes, start: int, end: int, columns: tuple[str, ...], schema: Schema, name: str, first_row: int
+    data: bytes,
+    start: int,
+    end: int,
+    columns: tuple[str, ...],
+    schema: Schema,
+    name: str,
+    first_row: int,
+    keep: frozenset[str] | None = None,
 ) -> Chunk:
-    """Typed rows from data[start:end], complete CRLF-ended rows; damaged ones are left out and reported."""
+    """Typed rows from data[start:end], complete CRLF-ended rows; damaged ones are left out and reported.
+
+    With `keep`, only those columns come back, and only they and the typed ones are converted: the other texts
+    are tokenised but never copied. The typed columns are always checked, so the same rows survive whatever is
+    kept; a stretch whose texts would read altered (bytes that are not UTF-8, a lone surrogate) is read whole,
+    so its notes are the same too.
+    """
+    parsed = _parsed_columns(columns, schema, keep)
+    if parsed is not None and _texts_may_read_altered(data, start, end):
+        parsed = None
     try:
-        table, invalid = _arrow_parse(data, start, end, columns, refuse_torn=True)
+        table, invalid = _arrow_parse(data, start, end, columns, refuse_torn=True, include=parsed)
     except pa.ArrowInvalid:  # bytes that are not UTF-8: the row-by-row path finds and replaces them
         table, invalid = None, []
     if table is None or invalid:
-        return _parse_damaged(data[start:end], columns, schema, name, first_row)
-    # Switchboard writes no blank lines (which Arrow passes over), so the n-th row parsed is the n-th in the file.
-    typed = _typed_frame(table, schema, name, first_row + np.arange(table.num_rows))
-    return Chunk(typed.frame, table.num_rows, typed.skipped, typed.reasons, typed.notes)
+        chunk = _parse_damaged(data[start:end], columns, schema, name, first_row, parsed)
+    else:
+        # Switchboard writes no blank lines (which Arrow passes over), so the n-th row parsed is the n-th in the file.
+        typed = _typed_frame(table, schema, name, first_row + np.arange(table.num_rows))
+        chunk = Chunk(typed.frame, table.num_rows, typed.skipped, typed.reasons, typed.notes)
+    if keep is not None:
+        chunk.frame = chunk.frame[[c for c in columns if c in keep]]
+    return chunk
 
 
-def _parse_damaged(data: bytes, columns: tuple[str, ...], schema: Schema, name: str, first_row: int) -> Chunk:
+def typed_columns(schema: Schema) -> frozenset[str]:
+    """The columns read as times or numbers: always converted, since a value that will not parse skips its row."""
+    return schema.timestamps | schema.floats | schema.ints
+
+
+def _parsed_columns(columns: tuple[str, ...], schema: Schema, keep: frozenset[str] | None) -> list[str] | None:
+    if keep is None:
+        return None
+    wanted = keep | typed_columns(schema)
+    return [c for c in columns if c in wanted]
+
+
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # how cells.py stores a lone surrogate
+
+
+def _texts_may_read_altered(data: bytes, start: int, end: int) -> bool:
+    """True when data[start:end] holds bytes that are not UTF-8 or a stored lone surrogate (checked without a copy
+    when the bytes are all ASCII, as most logs are)."""
+    if data.find(b"\\u", start, end) >= 0 and _ESCAPED_SURROGATE.search(data, start, end):
+        return True
+    whole = data if start == 0 and end == len(data) else memoryview(data)[start:end]
+    if isinstance(whole, bytes) and whole.isascii():
+        return False
+    text = pa.Array.from_buffers(
+        pa.large_string(), 1, [None, pa.array([0, end - start], pa.int64()).buffers()[1],
+                               pa.py_buffer(data).slice(start, end - start)]
+    )  # fmt: skip
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return True
+    return False
+
+
+def _parse_damaged(
+    data: bytes, columns: tuple[str, ...], schema: Schema, name: str, first_row: int, include: list[str] | None
+) -> Chunk:
     """The slow path, row by row: leave out torn rows, pad rows written by older versions, skip the rest."""
     rows = data.split(ROW_END)[:-1]
     kept = [i for i, row in enumerate(rows) if row and not row.endswith(b"\n")]
@@ -82,11 +138,11 @@ def _parse_damaged(data: bytes, columns: tuple[str, ...], schema: Schema, name: 
     remaining = ROW_END.join(rows[i] for i in kept) + ROW_END
     notes: list[str] = []
     try:
-        _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining))
+        _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining), include=include)
     except pa.ArrowInvalid:
         notes = _replace_bytes_that_are_not_utf8(rows, kept, name, first_row)
         remaining = ROW_END.join(rows[i] for i in kept) + ROW_END
-        _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining))
+        _, invalid = _arrow_parse(remaining, 0, len(remaining), columns, block_size=len(remaining), include=include)
     widest = len(columns)
     for number, width in invalid:
         index = kept[number - 1]  # one block, so numbers count the rows given, from 1
@@ -98,7 +154,7 @@ def _parse_damaged(data: bytes, columns: tuple[str, ...], schema: Schema, name: 
     survivors = [i for i in kept if i not in dropped]
     fixed = ROW_END.join(rows[i] for i in survivors) + ROW_END
     try:
-        table, still_invalid = _arrow_parse(fixed, 0, len(fixed), columns, block_size=len(fixed))
+        table, still_invalid = _arrow_parse(fixed, 0, len(fixed), columns, block_size=len(fixed), include=include)
     except pa.ArrowInvalid as e:
         raise LogReadError(f"Could not parse {name} from row {first_row}: {e}") from e
     gone = {number - 1 for number, _ in still_invalid}  # one block, so numbers count the rows given, from 1
@@ -141,6 +197,7 @@ def _arrow_parse(
     columns: tuple[str, ...],
     block_size: int | None = None,
     refuse_torn: bool = False,
+    include: list[str] | None = None,
 ) -> tuple[pa.Table | None, list[tuple[int, int]]]:
     """Parse data[start:end] as text columns, blocks in parallel; rows of the wrong width come back as (number, width).
 
@@ -156,10 +213,10 @@ def _arrow_parse(
     def parse(block: pa.Buffer) -> pa.Table | None:
         if refuse_torn and _TORN.search(block):
             return None
-        return _parse_block(block, columns, invalid)
+        return _parse_block(block, columns, invalid, include)
 
     if len(blocks) < 2:
-        tables = [parse(blocks[0]) if blocks else _empty_table(columns)]
+        tables = [parse(blocks[0]) if blocks else _empty_table(include or columns)]
     else:
         with ThreadPoolExecutor(min(len(blocks), os.cpu_count() or 1)) as pool:
             tables = list(pool.map(parse, blocks))
@@ -178,7 +235,9 @@ def _block_bounds(data: bytes, start: int, end: int, block_size: int) -> list[in
     return bounds + [end] if bounds else []
 
 
-def _parse_block(block: pa.Buffer, columns: tuple[str, ...], invalid: list[tuple[int, int]]) -> pa.Table:
+def _parse_block(
+    block: pa.Buffer, columns: tuple[str, ...], invalid: list[tuple[int, int]], include: list[str] | None
+) -> pa.Table:
     def collect(row: pcsv.InvalidRow) -> str:
         invalid.append((row.number, row.actual_columns))
         return "skip"
@@ -189,6 +248,7 @@ def _parse_block(block: pa.Buffer, columns: tuple[str, ...], invalid: list[tuple
         parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=collect),
         convert_options=pcsv.ConvertOptions(
             column_types={c: pa.string() for c in columns},
+            include_columns=include,
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
@@ -310,3 +370,18 @@ def append_frames(old: pd.DataFrame, new: pd.DataFrame, schema: Schema) -> pd.Da
             old[name] = old[name].cat.add_categories(unseen)
         new[name] = new[name].cat.set_categories(known)
     return pd.concat([old, new], ignore_index=True)
+
+
+def concat_frames(frames: list[pd.DataFrame], schema: Schema) -> pd.DataFrame:
+    """Frames of consecutive stretches as one, with one set of categories per category column (in sorted order)."""
+    frames = [frame for frame in frames if len(frame)] or frames[:1]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    frames = [frame.copy(deep=False) for frame in frames]
+    for name in schema.categories & set(frames[0].columns):
+        known = frames[0][name].cat.categories
+        for frame in frames[1:]:
+            known = known.union(frame[name].cat.categories)
+        for frame in frames:
+            frame[name] = frame[name].cat.set_categories(known)
+    return pd.concat(frames, ignore_index=True)

@@ -11,6 +11,8 @@ from llm_core.analytics import charts, summary
 from llm_core.analytics.leaderboard import Board, interval_text
 from llm_core.analytics.ratings import quality_frontier
 from llm_core.analytics.search import recent_requests
+from llm_core.store.read import Table
+from llm_core.store.texts import with_texts
 from pages._analytics.columns import (
     BOARD_COLUMNS,
     ERROR_COLUMNS,
@@ -250,11 +252,12 @@ def forget_selection() -> None:
     st.session_state.pop("analytics_recent", None)
 
 
-def requests_tab(view: View, full: pd.DataFrame) -> None:
-    """Search the filtered requests, newest first, and read one in full."""
+def requests_tab(view: View, requests: Table) -> None:
+    """Search the filtered requests, newest first, and read one in full (its texts read only then)."""
     query = st.text_input("Search prompts, answers, models, errors and ids", key="analytics_search",
                           on_change=forget_selection, placeholder="Type to search")  # fmt: skip
-    recent = recent_requests(full, query, among=view.frame.index)
+    full = requests.frame
+    recent = recent_requests(full, query, among=view.frame.index, texts=requests.texts)
     st.caption(f"The {len(recent):,} most recent matching requests; select one to read it in full.")
     shown = recent.drop(columns="request_id").assign(stars=recent["stars"].map(_stars))
     shown.insert(shown.columns.get_loc("status") + 1, "cut_off", summary.cut_by_max_tokens(full.loc[recent.index]))
@@ -262,7 +265,11 @@ def requests_tab(view: View, full: pd.DataFrame) -> None:
                          on_select="rerun", selection_mode="single-row", key="analytics_recent")  # fmt: skip
     rows = [row for row in event.selection.rows if row < len(recent)]
     if rows:
-        show_request(full.loc[recent.index[rows[0]]])
+        position = recent.index[rows[0]]
+        show_request(with_texts(full, requests.texts, [position], SHOWN_COLUMNS).iloc[0])
+
+
+SHOWN_COLUMNS = ["model", "status", "timestamp", "request_id", "system", "prompt", "response", "error"]
 
 
 def show_request(row: pd.Series) -> None:

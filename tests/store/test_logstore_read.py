@@ -136,9 +136,9 @@ def test_a_row_torn_by_a_crash_is_skipped_and_reported_and_the_next_write_starts
 
 
 def test_a_large_log_read_in_parallel_blocks_still_finds_a_torn_row_in_the_middle(monkeypatch):
-    """Large files are memory-mapped and parsed in blocks on several threads; damage anywhere is still found."""
+    """Large files are read a window at a time and parsed in blocks on several threads; damage anywhere is found."""
     monkeypatch.setattr("llm_core.store.parse.BLOCK_SIZE", 1024)
-    monkeypatch.setattr("llm_core.store.read.MAP_FROM_BYTES", 1)
+    monkeypatch.setattr("llm_core.store.read.WINDOW_BYTES", 4096)
     monkeypatch.setattr("llm_core.store.parse.PARALLEL_FROM_ROWS", 1)
     store = LogStore()
     logged_with(store, *(f"before {i}" for i in range(40)))

@@ -1,0 +1,63 @@
+"""Where a table read without its long texts finds them: the texts of given rows, or all of them a chunk at a time.
+
+A log read for the numbers (`read_requests(columns=...)`) leaves the prompts and answers on disk or in the
+database; its table's `texts` is a `TextSource` that reads them back for the rows a page shows, or scans them,
+newest first, for a search, without keeping them. Rows are named by their position in the table's frame, which is
+also its index (a RangeIndex). `FrameTexts` serves a frame that holds its texts already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+SCAN_ROWS = 20_000  # rows per chunk when a frame in memory is scanned
+
+
+class TextSource:
+    """The columns a read left out, for given rows of its frame or for all of them a chunk at a time."""
+
+    def rows(self, positions: np.ndarray, columns: list[str]) -> pd.DataFrame:
+        """`columns` of the rows at `positions`, in that order, indexed by position."""
+        raise NotImplementedError
+
+    def chunks(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """`columns` of every row, a chunk at a time, newest (last) rows first, each chunk indexed by position."""
+        raise NotImplementedError
+
+
+class FrameTexts(TextSource):
+    """A frame that holds its texts: rows and chunks are slices of it."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+
+    def _columns(self, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        return frame.reindex(columns=columns).set_axis(frame.index)
+
+    def rows(self, positions: np.ndarray, columns: list[str]) -> pd.DataFrame:
+        """`columns` of the rows at `positions`, in that order, indexed by position."""
+        positions = np.asarray(positions, dtype=np.int64)
+        return self._columns(self.frame.iloc[positions], columns).set_axis(pd.Index(positions))
+
+    def chunks(self, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """`columns` of every row, SCAN_ROWS at a time, newest first."""
+        for end in range(len(self.frame), 0, -SCAN_ROWS):
+            start = max(0, end - SCAN_ROWS)
+            yield self._columns(self.frame.iloc[start:end], columns).set_axis(pd.RangeIndex(start, end))
+
+
+def with_texts(
+    frame: pd.DataFrame, texts: TextSource | None, positions: np.ndarray, columns: list[str]
+) -> pd.DataFrame:
+    """`columns` of the rows at `positions`: those `frame` holds from it, the others from `texts`."""
+    positions = np.asarray(positions, dtype=np.int64)
+    held = frame.iloc[positions] if len(frame) else frame
+    missing = [c for c in columns if c not in frame.columns]
+    if missing and texts is None:
+        texts = FrameTexts(frame)
+    found = texts.rows(positions, missing) if missing else None
+    arrays = {c: held[c].array if c in frame.columns else found[c].array for c in columns}
+    return pd.DataFrame(arrays, index=pd.Index(positions))
