@@ -37,7 +37,6 @@ from .conversations import ConversationQueries
 from .dialect import HEAD_BYTES, foreign_traits, to_canonical
 from .evaluations import EVALUATION_FILES, EVALUATION_SCHEMAS, evaluation_row
 from .read import LogReadError, Schema, Table, read_log
-from .vote_lists import json_lists
 
 __all__ = [
     "REQUEST_COLUMNS", "RATING_COLUMNS", "VOTE_COLUMNS", "LogEntryError", "LogReadError", "LogStore",
@@ -59,15 +58,15 @@ LATER_REQUEST_COLUMNS = [
     "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
     "run_id", "case_id", "repeat", "pane_id",
     "reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd",
-    "generation_tokens_per_s", "replaces", "prompt_token_source", "completion_token_source", "notes",
+    "generation_tokens_per_s", "replaces",
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
-VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater", "blind"]  # new at the end
+VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater"]  # new ones at the end
 DEFAULT_RATER = "human"  # votes logged before the rater column was added were all cast by people
 VOTE_OUTCOMES = ("tie", "both_bad")
-RATING_JOIN = ("stars", "rating_comment", "rated_at")  # what read_requests joins from each request's latest rating
 
+RATING_JOIN = ("stars", "rating_comment", "rated_at")  # what read_requests joins from each request's latest rating
 REQUEST_SCHEMA = Schema(
     columns=tuple(REQUEST_COLUMNS),
     first_width=len(FIRST_REQUEST_COLUMNS),
@@ -76,8 +75,7 @@ REQUEST_SCHEMA = Schema(
     | {"provider_cost_usd", "generation_tokens_per_s"},
     ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts", "repeat"})
     | {"reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens"},
-    categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"})
-    | {"prompt_token_source", "completion_token_source"},
+    categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"}),
 )
 RATING_SCHEMA = Schema(tuple(RATING_COLUMNS), 4, timestamps=frozenset({"timestamp"}), ints=frozenset({"stars"}))
 VOTE_SCHEMA = Schema(tuple(VOTE_COLUMNS), 4, timestamps=frozenset({"timestamp"}))
@@ -155,19 +153,11 @@ class LogStore(ConversationQueries):
         self._append(self.ratings_path, RATING_COLUMNS, [format_row(row)])
 
     def append_vote(
-        self,
-        comparison_id: str,
-        winner: str,
-        models: list[str],
-        request_ids: list[str],
-        rater: str = DEFAULT_RATER,
-        blind: bool = False,
+        self, comparison_id: str, winner: str, models: list[str], request_ids: list[str], rater: str = DEFAULT_RATER
     ) -> None:
         """Record which pane of a comparison won: a request_id, "tie" or "both_bad"; lists aligned by pane.
 
-        `rater` says who judged: "human" for a person, or a judge's name (an automatic rater); `blind`, whether the
-        rater judged the answers without seeing which model gave which (read back as true/false; older votes are
-        blank, not known to be blind)."""
+        `rater` says who judged: "human" for a person, or a judge's name (an automatic rater)."""
         if not comparison_id:
             raise LogEntryError("A vote needs the comparison_id of the comparison it judges.")
         if len(models) != len(request_ids) or len(models) < 2:
@@ -180,7 +170,7 @@ class LogStore(ConversationQueries):
             )
         if not isinstance(rater, str) or not rater.strip():
             raise LogEntryError(f"A vote names its rater ('human' or a judge's name), not {rater!r}.")
-        row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip(), _flag(blind)]
+        row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip()]
         self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
 
     def read_requests(self, columns: Iterable[str] | None = None) -> Table:
@@ -445,10 +435,10 @@ def _json(values: list[str]) -> str:
 def _decode_votes(table: Table) -> Table:
     """Votes with `models` and `request_ids` decoded from JSON; rows where they are not lists are skipped."""
     frame = table.frame.copy()
-    decoded = {name: json_lists(frame[name]) for name in ("models", "request_ids")}
-    valid = (decoded["models"].notna() & decoded["request_ids"].notna()).to_numpy(dtype=bool)
+    decoded = {name: frame[name].map(_list_or_none) for name in ("models", "request_ids")}
+    valid = decoded["models"].notna() & decoded["request_ids"].notna()
     for name, values in decoded.items():
-        frame[name] = values
+        frame[name] = values.astype(object)
     frame["rater"] = frame["rater"].astype(object).where(frame["rater"].fillna("") != "", DEFAULT_RATER)
     reasons = [
         f"votes.csv: comparison {c}: models or request_ids are not JSON lists"
@@ -458,8 +448,12 @@ def _decode_votes(table: Table) -> Table:
     return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version, table.notes)
 
 
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
+def _list_or_none(text: str) -> list | None:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, list) else None
 
 
 def _missing(value: object) -> bool:
