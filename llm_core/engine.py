@@ -21,14 +21,16 @@ from .providers.base import telling_when_sent
 from .readiness import ready_models
 from .record import Message, Result
 from .redact import redact
-from .tokens import count_messages, count_text, estimate
+from .tokens import combined_source, count_messages, count_text, estimate
+
+USAGE_LOST_NOTE = (
+    "the connection failed after the answer finished, before the provider's usage report: token counts and cost "
+    "are estimates"
+)
 
 
 class Cancelled(Exception):
     """The caller stopped this call."""
-
-
-OPEN_FAILURES = (ProviderError, NeedsKeyError, ContextTooLongError)  # a model that fails these gives way to the next
 
 
 _providers: dict[tuple, Provider] = {}
@@ -153,8 +155,9 @@ class Turn:
                 self._describe(model)
                 try:
                     stream, first = self._open(model)
-                except OPEN_FAILURES as e:
-                    self._note_failure(model, e)
+                except (ProviderError, NeedsKeyError, ContextTooLongError) as e:
+                    r.fallback_errors.append(f"{model.id}: {redact(str(e))}")
+                    r.error, r.error_kind = redact(str(e)), getattr(e, "kind", type(e).__name__)
                     continue
                 answered = model
                 r.fallback_for = "" if model is asked else asked.id
@@ -177,14 +180,6 @@ class Turn:
             if r.status == "streaming":  # the consumer stopped iterating: that is a cancel
                 r.status = "cancelled"
             self._finish(answered)
-
-    def _note_failure(self, model: Model, error: Exception) -> None:
-        """Record why `model` gave no answer. The first model's failure is the call's: a fallback that fails only
-        because it is not configured must not turn a provider's 500 into "not configured"."""
-        r = self.result
-        r.fallback_errors.append(f"{model.id}: {redact(str(error))}")
-        if len(r.fallback_errors) == 1:
-            r.error, r.error_kind = redact(str(error)), getattr(error, "kind", type(error).__name__)
 
     def _candidates(self) -> Iterator[Model]:
         model = self._model
@@ -302,6 +297,8 @@ class Turn:
         for name in ("reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd"):
             if getattr(chunk, name) is not None:
                 setattr(r, name, getattr(chunk, name))
+        if chunk.note:
+            r.add_note(chunk.note)
 
     def _update_live_figures(self, now: float) -> None:
         """Provisional latency and tokens/s while streaming (final figures replace them)."""
@@ -313,6 +310,7 @@ class Turn:
     def _finish(self, model: Model | None) -> None:
         r = self.result
         r.latency_ms = (time.monotonic() - self._started) * 1000 if self._started is not None else None
+        self._settle_failure_after_finish()
         self._count_tokens(model is not None)
         r.tokens_per_s = self._visible_rate()
         generating_s = (r.latency_ms or 0) / 1000  # from the request to the end: thinking and answering
@@ -340,18 +338,30 @@ class Turn:
         after_first = visible - estimate(self._first_piece)
         return after_first / span_s if span_s > 0.001 and after_first > 0 else None
 
+    def _settle_failure_after_finish(self) -> None:
+        """A stream that failed after the model's finish signal holds the whole answer: it is complete, and when the
+        usage report that comes after the finish (OpenAI-style streams) was lost with it, a note says the counts
+        are estimates."""
+        r = self.result
+        if r.status != "incomplete" or not r.finish_reason:
+            return
+        if r.prompt_tokens is None or r.completion_tokens is None:
+            r.add_note(USAGE_LOST_NOTE)
+        r.status, r.error, r.error_kind = "ok", "", ""
+
     def _count_tokens(self, called: bool) -> None:
+        """Each count from the provider's report, else estimated, and labelled with where it came from."""
         r = self.result
         if not called:  # nothing was sent to any model: no tokens were used
             r.prompt_tokens = r.completion_tokens = None
-            r.token_source = ""
+            r.token_source = r.prompt_token_source = r.completion_token_source = ""
             return
-        reported = r.prompt_tokens is not None and r.completion_tokens is not None
+        r.prompt_token_source = r.completion_token_source = "provider"
         if r.prompt_tokens is None:
-            r.prompt_tokens, source = count_messages(self.messages)
+            r.prompt_tokens, r.prompt_token_source = count_messages(self.messages)
         if r.completion_tokens is None:
-            r.completion_tokens, source = count_text(r.text)
-        r.token_source = "provider" if reported else source
+            r.completion_tokens, r.completion_token_source = count_text(r.text)
+        r.token_source = combined_source(r.prompt_token_source, r.completion_token_source)
 
 
 def _close(stream: Iterator) -> None:

@@ -9,6 +9,10 @@ from typing import Literal, TypedDict
 
 Status = Literal["pending", "streaming", "ok", "incomplete", "error", "cancelled"]
 TokenSource = Literal["provider", "tiktoken", "estimate", ""]
+# A record's token_source: one count's source when both counts share it, else "mixed" (the prompt count from the
+# provider, the answer's estimated: a stream cut before the provider's final count).
+RecordTokenSource = Literal["provider", "tiktoken", "estimate", "mixed", ""]
+ESTIMATED_SOURCES = frozenset({"tiktoken", "estimate"})
 # How each provider says the answer stopped at max_tokens: OpenAI-style (and echo) "length", Gemini's
 # MAX_TOKENS (stored lower-cased), Anthropic's "max_tokens".
 MAX_TOKENS_FINISHES = frozenset({"length", "max_tokens"})
@@ -48,7 +52,7 @@ class Result:
     error_kind: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
-    token_source: TokenSource = ""
+    token_source: RecordTokenSource = ""  # both counts' source, or "mixed" (see prompt_/completion_token_source)
     ttft_ms: float | None = None
     latency_ms: float | None = None
     tokens_per_s: float | None = None
@@ -69,6 +73,9 @@ class Result:
     provider_cost_usd: float | None = None  # the cost the provider itself reported (OpenRouter's usage.cost)
     generation_tokens_per_s: float | None = None  # every output token, reasoning included, over request-to-end
     replaces: str = ""  # a regenerated answer: the comparison whose answers it replaced (the log keeps both)
+    prompt_token_source: TokenSource = ""  # where prompt_tokens came from ("" in rows logged before it was kept)
+    completion_token_source: TokenSource = ""  # where completion_tokens came from (likewise)
+    notes: str = ""  # what the user should know about how this answer arrived, "; " between notes
 
     @property
     def ok(self) -> bool:
@@ -85,8 +92,23 @@ class Result:
 
     @property
     def estimated_tokens(self) -> bool:
-        """True when token counts were not reported by the provider."""
-        return self.token_source in ("tiktoken", "estimate")
+        """True when either token count was not reported by the provider."""
+        return self.token_source in ESTIMATED_SOURCES or self.token_source == "mixed"
+
+    @property
+    def prompt_source(self) -> str:
+        """Where the prompt count came from; a row logged before counts had their own sources reads token_source."""
+        return self.prompt_token_source or (self.token_source if self.token_source != "mixed" else "")
+
+    @property
+    def completion_source(self) -> str:
+        """Where the completion count came from (as `prompt_source`)."""
+        return self.completion_token_source or (self.token_source if self.token_source != "mixed" else "")
+
+    def add_note(self, note: str) -> None:
+        """Keep a note for the user about this answer, once."""
+        if note and note not in self.notes.split("; "):
+            self.notes = f"{self.notes}; {note}" if self.notes else note
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field (timestamp as ISO 8601 UTC)."""

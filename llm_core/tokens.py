@@ -49,3 +49,12 @@ def count_messages(messages: list[Message]) -> tuple[int, str]:
         n, source = count_text(message["content"])
         total += n + PER_MESSAGE_OVERHEAD
     return total, source
+
+
+def combined_source(prompt_source: str, completion_source: str) -> str:
+    """One source for a record's two counts: theirs when they share it, else "mixed" (one reported, one estimated)."""
+    if prompt_source == completion_source:
+        return prompt_source
+    if "provider" in (prompt_source, completion_source):
+        return "mixed"
+    return "estimate"  # tiktoken for one, the character rule for the other: the rougher one names both

@@ -40,6 +40,7 @@ class Chunk:
     cached_prompt_tokens: int | None = None  # of prompt_tokens, the ones read from the prompt cache
     cache_write_tokens: int | None = None  # of prompt_tokens, the ones written to it
     provider_cost_usd: float | None = None  # the cost the provider reported for the call (OpenRouter)
+    note: str | None = None  # something the answer held that is not shown as text (a function call), for the user
 
 
 class Provider(ABC):

@@ -54,10 +54,12 @@ def gemini_chunks(responses: Iterable[Any]) -> Iterator[Chunk]:
     """Chunks from GenerateContentResponses: answer text (not thoughts), finish reason, usage."""
     for response in responses:
         candidate = response.candidates[0] if response.candidates else None
-        text = _answer_text(candidate)
+        parts = (candidate.content.parts if candidate is not None and candidate.content else None) or []
+        text = "".join(part.text for part in parts if part.text and not part.thought)  # thoughts are not the answer
+        note = _function_call_note(parts)
         finish = _finish_reason(candidate)
         usage = response.usage_metadata
-        if text or finish or usage:
+        if text or finish or usage or note:
             yield Chunk(
                 text=text,
                 finish_reason=finish,
@@ -66,12 +68,20 @@ def gemini_chunks(responses: Iterable[Any]) -> Iterator[Chunk]:
                 response_model=response.model_version,
                 reasoning_tokens=usage.thoughts_token_count if usage else None,
                 cached_prompt_tokens=usage.cached_content_token_count if usage else None,
+                note=note,
             )
 
 
-def _answer_text(candidate: Any) -> str:
-    parts = candidate.content.parts if candidate is not None and candidate.content else None
-    return "".join(part.text for part in parts or [] if part.text and not part.thought)
+def _function_call_note(parts: list[Any]) -> str | None:
+    """What to tell the user about function calls among these parts: Switchboard runs no tools, and a call is not
+    text to show as the answer."""
+    names = [part.function_call.name or "unnamed" for part in parts if part.function_call is not None]
+    if not names:
+        return None
+    return (
+        f"the model asked to call {', '.join(names)}: Switchboard runs no functions, so the call is not shown as "
+        "part of the answer"
+    )
 
 
 def _finish_reason(candidate: Any) -> str | None:

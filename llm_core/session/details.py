@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..record import Result
+from .display import token_counts
 
 PARAMETERS = ("temperature", "max_tokens", "top_p")
 
@@ -25,4 +26,8 @@ def made_with(r: Result, *, hidden: bool, own: set[str] = frozenset()) -> list[t
     facts.append(("Request id", r.request_id))
     if r.cut_by_max_tokens:
         facts.append(("Stopped", "cut off at max tokens"))
+    if counts := token_counts(r):
+        facts.append(("Token counts", counts))
+    if r.notes:
+        facts.append(("Note", r.notes))
     return facts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..record import Result
+from ..record import ESTIMATED_SOURCES, Result
 
 JSON_FIELDS = [
     "request_id",
@@ -26,6 +26,9 @@ JSON_FIELDS = [
     "prompt_tokens",
     "completion_tokens",
     "token_source",
+    "prompt_token_source",
+    "completion_token_source",
+    "notes",
     "tokens_per_s",
     "cost_usd",
     "attempts",
@@ -75,9 +78,40 @@ def format_rate(r: Result) -> str:
     return "–" if r.tokens_per_s is None else f"{r.tokens_per_s:.0f} tok/s"
 
 
+def estimated_mark(r: Result) -> str:
+    """' (est.)' when both counts are estimates, ' (in est.)' or ' (out est.)' when only one is, else ''."""
+    if not r.estimated_tokens:
+        return ""
+    prompt, completion = (source in ESTIMATED_SOURCES for source in (r.prompt_source, r.completion_source))
+    return " (out est.)" if completion and not prompt else " (in est.)" if prompt and not completion else " (est.)"
+
+
+SOURCE_WORDS = {
+    "provider": "reported by the provider",
+    "tiktoken": "estimated with tiktoken (cl100k_base)",
+    "estimate": "estimated at four characters a token",
+}
+
+
+def token_counts(r: Result) -> str:
+    """Where the two token counts came from, in words ('' before any count): each count's own source, else the
+    record's one source (rows logged before counts had their own)."""
+    if r.prompt_tokens is None or not r.token_source:
+        return ""
+    prompt, completion = r.prompt_source, r.completion_source
+    if prompt == completion:
+        why = "" if prompt == "provider" else ": the provider sent no usage report"
+        return f"both {SOURCE_WORDS.get(prompt, prompt)}{why}"
+    return (
+        f"prompt {SOURCE_WORDS.get(prompt, prompt or 'of unknown source')}; answer "
+        f"{SOURCE_WORDS.get(completion, completion or 'of unknown source')}"
+        + (": the stream ended before the provider counted the answer" if prompt == "provider" else "")
+    )
+
+
 def _measured(r: Result) -> list[str]:
     """TTFT, latency, tokens in → out and tokens/s: what names neither the model nor its price."""
-    estimated = " (est.)" if r.estimated_tokens else ""
+    estimated = estimated_mark(r)
     cached = f" ({r.cached_prompt_tokens:,} cached)" if r.cached_prompt_tokens else ""
     reasoning = f" ({r.reasoning_tokens:,} reasoning)" if r.reasoning_tokens else ""
     tokens = (
@@ -102,12 +136,17 @@ def metrics_line(r: Result) -> str:
         parts.append(f"answered by {r.model} (fallback from {r.fallback_for})")
     elif r.status != "error" and r.requested_model == "auto":
         parts.append(f"auto → {r.model}")
-    return " · ".join(parts)
+    return " · ".join(parts + _notes(r))
 
 
 def answer_metrics(r: Result, hidden: bool = False) -> str:
-    """The metrics line under an answer; without cost or model names while blind mode hides them."""
-    return " · ".join(_measured(r)) if hidden else metrics_line(r)
+    """The metrics line under an answer, then its notes; without cost or model names while blind mode hides them."""
+    return " · ".join(_measured(r) + _notes(r)) if hidden else metrics_line(r)
+
+
+def _notes(r: Result) -> list[str]:
+    """The answer's notes (a usage report lost, a function call not shown), which name no model."""
+    return [f"note: {r.notes}"] if r.notes else []
 
 
 def live_metrics(r: Result, elapsed_s: float) -> str:

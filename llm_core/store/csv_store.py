@@ -19,7 +19,7 @@ import numbers
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +58,7 @@ LATER_REQUEST_COLUMNS = [
     "finish_reason", "provider_model", "top_p", "attempts", "error_kind", "label", "fallback_for",
     "run_id", "case_id", "repeat", "pane_id",
     "reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens", "provider_cost_usd",
-    "generation_tokens_per_s", "replaces",
+    "generation_tokens_per_s", "replaces", "prompt_token_source", "completion_token_source", "notes",
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
@@ -66,7 +66,6 @@ VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids",
 DEFAULT_RATER = "human"  # votes logged before the rater column was added were all cast by people
 VOTE_OUTCOMES = ("tie", "both_bad")
 
-RATING_JOIN = ("stars", "rating_comment", "rated_at")  # what read_requests joins from each request's latest rating
 REQUEST_SCHEMA = Schema(
     columns=tuple(REQUEST_COLUMNS),
     first_width=len(FIRST_REQUEST_COLUMNS),
@@ -75,7 +74,8 @@ REQUEST_SCHEMA = Schema(
     | {"provider_cost_usd", "generation_tokens_per_s"},
     ints=frozenset({"prompt_tokens", "completion_tokens", "max_tokens", "attempts", "repeat"})
     | {"reasoning_tokens", "cached_prompt_tokens", "cache_write_tokens"},
-    categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"}),
+    categories=frozenset({"provider", "model", "status", "token_source", "template", "session_id"})
+    | {"prompt_token_source", "completion_token_source"},
 )
 RATING_SCHEMA = Schema(tuple(RATING_COLUMNS), 4, timestamps=frozenset({"timestamp"}), ints=frozenset({"stars"}))
 VOTE_SCHEMA = Schema(tuple(VOTE_COLUMNS), 4, timestamps=frozenset({"timestamp"}))
@@ -173,24 +173,16 @@ class LogStore(ConversationQueries):
         row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip()]
         self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
 
-    def read_requests(self, columns: Iterable[str] | None = None) -> Table:
-        """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`).
-
-        With `columns`, only those (and `request_id`) are read and kept: the table's `texts` reads the others for
-        the rows that need them, so a log of a million long answers costs only its numbers in memory."""
-        keep = None if columns is None else frozenset(columns) - set(RATING_JOIN) | {"request_id"}
-        joined = RATING_JOIN if columns is None else tuple(c for c in RATING_JOIN if c in set(columns))
-        requests = self._read(self.requests_path, REQUEST_SCHEMA, keep)
+    def read_requests(self) -> Table:
+        """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`)."""
+        requests = self._read(self.requests_path, REQUEST_SCHEMA)
         ratings = self.read_ratings()
         version = (requests.version, ratings.version)
-        key = (self.requests_path, keep)
-        cached = _joined.get(key)
+        cached = _joined.get(self.requests_path)
         if cached is None or cached[0] != version:
-            _joined.pop(key, None)  # let the old frame go before the new one is made
-            cached = _joined[key] = (version, _join_ratings(requests.frame, ratings.frame, joined))
+            cached = _joined[self.requests_path] = (version, _join_ratings(requests.frame, ratings.frame))
         skipped, reasons = requests.skipped + ratings.skipped, requests.skip_reasons + ratings.skip_reasons
-        frame = cached[1].copy(deep=False)
-        return Table(frame, skipped, reasons, version, requests.notes + ratings.notes, requests.texts)
+        return Table(cached[1].copy(deep=False), skipped, reasons, version, requests.notes + ratings.notes)
 
     def read_ratings(self) -> Table:
         """The latest rating of each rated response."""
@@ -234,10 +226,9 @@ class LogStore(ConversationQueries):
     def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
         append_rows(path, columns, rows, fsync=self.fsync)
 
-    def _read(self, path: Path, schema: Schema, keep: frozenset[str] | None = None) -> Table:
-        """One log as a typed table, only the `keep` columns when given (the database backend reads its table of
-        the same name instead)."""
-        return read_log(path, schema, keep)
+    def _read(self, path: Path, schema: Schema) -> Table:
+        """One log as a typed table (the database backend reads its table of the same name instead)."""
+        return read_log(path, schema)
 
 
 def default_store() -> LogStore:
@@ -379,7 +370,7 @@ def _write_all(fd: int, payload: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-_joined: dict[tuple, tuple[tuple, pd.DataFrame]] = {}  # (requests.csv, columns) → (versions read, with ratings)
+_joined: dict[Path, tuple[tuple, pd.DataFrame]] = {}  # requests.csv → (versions read, requests with ratings)
 _decoded_votes: dict[Path, tuple[tuple, Table]] = {}  # votes with their lists decoded, per file version
 _locks: dict[tuple[int, str], tuple[threading.Lock, filelock.FileLock]] = {}
 _locks_guard = threading.Lock()
@@ -407,21 +398,15 @@ def _exclusive(path: Path) -> Iterator[None]:
             lock_file.release()
 
 
-def _join_ratings(
-    requests: pd.DataFrame, latest: pd.DataFrame, joined: tuple[str, ...] = RATING_JOIN
-) -> pd.DataFrame:
-    """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at` (those of
-    them in `joined`)."""
-    if not joined:
-        return requests
+def _join_ratings(requests: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
+    """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at`."""
     ids = pa.array(requests["request_id"].array)
     where = pc.index_in(ids, value_set=pa.array(latest["request_id"].array)).fill_null(-1).to_numpy()
-    columns = {
-        "stars": lambda: latest["stars"].array.take(where, allow_fill=True),
-        "rating_comment": lambda: latest["comment"].array.take(where, allow_fill=True).fillna(""),
-        "rated_at": lambda: latest["timestamp"].array.take(where, allow_fill=True),
-    }
-    return requests.assign(**{name: columns[name]() for name in joined})
+    return requests.assign(
+        stars=latest["stars"].array.take(where, allow_fill=True),
+        rating_comment=latest["comment"].array.take(where, allow_fill=True).fillna(""),
+        rated_at=latest["timestamp"].array.take(where, allow_fill=True),
+    )
 
 
 def _now() -> str:

@@ -19,8 +19,9 @@ def _event(kind: str, **data) -> bytes:
 
 
 class AnthropicWire(Wire):
-    """message_start, content_block_start, ping, content_block_delta…, content_block_stop,
-    message_delta (stop_reason and output usage), message_stop."""
+    """message_start (input and cache usage), a thinking block when scripted (thinking_delta…, signature_delta),
+    content_block_start, ping, content_block_delta…, content_block_stop, message_delta (stop_reason, the output
+    usage with the input and cache counts repeated), message_stop."""
 
     name = "anthropic"
     default_models = ("claude-sonnet-4-5", "claude-haiku-4-5")
@@ -52,14 +53,17 @@ class AnthropicWire(Wire):
         }
         if received.behaviour.usage:
             message["usage"] = {**_input_usage(received.behaviour, prompt_tokens), "output_tokens": 1}
+        text_block = _text_index(received)
         return [
             _event("message_start", message=message),
-            _event("content_block_start", index=0, content_block={"type": "text", "text": ""}),
+            *_thinking_block(received.behaviour.thinking_text),
+            _event("content_block_start", index=text_block, content_block={"type": "text", "text": ""}),
             _event("ping"),
         ]
 
-    def token(self, received: Received, text: str, prompt_tokens: int) -> bytes:
-        return _event("content_block_delta", index=0, delta={"type": "text_delta", "text": text})
+    def token(self, received: Received, text: str, prompt_tokens: int, sent: int) -> bytes:
+        delta = {"type": "text_delta", "text": text}
+        return _event("content_block_delta", index=_text_index(received), delta=delta)
 
     def closing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
         delta = {"stop_reason": "max_tokens" if truncated else "end_turn", "stop_sequence": None}
@@ -70,10 +74,13 @@ class AnthropicWire(Wire):
         }
         usage = usage if received.behaviour.usage else {}
         return [
-            _event("content_block_stop", index=0),
+            _event("content_block_stop", index=_text_index(received)),
             _event("message_delta", delta=delta, **({"usage": usage} if usage else {})),
             _event("message_stop"),
         ]
+
+    def finishing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
+        return self.closing(received, prompt_tokens, sent, truncated)[:2]  # message_delta carries the stop reason
 
     def stream_error(self, received: Received) -> bytes:
         return _event("error", error={"type": "overloaded_error", "message": "Overloaded"})
@@ -108,3 +115,22 @@ def _input_usage(behaviour, prompt_tokens: int) -> dict:
     cached, written = behaviour.cached_tokens, behaviour.cache_write_tokens
     return {"input_tokens": max(prompt_tokens - cached - written, 0), "cache_creation_input_tokens": written,
             "cache_read_input_tokens": cached}  # fmt: skip
+
+
+def _text_index(received: Received) -> int:
+    """The answer's content block: after the thinking block when there is one."""
+    return 1 if received.behaviour.thinking_text else 0
+
+
+def _thinking_block(thinking: str) -> list[bytes]:
+    """An extended-thinking block as the API streams it: thinking deltas, then the signature, then its stop."""
+    if not thinking:
+        return []
+    pieces = [thinking[i : i + 40] for i in range(0, len(thinking), 40)]
+    block = {"type": "thinking", "thinking": "", "signature": ""}
+    return [
+        _event("content_block_start", index=0, content_block=block),
+        *(_event("content_block_delta", index=0, delta={"type": "thinking_delta", "thinking": p}) for p in pieces),
+        _event("content_block_delta", index=0, delta={"type": "signature_delta", "signature": "EqQBCgIYAhIM" * 4}),
+        _event("content_block_stop", index=0),
+    ]

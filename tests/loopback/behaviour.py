@@ -21,6 +21,7 @@ class Behaviour:
     retry_after_ms: float | None = None  # retry-after-ms header (OpenAI and Anthropic send it)
     cut_after_tokens: int | None = None  # drop the connection mid-body after this many tokens
     end_after_tokens: int | None = None  # end the body cleanly after this many tokens, with no finish signal
+    cut_after_finish: bool = False  # drop the connection right after the finish signal, before any usage that follows
     error_after_tokens: int | None = None  # send the provider's in-stream error event after this many tokens
     malformed_after_tokens: int | None = None  # send an event whose data is not JSON after this many tokens, then
     # finish the answer as usual (a proxy that garbled one event)
@@ -28,6 +29,9 @@ class Behaviour:
     usage_chunk: bool = True  # OpenAI-style: send the usage chunk when stream_options.include_usage asks
     prompt_tokens: int | None = None  # None: the number of words in the request's messages
     thinking_tokens: int = 0  # reasoning tokens: Gemini's thoughtsTokenCount, OpenAI-style reasoning_tokens
+    thinking_text: str = ""  # the reasoning the model streams before its answer, never part of it: OpenAI-style
+    # `delta.reasoning` (Groq, OpenRouter), an Anthropic thinking block with its signature, Gemini `thought` parts
+    function_call: tuple[str, dict] | None = None  # Gemini: a functionCall part (name, args) after the text
     reasoning_outside_completion: bool = False  # xAI: reasoning only in the details and total_tokens
     cached_tokens: int = 0  # of the prompt, read from cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens,
     # Gemini cachedContentTokenCount)

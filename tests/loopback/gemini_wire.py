@@ -57,8 +57,8 @@ class GeminiWire(Wire):
     def max_tokens(self, body: dict) -> int | None:
         return body.get("generationConfig", {}).get("maxOutputTokens")
 
-    def _response(self, received: Received, text: str, usage: dict, finish: str | None = None) -> bytes:
-        candidate = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
+    def _response(self, received: Received, parts: list[dict], usage: dict, finish: str | None = None) -> bytes:
+        candidate = {"content": {"parts": parts, "role": "model"}, "index": 0}
         if finish:
             candidate["finishReason"] = finish
         body = {"candidates": [candidate], "modelVersion": received.model, "responseId": "loopback"}
@@ -66,18 +66,27 @@ class GeminiWire(Wire):
             body["usageMetadata"] = usage
         return sse(body, newline="\r\n")
 
-    def token(self, received: Received, text: str, prompt_tokens: int) -> bytes:
-        return self._response(received, text, {"promptTokenCount": prompt_tokens, "totalTokenCount": prompt_tokens})
+    def opening(self, received: Received, prompt_tokens: int) -> list[bytes]:
+        """Thought summaries first (`thought: true` parts, as includeThoughts asks), with the thinking's count."""
+        behaviour = received.behaviour
+        thoughts = [{"text": piece, "thought": True} for piece in _pieces(behaviour.thinking_text)]
+        return [self._response(received, [part], _usage(behaviour, prompt_tokens, 0)) for part in thoughts]
+
+    def token(self, received: Received, text: str, prompt_tokens: int, sent: int) -> bytes:
+        # every chunk carries the counts so far: the prompt, the answer's tokens up to here, the thinking done
+        return self._response(received, [{"text": text}], _usage(received.behaviour, prompt_tokens, sent))
 
     def closing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
-        thoughts = received.behaviour.thinking_tokens
-        usage = {"promptTokenCount": prompt_tokens, "candidatesTokenCount": sent}
-        usage["totalTokenCount"] = prompt_tokens + sent + thoughts
-        if thoughts:
-            usage["thoughtsTokenCount"] = thoughts
-        if received.behaviour.cached_tokens:
-            usage["cachedContentTokenCount"] = received.behaviour.cached_tokens
-        return [self._response(received, "", usage, "MAX_TOKENS" if truncated else "STOP")]
+        behaviour = received.behaviour
+        usage = _usage(behaviour, prompt_tokens, sent)
+        events = []
+        if behaviour.function_call:
+            name, args = behaviour.function_call
+            events.append(self._response(received, [{"functionCall": {"name": name, "args": args}}], usage))
+        return [*events, self._response(received, [{"text": ""}], usage, "MAX_TOKENS" if truncated else "STOP")]
+
+    def finishing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
+        return self.closing(received, prompt_tokens, sent, truncated)  # the finish chunk is the last one
 
     def stream_error(self, received: Received) -> bytes:
         error = {"code": 503, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}
@@ -104,3 +113,24 @@ class GeminiWire(Wire):
         ]
         embedding = {"name": "models/text-embedding-004", "supportedGenerationMethods": ["embedContent"]}
         return {"models": [*chat, embedding]}
+
+
+def _usage(behaviour, prompt_tokens: int, sent: int) -> dict:
+    """usageMetadata as Gemini sends it on every chunk: candidatesTokenCount is the answer's tokens so far, and
+    thoughtsTokenCount (the thinking, billed as output) and cachedContentTokenCount appear only when there are any."""
+    thoughts, cached = behaviour.thinking_tokens, behaviour.cached_tokens
+    usage = {"promptTokenCount": prompt_tokens}
+    if sent:
+        usage["candidatesTokenCount"] = sent
+    usage["totalTokenCount"] = prompt_tokens + sent + thoughts
+    if cached:
+        usage["cachedContentTokenCount"] = cached
+    if thoughts:
+        usage["thoughtsTokenCount"] = thoughts
+    usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": prompt_tokens}]
+    return usage
+
+
+def _pieces(text: str) -> list[str]:
+    """Thought text in a few chunks, as Gemini streams its summaries: one per paragraph."""
+    return [piece for piece in text.split("\n\n") if piece]

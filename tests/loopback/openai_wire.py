@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from .wire import Received, Wire, presented_key, retry_headers, sse
@@ -70,16 +71,21 @@ class OpenAIWire(Wire):
 
     def opening(self, received: Received, prompt_tokens: int) -> list[bytes]:
         delta = {"role": "assistant", "content": "", "refusal": None}
-        return [sse(self._chunk(received, [_choice(delta)]))]
+        # Groq's first chunk names the request
+        groq_id = {"x_groq": {"id": "req_loopback"}} if _is_groq(received) else {}
+        # reasoning text before the answer, in `delta.reasoning` as Groq and OpenRouter stream it (content stays null)
+        reasoning = _pieces(received.behaviour.thinking_text)
+        thinking = [sse(self._chunk(received, [_choice({"content": None, "reasoning": r})])) for r in reasoning]
+        return [sse(self._chunk(received, [_choice(delta)], **groq_id)), *thinking]
 
-    def token(self, received: Received, text: str, prompt_tokens: int) -> bytes:
+    def token(self, received: Received, text: str, prompt_tokens: int, sent: int) -> bytes:
         return sse(self._chunk(received, [_choice({"content": text})]))
 
     def closing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
         usage = _usage(received.behaviour, prompt_tokens, sent)
         finish = _choice({}, "length" if truncated else "stop")
         extra = (
-            {"x_groq": {"id": "req_loopback", "usage": usage}}
+            {"x_groq": {"id": "req_loopback", "usage": _groq_usage(usage)}}
             if _is_groq(received) and received.behaviour.usage
             else {}
         )
@@ -124,3 +130,24 @@ def _usage(behaviour, prompt_tokens: int, sent: int) -> dict:
     if behaviour.reported_cost is not None:
         usage["cost"] = behaviour.reported_cost
     return usage
+
+
+def _groq_usage(usage: dict) -> dict:
+    """`x_groq.usage` on Groq's finishing chunk: the counts with Groq's timings, and the details only where Groq has
+    them (cached prompt tokens, reasoning tokens)."""
+    cached, reasoning = (
+        usage["prompt_tokens_details"]["cached_tokens"],
+        usage["completion_tokens_details"]["reasoning_tokens"],
+    )
+    details = {
+        "prompt_tokens_details": {"cached_tokens": cached},
+        "completion_tokens_details": {"reasoning_tokens": reasoning},
+    }
+    timings = {"queue_time": 0.0123, "prompt_time": 0.0021, "completion_time": 0.0456, "total_time": 0.0477}
+    counts = {name: usage[name] for name in ("prompt_tokens", "completion_tokens", "total_tokens")}
+    return {**counts, **timings, **details}
+
+
+def _pieces(text: str) -> list[str]:
+    """Reasoning text in word-sized deltas."""
+    return re.findall(r"\s*\S+", text)

@@ -185,7 +185,8 @@ class LoopbackServer:
             out.send(event)
         # Encoded before the first is due, so each token only has to leave: on a busy machine this server's own
         # work should not set the model's pace.
-        events = [self.wire.token(received, token, prompt_tokens) for token in tokens[: min([allowed, *stops])]]
+        sending = tokens[: min([allowed, *stops])]
+        events = [self.wire.token(received, token, prompt_tokens, n) for n, token in enumerate(sending, start=1)]
         for index, event in enumerate(events):
             if index == malformed_at:
                 out.send(self.wire.malformed_event(received))
@@ -196,6 +197,11 @@ class LoopbackServer:
         if malformed_at is not None and malformed_at >= len(events):
             out.send(self.wire.malformed_event(received))
         if behaviour.cut_after_tokens is not None:
+            out.abort()
+            return
+        if behaviour.cut_after_finish:
+            for event in self.wire.finishing(received, prompt_tokens, allowed, truncated=allowed < len(tokens)):
+                out.send(event)
             out.abort()
             return
         if behaviour.error_after_tokens is not None:

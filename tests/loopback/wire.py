@@ -75,12 +75,17 @@ class Wire(ABC):
         return []
 
     @abstractmethod
-    def token(self, received: Received, text: str, prompt_tokens: int) -> bytes:
-        """The event carrying one token of the answer."""
+    def token(self, received: Received, text: str, prompt_tokens: int, sent: int) -> bytes:
+        """The event carrying one token of the answer, the `sent`-th (from 1)."""
 
     @abstractmethod
     def closing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
         """The events that end a complete answer: finish reason, usage, terminator."""
+
+    def finishing(self, received: Received, prompt_tokens: int, sent: int, truncated: bool) -> list[bytes]:
+        """The closing events up to and including the one that says the answer is finished: what arrives when the
+        connection drops between the finish signal and the usage a provider sends after it."""
+        return self.closing(received, prompt_tokens, sent, truncated)[:1]
 
     @abstractmethod
     def stream_error(self, received: Received) -> bytes:
