@@ -33,6 +33,9 @@ class Cancelled(Exception):
     """The caller stopped this call."""
 
 
+OPEN_FAILURES = (ProviderError, NeedsKeyError, ContextTooLongError)  # a model that fails these gives way to the next
+
+
 _providers: dict[tuple, Provider] = {}
 _providers_lock = threading.Lock()
 
@@ -155,9 +158,8 @@ class Turn:
                 self._describe(model)
                 try:
                     stream, first = self._open(model)
-                except (ProviderError, NeedsKeyError, ContextTooLongError) as e:
-                    r.fallback_errors.append(f"{model.id}: {redact(str(e))}")
-                    r.error, r.error_kind = redact(str(e)), getattr(e, "kind", type(e).__name__)
+                except OPEN_FAILURES as e:
+                    self._note_failure(model, e)
                     continue
                 answered = model
                 r.fallback_for = "" if model is asked else asked.id
@@ -180,6 +182,14 @@ class Turn:
             if r.status == "streaming":  # the consumer stopped iterating: that is a cancel
                 r.status = "cancelled"
             self._finish(answered)
+
+    def _note_failure(self, model: Model, error: Exception) -> None:
+        """Record why `model` gave no answer. The first model's failure is the call's: a fallback that fails only
+        because it is not configured must not turn a provider's 500 into "not configured"."""
+        r = self.result
+        r.fallback_errors.append(f"{model.id}: {redact(str(error))}")
+        if len(r.fallback_errors) == 1:
+            r.error, r.error_kind = redact(str(error)), getattr(error, "kind", type(error).__name__)
 
     def _candidates(self) -> Iterator[Model]:
         model = self._model

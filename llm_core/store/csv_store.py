@@ -19,7 +19,7 @@ import numbers
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +66,7 @@ VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids",
 DEFAULT_RATER = "human"  # votes logged before the rater column was added were all cast by people
 VOTE_OUTCOMES = ("tie", "both_bad")
 
+RATING_JOIN = ("stars", "rating_comment", "rated_at")  # what read_requests joins from each request's latest rating
 REQUEST_SCHEMA = Schema(
     columns=tuple(REQUEST_COLUMNS),
     first_width=len(FIRST_REQUEST_COLUMNS),
@@ -173,16 +174,24 @@ class LogStore(ConversationQueries):
         row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip()]
         self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
 
-    def read_requests(self) -> Table:
-        """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`)."""
-        requests = self._read(self.requests_path, REQUEST_SCHEMA)
+    def read_requests(self, columns: Iterable[str] | None = None) -> Table:
+        """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`).
+
+        With `columns`, only those (and `request_id`) are read and kept: the table's `texts` reads the others for
+        the rows that need them, so a log of a million long answers costs only its numbers in memory."""
+        keep = None if columns is None else frozenset(columns) - set(RATING_JOIN) | {"request_id"}
+        joined = RATING_JOIN if columns is None else tuple(c for c in RATING_JOIN if c in set(columns))
+        requests = self._read(self.requests_path, REQUEST_SCHEMA, keep)
         ratings = self.read_ratings()
         version = (requests.version, ratings.version)
-        cached = _joined.get(self.requests_path)
+        key = (self.requests_path, keep)
+        cached = _joined.get(key)
         if cached is None or cached[0] != version:
-            cached = _joined[self.requests_path] = (version, _join_ratings(requests.frame, ratings.frame))
+            _joined.pop(key, None)  # let the old frame go before the new one is made
+            cached = _joined[key] = (version, _join_ratings(requests.frame, ratings.frame, joined))
         skipped, reasons = requests.skipped + ratings.skipped, requests.skip_reasons + ratings.skip_reasons
-        return Table(cached[1].copy(deep=False), skipped, reasons, version, requests.notes + ratings.notes)
+        frame = cached[1].copy(deep=False)
+        return Table(frame, skipped, reasons, version, requests.notes + ratings.notes, requests.texts)
 
     def read_ratings(self) -> Table:
         """The latest rating of each rated response."""
@@ -226,9 +235,10 @@ class LogStore(ConversationQueries):
     def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
         append_rows(path, columns, rows, fsync=self.fsync)
 
-    def _read(self, path: Path, schema: Schema) -> Table:
-        """One log as a typed table (the database backend reads its table of the same name instead)."""
-        return read_log(path, schema)
+    def _read(self, path: Path, schema: Schema, keep: frozenset[str] | None = None) -> Table:
+        """One log as a typed table, only the `keep` columns when given (the database backend reads its table of
+        the same name instead)."""
+        return read_log(path, schema, keep)
 
 
 def default_store() -> LogStore:
@@ -370,7 +380,7 @@ def _write_all(fd: int, payload: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-_joined: dict[Path, tuple[tuple, pd.DataFrame]] = {}  # requests.csv → (versions read, requests with ratings)
+_joined: dict[tuple, tuple[tuple, pd.DataFrame]] = {}  # (requests.csv, columns) → (versions read, with ratings)
 _decoded_votes: dict[Path, tuple[tuple, Table]] = {}  # votes with their lists decoded, per file version
 _locks: dict[tuple[int, str], tuple[threading.Lock, filelock.FileLock]] = {}
 _locks_guard = threading.Lock()
@@ -398,15 +408,21 @@ def _exclusive(path: Path) -> Iterator[None]:
             lock_file.release()
 
 
-def _join_ratings(requests: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
-    """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at`."""
+def _join_ratings(
+    requests: pd.DataFrame, latest: pd.DataFrame, joined: tuple[str, ...] = RATING_JOIN
+) -> pd.DataFrame:
+    """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at` (those of
+    them in `joined`)."""
+    if not joined:
+        return requests
     ids = pa.array(requests["request_id"].array)
     where = pc.index_in(ids, value_set=pa.array(latest["request_id"].array)).fill_null(-1).to_numpy()
-    return requests.assign(
-        stars=latest["stars"].array.take(where, allow_fill=True),
-        rating_comment=latest["comment"].array.take(where, allow_fill=True).fillna(""),
-        rated_at=latest["timestamp"].array.take(where, allow_fill=True),
-    )
+    columns = {
+        "stars": lambda: latest["stars"].array.take(where, allow_fill=True),
+        "rating_comment": lambda: latest["comment"].array.take(where, allow_fill=True).fillna(""),
+        "rated_at": lambda: latest["timestamp"].array.take(where, allow_fill=True),
+    }
+    return requests.assign(**{name: columns[name]() for name in joined})
 
 
 def _now() -> str:
