@@ -53,9 +53,22 @@ def render_case(store, run_id: str, suite: Suite, case_ids: list[str], models: l
             st.text(text)
             render_rating(store, cell["request_id"], model)
     if len(shown) >= 2:
-        with st.expander("Differences", icon=":material/difference:"):
-            st.html(diff_html(word_diff(shown[0][2], shown[1][2])))
+        render_diff(shown)
         render_vote(store, f"{run_id}:{case_id}:{repeat}", shown)
+
+
+def render_diff(shown: list[tuple[str, str, str]]) -> None:
+    """Word-level differences between two of the answers, as on Compare: any two of them when there are more."""
+    texts = {model: text for model, _, text in shown}
+    models = list(texts)
+    with st.expander("Differences", icon=":material/difference:"):
+        left, right = models[0], models[1]
+        if len(models) > 2:
+            with st.container(horizontal=True):
+                left = st.selectbox("From", models, key="eval_diff_left")
+                right = st.selectbox("To", models, index=1, key="eval_diff_right")
+        st.markdown(f"**Differences** from {left} to {right}")
+        st.html(diff_html(word_diff(texts[left], texts[right])))
 
 
 def render_rating(store, request_id: str, model: str) -> None:

@@ -151,3 +151,13 @@ def test_a_best_of_three_vote_is_set_against_the_judges_pairs_in_the_summary(pag
     said = [c.value for c in page.caption if "People and the judge" in c.value]
     # outline best of three implies two pairs (it beat each other answer); the judge agreed on one of them
     assert said and "loop-judge agree on 50% of the 2 pairs both voted on" in said[0], said
+
+
+def test_with_three_answers_the_diff_is_between_any_two_picked(page):
+    next(m for m in page.multiselect if m.label == "Models").select("echo-slow").run()
+    page.button(key="eval_run").click().run()
+    page.selectbox(key="eval_case").select("japan").run()
+    assert any(m.value == "**Differences** from echo to echo-outline" for m in page.markdown)
+    page.selectbox(key="eval_diff_left").select("echo-outline").run()
+    page.selectbox(key="eval_diff_right").select("echo-slow").run()
+    assert any(m.value == "**Differences** from echo-outline to echo-slow" for m in page.markdown)
