@@ -71,7 +71,7 @@ elif resume and resume_id:
         st.rerun()
 
 shown = st.session_state.get("eval_shown_run") or (list_runs(store, suite.name)["run_id"].head(1).tolist() or [None])[0]
-if current is not None and current.running:
+if running:  # as the buttons were drawn: a run that has ended since still needs the rerun that enables Run
     bar, grid_area = st.empty(), st.empty()
     while current.running:
         progress = current.drain()

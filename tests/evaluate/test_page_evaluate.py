@@ -161,3 +161,21 @@ def test_with_three_answers_the_diff_is_between_any_two_picked(page):
     page.selectbox(key="eval_diff_left").select("echo-outline").run()
     page.selectbox(key="eval_diff_right").select("echo-slow").run()
     assert any(m.value == "**Differences** from echo-outline to echo-slow" for m in page.markdown)
+
+
+def test_a_run_that_ends_while_the_page_is_drawn_leaves_run_enabled(page, monkeypatch):
+    from pages._evaluate import state
+
+    looked, original = [], state.LiveRun.running
+
+    def ends_just_after_the_first_look(live):
+        if not looked:  # the page sees the run going, and it ends before the page reaches the progress bar
+            looked.append(True)
+            live.thread.join()
+            return True
+        return original.fget(live)
+
+    monkeypatch.setattr(state.LiveRun, "running", property(ends_just_after_the_first_look))
+    page.button(key="eval_run").click().run()
+    assert looked and not page.exception
+    assert not page.button(key="eval_run").disabled and page.button(key="eval_stop").disabled
