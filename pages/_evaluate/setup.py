@@ -15,6 +15,7 @@ from llm_core.readiness import not_ready_reason
 from pages._evaluate.state import example_suites
 
 NO_JUDGE = "(no judge)"
+PER_ROW = 4  # limits side by side in "Calls at once", narrow enough to read as numbers
 
 
 def pick_suite() -> Suite | None:
@@ -71,9 +72,12 @@ def calls_at_once(providers: dict[str, str]) -> dict[str, int]:
     limits: dict[str, int] = {}
     with st.expander("Calls at once", icon=":material/speed:"):
         st.caption("How many answers each provider is asked for at the same time; 429s are retried either way.")
-        for column, (provider, label) in zip(st.columns(max(len(providers), 1)), providers.items(), strict=False):
+        columns = st.columns(PER_ROW)
+        for index, (provider, label) in enumerate(providers.items()):
             limits[provider] = int(
-                column.number_input(label, 1, 64, value=DEFAULT_CONCURRENCY, key=f"eval_calls_{provider}")
+                columns[index % PER_ROW].number_input(
+                    label, 1, 64, value=DEFAULT_CONCURRENCY, key=f"eval_calls_{provider}"
+                )
             )
     return limits
 

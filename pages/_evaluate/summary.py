@@ -10,12 +10,34 @@ from llm_core.evaluate.results import results_csv, results_json, run_against_run
 from llm_core.evaluate.summary import summarise
 
 CHARTS = {"pass_rate": "Pass rate", "judge_score": "Judge score", "cost_usd": "Cost (USD)", "p50_latency_ms": "p50 ms"}
+COLUMNS = {  # the summary's figures in words and units; the table keeps the core's column names
+    "model": st.column_config.TextColumn("Model"),
+    "cells": st.column_config.NumberColumn("Cells"),
+    "passed": st.column_config.NumberColumn("Passed"),
+    "pass_rate": st.column_config.NumberColumn("Pass rate", format="percent"),
+    "judge_score": st.column_config.NumberColumn("Judge score", format="%.1f", help="mean rubric grade, 1-10"),
+    "wins": st.column_config.NumberColumn("Wins", help="pairwise judge"),
+    "losses": st.column_config.NumberColumn("Losses", help="pairwise judge"),
+    "ties": st.column_config.NumberColumn("Ties", help="pairwise judge"),
+    "inconsistent": st.column_config.NumberColumn("Inconsistent", help="the two orders disagreed: a tie"),
+    "p50_latency_ms": st.column_config.NumberColumn("p50 ms", format="%.0f", help="cached cells left out"),
+    "p95_latency_ms": st.column_config.NumberColumn("p95 ms", format="%.0f", help="cached cells left out"),
+    "cached": st.column_config.NumberColumn("Cached"),
+    "cost_usd": st.column_config.NumberColumn("Cost", format="$%.6f"),
+}
+CHANGES = {
+    "case_id": st.column_config.TextColumn("Case"),
+    "model": st.column_config.TextColumn("Model"),
+    "before": st.column_config.CheckboxColumn("Passed before"),
+    "after": st.column_config.CheckboxColumn("Passed now"),
+    "change": st.column_config.TextColumn("Change"),
+}
 
 
 def render_summary(store, run_id: str, models: list[str]) -> None:
     """The per-model table and one bar chart per figure."""
     table = summarise(store, run_id, models)
-    st.dataframe(table, hide_index=True, width="stretch", key="eval_summary")
+    st.dataframe(table, hide_index=True, width="stretch", key="eval_summary", column_config=COLUMNS)
     charts = st.columns(len(CHARTS))
     for column, (name, title) in zip(charts, CHARTS.items(), strict=True):
         with column:
@@ -46,7 +68,7 @@ def render_run_against_run(store, run_id: str, suite_name: str) -> None:
     changes = run_against_run(store, other, run_id)
     better, worse = int((changes["change"] == "better").sum()), int((changes["change"] == "worse").sum())
     st.markdown(f"Since {other}: **{better} better**, **{worse} worse**.")
-    st.dataframe(changes, hide_index=True, width="stretch", key="eval_changes")
+    st.dataframe(changes, hide_index=True, width="stretch", key="eval_changes", column_config=CHANGES)
 
 
 def render_downloads(store, run_id: str) -> None:
