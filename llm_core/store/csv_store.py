@@ -37,6 +37,7 @@ from .conversations import ConversationQueries
 from .dialect import HEAD_BYTES, foreign_traits, to_canonical
 from .evaluations import EVALUATION_FILES, EVALUATION_SCHEMAS, evaluation_row
 from .read import LogReadError, Schema, Table, read_log
+from .vote_lists import json_lists
 
 __all__ = [
     "REQUEST_COLUMNS", "RATING_COLUMNS", "VOTE_COLUMNS", "LogEntryError", "LogReadError", "LogStore",
@@ -62,11 +63,11 @@ LATER_REQUEST_COLUMNS = [
 ]  # fmt: skip
 REQUEST_COLUMNS = FIRST_REQUEST_COLUMNS + LATER_REQUEST_COLUMNS  # new columns only ever go at the end
 RATING_COLUMNS = ["timestamp", "request_id", "stars", "comment"]
-VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater"]  # new ones at the end
+VOTE_COLUMNS = ["timestamp", "comparison_id", "winner", "models", "request_ids", "rater", "blind"]  # new at the end
 DEFAULT_RATER = "human"  # votes logged before the rater column was added were all cast by people
 VOTE_OUTCOMES = ("tie", "both_bad")
-
 RATING_JOIN = ("stars", "rating_comment", "rated_at")  # what read_requests joins from each request's latest rating
+
 REQUEST_SCHEMA = Schema(
     columns=tuple(REQUEST_COLUMNS),
     first_width=len(FIRST_REQUEST_COLUMNS),
@@ -154,11 +155,19 @@ class LogStore(ConversationQueries):
         self._append(self.ratings_path, RATING_COLUMNS, [format_row(row)])
 
     def append_vote(
-        self, comparison_id: str, winner: str, models: list[str], request_ids: list[str], rater: str = DEFAULT_RATER
+        self,
+        comparison_id: str,
+        winner: str,
+        models: list[str],
+        request_ids: list[str],
+        rater: str = DEFAULT_RATER,
+        blind: bool = False,
     ) -> None:
         """Record which pane of a comparison won: a request_id, "tie" or "both_bad"; lists aligned by pane.
 
-        `rater` says who judged: "human" for a person, or a judge's name (an automatic rater)."""
+        `rater` says who judged: "human" for a person, or a judge's name (an automatic rater); `blind`, whether the
+        rater judged the answers without seeing which model gave which (read back as true/false; older votes are
+        blank, not known to be blind)."""
         if not comparison_id:
             raise LogEntryError("A vote needs the comparison_id of the comparison it judges.")
         if len(models) != len(request_ids) or len(models) < 2:
@@ -171,7 +180,7 @@ class LogStore(ConversationQueries):
             )
         if not isinstance(rater, str) or not rater.strip():
             raise LogEntryError(f"A vote names its rater ('human' or a judge's name), not {rater!r}.")
-        row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip()]
+        row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip(), _flag(blind)]
         self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
 
     def read_requests(self, columns: Iterable[str] | None = None) -> Table:
@@ -436,10 +445,10 @@ def _json(values: list[str]) -> str:
 def _decode_votes(table: Table) -> Table:
     """Votes with `models` and `request_ids` decoded from JSON; rows where they are not lists are skipped."""
     frame = table.frame.copy()
-    decoded = {name: frame[name].map(_list_or_none) for name in ("models", "request_ids")}
-    valid = decoded["models"].notna() & decoded["request_ids"].notna()
+    decoded = {name: json_lists(frame[name]) for name in ("models", "request_ids")}
+    valid = (decoded["models"].notna() & decoded["request_ids"].notna()).to_numpy(dtype=bool)
     for name, values in decoded.items():
-        frame[name] = values.astype(object)
+        frame[name] = values
     frame["rater"] = frame["rater"].astype(object).where(frame["rater"].fillna("") != "", DEFAULT_RATER)
     reasons = [
         f"votes.csv: comparison {c}: models or request_ids are not JSON lists"
@@ -449,12 +458,8 @@ def _decode_votes(table: Table) -> Table:
     return Table(frame[valid].reset_index(drop=True), skipped, reasons, table.version, table.notes)
 
 
-def _list_or_none(text: str) -> list | None:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    return value if isinstance(value, list) else None
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _missing(value: object) -> bool:

@@ -12,7 +12,7 @@ def test_a_vote_is_a_humans_unless_a_rater_is_named(tmp_path):
     store.append_vote("c1", "r1", ["a", "b"], ["r1", "r2"])
     store.append_vote("c2", "tie", ["a", "b"], ["r3", "r4"], rater="judge:gpt-4.1")
     assert store.read_votes().frame["rater"].tolist() == ["human", "judge:gpt-4.1"]
-    assert VOTE_COLUMNS[-1] == "rater"
+    assert VOTE_COLUMNS[5] == "rater"  # columns only grow at the end
 
 
 def test_votes_logged_before_the_rater_column_read_as_human(tmp_path):
