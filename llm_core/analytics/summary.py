@@ -19,6 +19,7 @@ ANALYSED_COLUMNS = [
     "timestamp", "request_id", "session_id", "provider", "model", "template", "status", "error", "error_kind",
     "latency_ms", "ttft_ms", "tokens_per_s", "prompt_tokens", "completion_tokens", "cost_usd", "stars",
     "finish_reason", "reasoning_tokens", "cached_prompt_tokens", "provider_cost_usd", "generation_tokens_per_s",
+    "token_source", "prompt_token_source", "completion_token_source",
 ]  # fmt: skip
 OPTIONAL_SUMMARY = ["reasoning_tokens_mean", "cached_share", "generation_tokens_per_s_p50", "provider_cost_total"]
 

@@ -11,6 +11,7 @@ from llm_core.analytics import charts, summary
 from llm_core.analytics.leaderboard import Board, interval_text
 from llm_core.analytics.ratings import quality_frontier
 from llm_core.analytics.search import recent_requests
+from llm_core.analytics.token_sources import sources_note
 from llm_core.store.read import Table
 from llm_core.store.texts import with_texts
 from pages._analytics.columns import (
@@ -119,6 +120,8 @@ def tokens_tab(view: View) -> None:
             bins = view.get(f"{kind}_tokens")
             name = f"{kind.replace('_', '-')}-tokens"
             view.chart(name, lambda b=bins, t=title: charts.distribution_lines(b, view.models, t, t.lower()))
+    if note := sources_note(view.frame):
+        st.caption(note)
 
 
 def time_tab(view: View) -> None:
