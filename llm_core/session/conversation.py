@@ -124,6 +124,8 @@ class Conversation:
         """Turn blind mode on (names hidden, panes reshuffled) or off."""
         self.blind, self.revealed = on, False
         self.seed = random.randrange(1 << 30) if seed is None else seed
+        if on:
+            inflight.remember_seed(self.id, self.seed)
 
     def clear(self) -> None:
         """Empty every pane's history; a blind round starts over, hidden and reshuffled."""

@@ -12,6 +12,7 @@ import streamlit as st
 
 from llm_core.errors import SwitchboardError
 from llm_core.options import Options
+from llm_core.session import inflight
 from llm_core.session.conversation import Conversation
 from llm_core.session.history import Reopened, Sent, last_sent, reopen, restore_panes
 from llm_core.session.share import BLIND, Draft, Setup, draft_from_query, draft_query, from_query, share_url
@@ -46,7 +47,7 @@ def opened_conversation() -> Conversation:
             c = reopened.conversation
             c.read_only = conversation_id not in this_browsers_conversations()  # someone else's link: read-only
             if query.get(BLIND) == "1" and c.last_comparison_id not in c.votes:  # a blind round not yet voted on
-                c.set_blind(True)
+                c.set_blind(True, seed=inflight.blind_seed(c.id))  # the same letters as before the reload
             return c
     setup, problems = from_query(query, set(catalog.models))
     for problem in problems:

@@ -305,3 +305,16 @@ def test_someone_elses_conversation_url_opens_read_only_until_they_continue(at):
     colleague.button(key="continue_past").click().run()
     assert not colleague.chat_input(key="prompt").proto.disabled
     assert marked(colleague) == {at.session_state.conversation.id}
+
+
+def test_a_reload_in_a_blind_round_shows_every_pane_under_the_same_letter(at, browser):
+    at.button(key="add_pane").click().run()
+    at.button(key="add_pane").click().run()
+    at.toggle(key="blind").set_value(True).run()
+    send(at, "hi")
+    letters = at.session_state.conversation.letters()
+
+    for _ in range(3):  # four panes: a reshuffle would keep every letter once in 24
+        reloaded = reload(at, browser)
+        assert reloaded.session_state.conversation.letters() == letters
+        assert reloaded.session_state.conversation.hidden
