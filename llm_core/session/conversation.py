@@ -254,9 +254,11 @@ class Conversation:
         return judged(self.shown(), self.letters(), vote)
 
     def can_vote(self) -> bool:
-        """True when every pane has finished the latest comparison, two or more answered ok, and it has no vote."""
+        """True when every pane has finished the latest comparison, two or more answered ok, it has no vote, and the
+        conversation is not shown read-only (someone else's, or reopened, until continued)."""
         return (
-            len(self.contenders()) >= 2
+            not self.read_only
+            and len(self.contenders()) >= 2
             and all(p.exchange.result.done for p in self.participants())
             and self.last_comparison_id not in self.votes
             and self.live is None
@@ -265,6 +267,7 @@ class Conversation:
     def cast_vote(self, choice: str, store: LogStore) -> Vote:
         """Store a vote on the latest comparison (a letter, TIE or ALL_BAD); blind mode reveals the names.
         One vote per comparison: a second click (a double click, before the buttons lock) keeps the first."""
+        self.check_writable("vote")
         vote = new_vote(self.contenders(), choice, self.last_comparison_id)
         if vote.comparison_id in self.votes:
             return self.votes[vote.comparison_id]
@@ -285,11 +288,19 @@ class Conversation:
         """Store a 1–5 star rating (and an optional comment) for one answer."""
         if not 1 <= stars <= 5:
             raise ValueError(f"a rating is 1 to 5 stars, not {stars}")
+        self.check_writable("rate")
         exchange = next(e for e in self.pane(pane_id).exchanges if e.serial == serial)
         comment = exchange.comment if comment is None else comment.strip()
         store.append_rating(exchange.result.request_id, stars, comment)
         exchange.rating, exchange.comment = stars, comment
         return exchange
+
+    def check_writable(self, action: str) -> None:
+        """SwitchboardError while the conversation is shown read-only: nothing is added to it until continued."""
+        if self.read_only:
+            raise SwitchboardError(
+                f"this conversation is shown read-only: press Continue this conversation to {action}"
+            )
 
     # --- in flight ---
 

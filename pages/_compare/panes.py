@@ -314,7 +314,7 @@ def render_outcome(c: Conversation, pane: Pane, exchange: Exchange) -> None:
             key=f"retry_{pane.id}",
             on_click=state.retry,
             args=(pane.id,),
-            disabled=c.live is not None,
+            disabled=c.live is not None or c.read_only,
         )
 
 
@@ -332,6 +332,7 @@ def render_rating(pane: Pane, exchange: Exchange) -> None:
     A fragment: a click reruns only the stars, so one on an answer already finished while others still stream does
     not stop them (it is stored once the turn ends, when the page runs again; a page click would stop the turn).
     """
+    read_only = state.conversation().read_only  # shown, not added to, until continued
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.feedback(
             "stars",
@@ -339,6 +340,7 @@ def render_rating(pane: Pane, exchange: Exchange) -> None:
             default=exchange.rating - 1 if exchange.rating else None,
             on_change=state.rate,
             args=(pane.id, exchange.serial),
+            disabled=read_only,
         )
         if exchange.rating:
             st.text_input(
@@ -351,4 +353,5 @@ def render_rating(pane: Pane, exchange: Exchange) -> None:
                 on_change=state.comment,
                 args=(pane.id, exchange.serial),
                 width="stretch",
+                disabled=read_only,
             )

@@ -301,10 +301,14 @@ def test_someone_elses_conversation_url_opens_read_only_until_they_continue(at):
 
     assert prompts(colleague, "p1") == ["my question"]
     assert colleague.chat_input(key="prompt").proto.disabled
+    assert not [b for b in colleague.button if b.key == "vote_A"]  # nothing is added to it: no vote, no stars
+    assert colleague.feedback(key="stars_p1_1").proto.disabled
     assert not marked(colleague)  # nor is it noted as theirs until they continue
     colleague.button(key="continue_past").click().run()
     assert not colleague.chat_input(key="prompt").proto.disabled
     assert marked(colleague) == {at.session_state.conversation.id}
+    colleague.button(key="vote_A").click().run()
+    assert len(default_store().read_votes().frame) == 1
 
 
 def test_a_reload_in_a_blind_round_shows_every_pane_under_the_same_letter(at, browser):

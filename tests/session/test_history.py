@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_core import Options
+from llm_core import Options, SwitchboardError
 from llm_core.record import Result
 from llm_core.session.history import past_conversations, reopen, typed_prompt
 from llm_core.templates import Template, usable_templates
@@ -68,7 +68,10 @@ def test_the_settings_of_the_last_turn_come_back_shared_and_per_pane(catalog, st
     assert [e.prompt for e in reopened.conversation.panes[0].exchanges] == ["a long text"]  # as typed
 
 
-def test_a_regenerated_turn_comes_back_as_one_turn_with_the_new_answers_and_the_log_keeps_the_old(catalog, any_store):
+def test_a_regenerated_turn_comes_back_as_one_turn_with_the_new_answers_and_the_log_keeps_the_old(
+    catalog,
+    any_store,  # noqa: F811 - the fixture imported above
+):
     c = conversation_of(catalog, "echo", "echo-outline")
     ask_all(c, catalog, "first", store=any_store, session_id=c.id)
     ask_all(c, catalog, "second", store=any_store, session_id=c.id)
@@ -87,6 +90,22 @@ def test_a_regenerated_turn_comes_back_as_one_turn_with_the_new_answers_and_the_
     regenerated = logged[logged["replaces"].astype(str) != ""]
     assert len(regenerated) == 4 and replaced in set(regenerated["replaces"].astype(str))
     assert past_conversations(any_store)[0].turns == 3
+
+
+def test_a_conversation_shown_read_only_takes_no_vote_or_rating_until_continued(catalog, store):
+    c = conversation_of(catalog, "echo", "echo-outline")
+    ask_all(c, catalog, "judge me", store=store, session_id=c.id)
+    shown = reopen(store, c.id, catalog, templates()).conversation
+    shown.read_only = True
+
+    assert not shown.can_vote()
+    with pytest.raises(SwitchboardError, match="read-only"):
+        shown.cast_vote("A", store)
+    with pytest.raises(SwitchboardError, match="read-only"):
+        shown.rate("p1", 1, 5, store)
+    assert store.read_votes().frame.empty and store.read_ratings().frame.empty
+    shown.read_only = False
+    assert shown.can_vote()
 
 
 def test_a_prompt_is_taken_back_out_of_its_template_or_left_as_sent():
