@@ -54,11 +54,18 @@ def past_conversations(store: ConversationQueries, search: str = "") -> list[Con
 
 
 def reopen(
-    store: ConversationQueries, conversation_id: str, catalog: Catalog, templates: dict[str, Template]
+    store: ConversationQueries,
+    conversation_id: str,
+    catalog: Catalog,
+    templates: dict[str, Template],
+    *,
+    settle: bool = True,
 ) -> Reopened | None:
-    """The conversation logged under `conversation_id`, rebuilt (None when the log has none). A turn of it still
-    streaming here (the page was reloaded mid-turn) is stopped first, so what had arrived is in the log."""
-    inflight.settle(conversation_id)
+    """The conversation logged under `conversation_id`, rebuilt (None when the log has none). With `settle` (the
+    page was reloaded mid-turn by its own browser), a turn of it still streaming here is stopped first, so what had
+    arrived is in the log; without (someone else looking at it), it streams on and the rebuild has what is logged."""
+    if settle:
+        inflight.settle(conversation_id)
     rows = store.conversation_rows(conversation_id)
     if not rows:
         return None

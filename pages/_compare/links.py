@@ -39,13 +39,14 @@ def opened_conversation() -> Conversation:
     catalog, config = session_catalog(), session_config()
     conversation_id = query.get(CONVERSATION, "")
     if conversation_id:
-        reopened = reopened_or_none(conversation_id)
+        own = conversation_id in this_browsers_conversations()  # a reload: else someone else's address
+        reopened = reopened_or_none(conversation_id, settle=own)
         if reopened is not None:
             apply_setup(reopened.setup, reopened.pane_setups)
             if (draft := draft_from_query(query, set(catalog.models))) is not None:
                 apply_draft(reopened, draft)
             c = reopened.conversation
-            c.read_only = conversation_id not in this_browsers_conversations()  # someone else's link: read-only
+            c.read_only = not own  # someone else's conversation is shown, not added to, until continued
             if query.get(BLIND) == "1" and c.last_comparison_id not in c.votes:  # a blind round not yet voted on
                 c.set_blind(True, seed=inflight.blind_seed(c.id))  # the same letters as before the reload
             return c
@@ -61,10 +62,11 @@ def opened_conversation() -> Conversation:
     return c
 
 
-def reopened_or_none(conversation_id: str) -> Reopened | None:
-    """The conversation rebuilt from the log; None when the log has none, or cannot be read (a toast says why)."""
+def reopened_or_none(conversation_id: str, *, settle: bool) -> Reopened | None:
+    """The conversation rebuilt from the log; None when the log has none, or cannot be read (a toast says why).
+    `settle`: stop a turn of it still streaming in this process first (only this browser's own reload may)."""
     try:
-        return reopen(default_store(), conversation_id, session_catalog(), state.templates())
+        return reopen(default_store(), conversation_id, session_catalog(), state.templates(), settle=settle)
     except SwitchboardError as e:
         state.notify(f"Conversation {conversation_id} could not be reopened: {e}")
         return None
@@ -185,7 +187,7 @@ def open_past(conversation_id: str) -> None:
     """Open a past conversation from History, read-only until the user continues it."""
     current = state.conversation()
     current.settle()
-    reopened = reopened_or_none(conversation_id)
+    reopened = reopened_or_none(conversation_id, settle=False)  # it may be streaming in someone else's page
     if reopened is None:
         state.notify("That conversation could not be opened from the log.")
         return

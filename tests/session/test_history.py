@@ -187,3 +187,14 @@ def test_a_reload_mid_turn_stops_the_old_run_and_keeps_what_had_arrived(catalog,
     kept = again.pane("p1").last.result
     assert arrived and kept.text.startswith(arrived)
     assert kept.status == "cancelled" and c.live.finished
+
+
+def test_someone_else_looking_at_a_conversation_mid_turn_does_not_stop_it(catalog, store):
+    c = conversation_of(catalog, "echo-slow", "echo")
+    c.start_turn("a slow answer please, with many words to stream", catalog=catalog, store=store, session_id=c.id)
+    c.live.start()
+
+    reopen(store, c.id, catalog, templates(), settle=False)
+
+    assert not c.live.finished and c.pane("p1").last.result.status in ("pending", "streaming")
+    c.settle()
