@@ -123,6 +123,7 @@ class EvalRun:
         self.options = options or suite.options
         self.limits = ProviderLimits(concurrency, provider_concurrency)  # calls at once per provider
         self.resumed = run_id is not None
+        self._started = False  # until run() begins, a new run has no finished cells: no need to read the log
         self.record = RunRecord(
             run_id=run_id or new_id(),
             suite=suite.name,
@@ -152,6 +153,8 @@ class EvalRun:
 
     def pending(self) -> list[Cell]:
         """The cells not yet finished (all of them for a new run)."""
+        if not self.resumed and not self._started:
+            return self.cells()
         done = {tuple(k) for k in self._finished_keys()}
         return [cell for cell in self.cells() if cell.key not in done]
 
@@ -214,6 +217,7 @@ class EvalRun:
         cells = self.pending()
         total = len(self.cells())
         done = [total - len(cells)]
+        self._started = True
         self.record.started = self.record.started or now_iso()
         self.record.status = "running"
         save_run(self.store, self.record)
@@ -251,7 +255,8 @@ class EvalRun:
             self._writer.close()
         self.record.spent_usd = self.budget.spent
         self.record.finished = now_iso()
-        self.record.status = self.stop_reason or ("finished" if not self.pending() else "stopped")
+        # every cell counted in `done` was recorded (close() flushed them, or raised): no need to read them back
+        self.record.status = self.stop_reason or ("finished" if done[0] == total else "stopped")
         if self.stop_reason == "budget":
             self.record.note = f"stopped before exceeding the budget of ${self.budget.limit:g}"
         save_run(self.store, self.record)
