@@ -25,7 +25,6 @@ from pages._shared.session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
 TABS = ["Summary", "Speed", "Tokens", "Over time", "Ratings & errors", "Leaderboard", "Quality vs cost", "Requests"]
-PAGE_COLUMNS = [*summary.ANALYSED_COLUMNS, "rating_comment", "rated_at"]  # what the page reads into memory
 UNLOCKED = "analytics_unlocked"  # this browser session's token once it gave the password (never the password)
 FILTER_DEFAULTS = {"analytics_period": next(iter(PERIODS)), "analytics_models": [], "analytics_providers": [],
                    "analytics_templates": [], "analytics_statuses": [], "analytics_session": ""}  # fmt: skip
@@ -186,7 +185,7 @@ st.title("Analytics")
 password_gate()
 store = default_store()  # CSV files, or the database SWITCHBOARD_DATABASE_URL names
 try:
-    requests = store.read_requests(PAGE_COLUMNS)  # the numbers: texts are read for the rows shown
+    requests = store.read_requests(summary.PAGE_COLUMNS)  # the numbers: texts are read for the rows shown
 except LogReadError as e:
     st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
     st.stop()

@@ -21,6 +21,7 @@ ANALYSED_COLUMNS = [
     "finish_reason", "reasoning_tokens", "cached_prompt_tokens", "provider_cost_usd", "generation_tokens_per_s",
     "token_source", "prompt_token_source", "completion_token_source",
 ]  # fmt: skip
+PAGE_COLUMNS = [*ANALYSED_COLUMNS, "rating_comment", "rated_at"]  # all the Analytics page holds: the texts stay out
 OPTIONAL_SUMMARY = ["reasoning_tokens_mean", "cached_share", "generation_tokens_per_s_p50", "provider_cost_total"]
 
 

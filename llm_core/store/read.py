@@ -19,10 +19,12 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import mmap
 import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,12 +32,23 @@ import numpy as np
 import pandas as pd
 
 from .dialect import HEAD_BYTES, foreign_traits, to_canonical
-from .parse import ROW_END, Chunk, LogReadError, Schema, append_frames, concat_frames, empty_frame, parse_rows
+from .parse import (
+    ROW_END,
+    Chunk,
+    LogReadError,
+    Schema,
+    append_frames,
+    concat_frames,
+    count_rows,
+    empty_frame,
+    parse_rows,
+)
 from .texts import TextSource
 
-WINDOW_BYTES = 1 << 24  # how much of a file a whole read holds at once (cut at a row end)
+MAP_FROM_BYTES = 1 << 20  # files this large are memory-mapped rather than copied into memory
+WINDOW_BYTES = 1 << 24  # how much of a file is parsed at once (cut at a row end); its pages are let go after
 MERGE_BELOW_BYTES = 1 << 22  # rows appended after a stretch this small join it, so the stretches stay few
-PARSING_THREADS = min(os.cpu_count() or 1, 4)  # windows parsed at once (Arrow releases the interpreter)
+PARSING_THREADS = 1  # windows parsed beside the one being cut (each parses its blocks on threads of its own)
 FINGERPRINT_BYTES = 4096  # the last row or more (unique ids, times), to notice a rewrite in place
 MAX_REASONS = 100
 
@@ -185,16 +198,37 @@ def _add_stretch(state: _State, stretch: _Stretch) -> None:
 def _read_whole(
     handle: io.BufferedReader, path: Path, schema: Schema, identity: tuple[int, int], keep: frozenset[str] | None
 ) -> _State:
-    handle.seek(0)
-    head = handle.read(HEAD_BYTES)
-    traits = foreign_traits(head)
-    if not traits:
+    with _contents(handle) as data:
+        return _parse_whole(data, path, schema, identity, keep)
+
+
+@contextmanager
+def _contents(handle: io.BufferedReader) -> Iterator[bytes | mmap.mmap]:
+    """The whole file: memory-mapped when large, so the parser reads the page cache without a copy.
+
+    The log only ever grows, so the mapped length stays valid; a tool that truncated it in place during the
+    read would make the process fault (SIGBUS). The README says to rotate logs by moving them aside.
+    """
+    if os.fstat(handle.fileno()).st_size < MAP_FROM_BYTES:
         handle.seek(0)
-        return _parse_canonical(handle, path, schema, identity, keep)
-    handle.seek(0)
-    data = handle.read()
-    canonical, notes = to_canonical(data, path.name)
-    state = _parse_canonical(io.BytesIO(canonical), path, schema, identity, keep)
+        yield handle.read()
+        return
+    mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield mapped
+    finally:
+        with suppress(BufferError):  # a failed parse's traceback still holds a view: it is closed when collected
+            mapped.close()
+
+
+def _parse_whole(
+    data: bytes | mmap.mmap, path: Path, schema: Schema, identity: tuple[int, int], keep: frozenset[str] | None
+) -> _State:
+    traits = foreign_traits(data[:HEAD_BYTES])
+    if not traits:
+        return _parse_canonical(data, path, schema, identity, keep)
+    canonical, notes = to_canonical(data[:], path.name)
+    state = _parse_canonical(canonical, path, schema, identity, keep)
     state.offset, state.fingerprint, state.foreign = len(data), data[-FINGERPRINT_BYTES:], True
     state.notes[:0] = [
         f"{path.name} was saved by another program ({', '.join(traits)}): it reads as it is; the next row logged"
@@ -204,80 +238,73 @@ def _read_whole(
     return state
 
 
-def _windows(source: io.BufferedIOBase, start: int, first: bytes) -> Iterator[tuple[int, bytes]]:
-    """(offset, bytes) of whole rows, about WINDOW_BYTES at a time, from `first` (read from `start`) on; the last
-    one is what follows the last row end: an incomplete row, or b""."""
-    pending, offset = first, start
-    while more := source.read(WINDOW_BYTES):
-        cut = more.rfind(ROW_END) + len(ROW_END) if ROW_END in more else 0
-        if not cut:  # a row longer than a window: keep reading
-            pending += more
-            continue
-        window = pending + more[:cut] if pending else more[:cut]
-        yield offset, window
-        offset, pending = offset + len(window), more[cut:]
-    cut = pending.rfind(ROW_END) + len(ROW_END) if ROW_END in pending else 0
-    if cut:
-        yield offset, pending[:cut]
-    yield offset + cut, pending[cut:]
+def _windows(data: bytes | mmap.mmap, start: int, end: int) -> list[tuple[int, int]]:
+    """data[start:end] (whole rows) cut at row ends into windows of about WINDOW_BYTES."""
+    bounds = []
+    while end - start > WINDOW_BYTES:
+        cut = data.find(ROW_END, start + WINDOW_BYTES, end)
+        if cut < 0 or cut + len(ROW_END) >= end:
+            break
+        bounds.append((start, cut + len(ROW_END)))
+        start = cut + len(ROW_END)
+    return bounds + [(start, end)] if end > start else bounds
 
 
 def _parse_canonical(
-    source: io.BufferedIOBase, path: Path, schema: Schema, identity: tuple[int, int], keep: frozenset[str] | None
+    data: bytes | mmap.mmap, path: Path, schema: Schema, identity: tuple[int, int], keep: frozenset[str] | None
 ) -> _State:
-    head = source.read(HEAD_BYTES)
-    while ROW_END not in head and (more := source.read(HEAD_BYTES)):
-        head += more
-    header_end = head.find(ROW_END)
+    header_end = data.find(ROW_END)
     if header_end < 0:  # not even a whole header yet
         state = _State(identity, schema.columns, 0, b"", 0, _projected(empty_frame(schema), keep))
-        state.tail = _tail_note(path.name, 1, head)
+        state.tail = _tail_note(path.name, 1, data)
         return state
-    header = head[:header_end]
+    header = data[:header_end]
     columns = _columns_from_header(header, schema, path.name)
     start = header_end + len(ROW_END)
+    end = max(data.rfind(ROW_END) + len(ROW_END), start)
     state = _State(identity, columns, start, b"", 1, _projected(empty_frame(schema, columns), keep))
     if header.endswith(b"\n"):
         state.skipped = 1
         state.reasons.append(f"{path.name} row 1: the header was cut off by a crash; assuming the current one")
-    frames, recent = [], head[max(start - FINGERPRINT_BYTES, 0) : start]
-    windows = _windows(source, start, head[start:])
-    for (offset, window), chunk in _parsed_windows(windows, columns, schema, path, keep):
-        if chunk is None:  # what follows the last row end
-            state.tail = _tail_note(path.name, state.rows + 1, window)
-            break
+    frames = []
+    for (a, b), chunk in _parsed_windows(data, _windows(data, start, end), columns, schema, path, keep):
         frames.append(chunk.frame)
-        state.stretches.append(_Stretch(offset, offset + len(window), len(chunk.frame), state.rows + 1))
-        recent = (recent + window[-FINGERPRINT_BYTES:])[-FINGERPRINT_BYTES:]
-        _absorb(state, chunk, offset + len(window), recent)
+        state.stretches.append(_Stretch(a, b, len(chunk.frame), state.rows + 1))
+        _absorb(state, chunk, b, b"")
+    state.fingerprint = bytes(data[max(end - FINGERPRINT_BYTES, 0) : end])
     if frames:
         state.frame = concat_frames(frames, schema)
+    state.tail = _tail_note(path.name, state.rows + 1, data[end:])
     return state
 
 
 def _parsed_windows(
-    windows: Iterator[tuple[int, bytes]], columns: tuple[str, ...], schema: Schema, path: Path,
+    data: bytes | mmap.mmap, windows: list[tuple[int, int]], columns: tuple[str, ...], schema: Schema, path: Path,
     keep: frozenset[str] | None,
-) -> Iterator[tuple[tuple[int, bytes], Chunk | None]]:  # fmt: skip
-    """Each window with its rows parsed (None for the incomplete tail), a few windows at once on as many threads.
+) -> Iterator[tuple[tuple[int, int], Chunk]]:  # fmt: skip
+    """Each window with its rows parsed, a few at once on as many threads; a mapped window's pages are let go
+    once parsed, so the process holds one window or two of the file, never all of it.
 
     A window's first row number is known before the windows ahead of it are parsed: each row ends in the only
-    CRLF it holds, so counting them counts the rows."""
+    CRLF it holds, so counting them (in Arrow, off the interpreter) counts the rows."""
     with ThreadPoolExecutor(PARSING_THREADS) as pool:
-        pending: list[tuple[tuple[int, bytes], Future | None]] = []
+        pending: list[tuple[tuple[int, int], Future]] = []
         first_row = 2  # the header is row 1
-        for window in windows:
-            data = window[1]
-            task = None
-            if data.endswith(ROW_END):
-                task = pool.submit(parse_rows, data, 0, len(data), columns, schema, path.name, first_row, keep)
-                first_row += data.count(ROW_END)
-            pending.append((window, task))
+        for a, b in windows:
+            pending.append(((a, b), pool.submit(parse_rows, data, a, b, columns, schema, path.name, first_row, keep)))
+            first_row += count_rows(data, a, b) if len(windows) > 1 else 0
             if len(pending) > PARSING_THREADS:
-                done, task = pending.pop(0)
-                yield done, task.result() if task else None
-        for done, task in pending:
-            yield done, task.result() if task else None
+                yield _done(data, *pending.pop(0))
+        for window, task in pending:
+            yield _done(data, window, task)
+
+
+def _done(data: bytes | mmap.mmap, window: tuple[int, int], task: Future) -> tuple[tuple[int, int], Chunk]:
+    chunk = task.result()
+    if isinstance(data, mmap.mmap):
+        start = window[0] - window[0] % mmap.PAGESIZE
+        data.madvise(mmap.MADV_DONTNEED, start, window[1] - start)
+    return window, chunk
 
 
 def _absorb(state: _State, chunk: Chunk, offset: int, fingerprint: bytes) -> None:
