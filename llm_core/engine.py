@@ -91,6 +91,8 @@ class Turn:
     (a comparison, where each side must answer as the model it names or fail with that model's own error).
     """
 
+    _thought = False  # a chunk carried reasoning text (set by _absorb): its tokens are not the visible answer's
+
     def __init__(
         self,
         model: str | Model,
@@ -309,6 +311,8 @@ class Turn:
                 setattr(r, name, getattr(chunk, name))
         if chunk.note:
             r.add_note(chunk.note)
+        if chunk.thought:
+            self._thought = True
 
     def _update_live_figures(self, now: float) -> None:
         """Provisional latency and tokens/s while streaming (final figures replace them)."""
@@ -344,7 +348,10 @@ class Turn:
         if self._text_pieces < 2 or not r.completion_tokens:
             return None
         span_s = self._text_times[1] - self._text_times[0]
-        visible = r.completion_tokens - (r.reasoning_tokens or 0)
+        if r.reasoning_tokens is None and self._thought:  # thinking billed as output with no figure apart (Anthropic)
+            visible = count_text(r.text)[0]
+        else:
+            visible = r.completion_tokens - (r.reasoning_tokens or 0)
         after_first = visible - estimate(self._first_piece)
         return after_first / span_s if span_s > 0.001 and after_first > 0 else None
 

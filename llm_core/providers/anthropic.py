@@ -53,6 +53,8 @@ def anthropic_chunks(events: Iterable[Any]) -> Iterator[Chunk]:
                         **_cache_tokens(usage))  # fmt: skip
         elif kind == "content_block_delta" and field(event, "delta", "type") == "text_delta":
             yield Chunk(text=field(event, "delta", "text") or "")
+        elif kind == "content_block_delta" and field(event, "delta", "type") == "thinking_delta":
+            yield Chunk(thought=True)  # counted in output_tokens with no figure apart: the rate must leave it out
         elif kind == "message_delta":
             stop_reason = field(event, "delta", "stop_reason")
             finished = finished or stop_reason is not None

@@ -41,6 +41,7 @@ class Chunk:
     cache_write_tokens: int | None = None  # of prompt_tokens, the ones written to it
     provider_cost_usd: float | None = None  # the cost the provider reported for the call (OpenRouter)
     note: str | None = None  # something the answer held that is not shown as text (a function call), for the user
+    thought: bool = False  # it carried reasoning text: not the answer, and left out of the visible rate
 
 
 class Provider(ABC):

@@ -59,8 +59,10 @@ def gemini_chunks(responses: Iterable[Any]) -> Iterator[Chunk]:
         note = _function_call_note(parts)
         finish = _finish_reason(candidate)
         usage = response.usage_metadata
-        if text or finish or usage or note:
+        thought = any(part.thought and part.text for part in parts)
+        if text or finish or usage or note or thought:
             yield Chunk(
+                thought=thought,
                 text=text,
                 finish_reason=finish,
                 prompt_tokens=usage.prompt_token_count if usage else None,

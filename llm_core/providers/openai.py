@@ -35,10 +35,12 @@ def chat_chunks(
         text = field(choice, "delta", "content") or ""
         finish = field(choice, "finish_reason")
         usage = usage_of(event)
-        if text or finish or usage:
+        thought = bool(field(choice, "delta", "reasoning") or field(choice, "delta", "reasoning_content"))
+        if text or finish or usage or thought:
             yield Chunk(
                 text=text,
                 finish_reason=finish,
+                thought=thought,  # Groq's and OpenRouter's `reasoning`, DeepSeek's `reasoning_content`: not the answer
                 prompt_tokens=field(usage, "prompt_tokens"),
                 completion_tokens=billed_output_tokens(usage),
                 response_model=field(event, "model"),

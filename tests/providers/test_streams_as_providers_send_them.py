@@ -110,3 +110,13 @@ def test_anthropic_thinking_and_cache_counts_come_out_exact(point):
     assert r.text == "Blue."
     assert (r.prompt_tokens, r.cached_prompt_tokens, r.cache_write_tokens) == (5000, 4000, 600)
     assert r.completion_tokens == 1 + 250  # thinking is billed as output; Anthropic reports no reasoning count apart
+
+
+def test_anthropic_thinking_billed_without_a_figure_apart_is_left_out_of_the_visible_rate(point):
+    model, server = point("anthropic")
+    server.script(Behaviour(reply="One two three four five six", tokens_per_s=50, thinking_text=THOUGHT,
+                            thinking_tokens=10_000))  # fmt: skip
+    r = ask(model, "Think hard.", store=False)
+    assert (r.completion_tokens, r.reasoning_tokens) == (6 + 10_000, None)
+    with_thinking = (r.completion_tokens - 1) / ((r.latency_ms - r.ttft_ms) / 1000)  # the rate thinking would give
+    assert r.tokens_per_s < with_thinking / 100
