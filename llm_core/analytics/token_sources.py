@@ -1,46 +1,31 @@
 """Where the request log's token counts came from: reported by the provider, estimated, or mixed (the prompt count
 reported, the answer's estimated, as after a stream cut mid-way). Rows logged before each count had its own source
-are read by their one `token_source`."""
+are read by their one `token_source`, which every row has."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ..store.columns import equals
-
 SOURCE_COLUMNS = ["token_source", "prompt_token_source", "completion_token_source"]
-KINDS = ("provider", "estimated", "mixed")
-
-
-def source_kinds(frame: pd.DataFrame) -> pd.Series:
-    """Each request's counts as "provider", "estimated", "mixed", or "" (no count: nothing was sent)."""
-    source = frame["token_source"] if "token_source" in frame else pd.Series("", index=frame.index)
-    kinds = np.select(
-        [equals(source, "provider"), equals(source, "tiktoken") | equals(source, "estimate"), equals(source, "mixed")],
-        KINDS,
-        default="",
-    )
-    return pd.Series(kinds, index=frame.index, dtype="object")
+KINDS = {"provider": ("provider",), "estimated": ("tiktoken", "estimate"), "mixed": ("mixed",)}
 
 
 def token_source_counts(frame: pd.DataFrame) -> dict[str, int]:
     """How many requests had their counts reported by the provider, estimated, or mixed."""
-    counts = source_kinds(frame).value_counts()
-    return {kind: int(counts.get(kind, 0)) for kind in KINDS}
+    counts = _sources(frame).value_counts()
+    return {kind: int(sum(counts.get(source, 0) for source in sources)) for kind, sources in KINDS.items()}
 
 
 def estimated_by_model(frame: pd.DataFrame) -> dict[str, int]:
     """Per model, the requests with at least one estimated count (estimated or mixed), most first; models with none
     are left out."""
-    kinds = source_kinds(frame)
-    some_estimated = kinds.isin(["estimated", "mixed"]).to_numpy()
-    counts = frame.loc[some_estimated, "model"].astype(str).value_counts()
-    return {str(model): int(n) for model, n in counts.items()}
+    some_estimated = _sources(frame).isin([*KINDS["estimated"], *KINDS["mixed"]]).to_numpy(dtype=bool)
+    counts = frame["model"][some_estimated].value_counts()
+    return {str(model): int(n) for model, n in counts.items() if n}
 
 
 def sources_note(frame: pd.DataFrame) -> str:
-    """One sentence for the tokens tab: how the counts shown were obtained ('' for an empty log)."""
+    """One sentence for the tokens tab: how the counts shown were obtained ('' when no request has counts)."""
     counts = token_source_counts(frame)
     if not sum(counts.values()):
         return ""
@@ -52,7 +37,10 @@ def sources_note(frame: pd.DataFrame) -> str:
             f"{counts['mixed']:,} mixed: the prompt count reported, the answer's estimated (a stream cut mid-way)"
         )
     note = "Token counts of these requests: " + "; ".join(parts) + "."
-    by_model = estimated_by_model(frame)
-    if by_model:
+    if by_model := estimated_by_model(frame):
         note += " Estimates by model: " + ", ".join(f"{model} {n:,}" for model, n in by_model.items()) + "."
     return note
+
+
+def _sources(frame: pd.DataFrame) -> pd.Series:
+    return frame["token_source"] if "token_source" in frame else pd.Series("", index=frame.index, dtype="object")
