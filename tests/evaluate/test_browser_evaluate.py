@@ -80,7 +80,8 @@ def test_a_run_stopped_on_the_page_resumes_where_it_stopped(tmp_path):
         with screenshot_on_failure(page, ARTIFACTS / "evaluate-stop-failure.png"):
             page.goto(f"{url}/evaluate")
             expect(page.get_by_role("heading", name="Evaluate", exact=True)).to_be_visible(timeout=30_000)
-            page.get_by_test_id("stNumberInput").filter(has_text="Calls at once").locator("input").fill("1")
+            page.get_by_text("Calls at once", exact=True).click()  # the expander of per-provider limits
+            page.get_by_test_id("stNumberInput").filter(has_text="Echo (offline demo)").locator("input").fill("1")
             page.keyboard.press("Enter")
             expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=30_000)
             page.get_by_role("button", name="Run").click()
