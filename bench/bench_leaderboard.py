@@ -44,7 +44,7 @@ def write_votes(path: Path, count: int, models: int, seed: int = 1) -> None:
             winner = "tie" if draw < 0.08 else ids[rng.choice(panes, p=weights / weights.sum())]
             names = "[" + ", ".join(f'"m{m:02}"' for m in picked) + "]"
             writer.writerow([f"2026-01-01T00:00:{number % 60:02}+00:00", f"c{number}", winner, names,
-                             "[" + ", ".join(f'"{i}"' for i in ids) + "]", "human"])  # fmt: skip
+                             "[" + ", ".join(f'"{i}"' for i in ids) + "]", "human", "true"])  # fmt: skip
 
 
 def timed(step) -> tuple[float, object]:

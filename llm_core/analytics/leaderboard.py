@@ -1,173 +1,107 @@
-"""A leaderboard from pairwise votes, computed the way Chatbot Arena does, and only as far as the votes allow.
+"""A leaderboard from votes, computed the way Chatbot Arena does, and only as far as the votes allow.
 
-Each vote becomes battles between pairs of models: the chosen answer beats every other pane; a tie or
-"both bad" is a tie between every pair. The battles of one vote stay one cluster in the intervals, so a
-best-of-4 vote counts as one piece of evidence about three pairs (see `bradley_terry`). A model is ranked
-only once it has `min_battles` battles against other ranked models; the rest are listed as provisional and
-take no part in the fit, so a model with two battles cannot move or widen anyone else's interval. Ranks are
-Arena's: 1 plus the number of models whose lower bound is above this model's upper bound.
+Votes become battles (see `battles`) for counting and filtering; the ratings come from the votes themselves,
+each one a choice of one answer among the panes shown (see `choice_model`: with two panes, Arena's
+Bradley–Terry model; a best-of-4 vote is one choice among four, not three independent wins). A model is ranked
+only once it has `min_battles` battles against other ranked models; the rest are listed as provisional and take
+no part in the fit, so a model with two battles cannot move or widen anyone else's interval. Ranks are Arena's:
+1 plus the number of models whose lower bound is above this model's upper bound. Under style control the fit
+also weighs each answer's length and Markdown (see `style_control`), and the board shows what each is worth.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .bradley_terry import Z95, finite_core, reachable, sandwich_fit
+from .battles import BATTLE_COLUMNS, DEFAULT_RATER, TIE_OUTCOMES, battles_from_votes
+from .bradley_terry import SCALE_PER_LOG, Z95, finite_core, reachable, to_rating
+from .choice_model import choices, fit_choices
+from .style_control import STYLE_COLUMNS, pane_covariates, style_arrays, style_known, style_table
+
+__all__ = [
+    "BATTLE_COLUMNS", "BOARD_COLUMNS", "DEFAULT_RATER", "MIN_BATTLES", "PROVISIONAL_COLUMNS", "TIE_OUTCOMES",
+    "Board", "answered_battles", "battles_from_votes", "filter_battles", "interval_text", "leaderboard", "pairwise",
+]  # fmt: skip
 
 MIN_BATTLES = 20
-TIE_OUTCOMES = ("tie", "both_bad")
-DEFAULT_RATER = "human"
-BATTLE_COLUMNS = ["vote", "timestamp", "model_a", "model_b", "request_a", "request_b", "outcome", "rater"]
 BOARD_COLUMNS = ["rank", "model", "rating", "lower", "upper", "battles", "wins", "ties", "losses", "win_rate"]
 PROVISIONAL_COLUMNS = ["model", "battles", "wins", "ties", "losses", "needed", "why"]
 
 
 @dataclass(frozen=True)
-class _Battles:
-    """Battles as integer arrays, ready for fitting."""
+class _Coded:
+    """Battles with models as integer codes into `models` (sorted names) and each battle's score for side a."""
 
     models: list[str]
-    index_a: np.ndarray
-    index_b: np.ndarray
-    score_a: np.ndarray  # 1 when model a won, 0 when it lost, 0.5 for a tie
-    vote: np.ndarray  # which vote each battle came from, numbered 0..votes-1
+    a: np.ndarray
+    b: np.ndarray
+    score_a: np.ndarray  # 1 when model a won, 0 when it lost, 0.5 for a tie or both bad
+    vote: np.ndarray
 
 
-def _as_list(value: object) -> list[str]:
-    """A vote's models or request ids, whether already decoded (the log store's lists) or still JSON text."""
-    if isinstance(value, list):
-        return value
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else []
-        except json.JSONDecodeError:
-            return []
-    if isinstance(value, list | tuple | np.ndarray):
-        return ["" if item is None else str(item) for item in value]
-    return []
+def _coded(battles: pd.DataFrame) -> _Coded:
+    """Integer codes for both sides: read straight from shared categories when the battles have them."""
+    a, b = battles["model_a"], battles["model_b"]
+    if isinstance(a.dtype, pd.CategoricalDtype) and a.dtype == b.dtype:
+        names, codes_a, codes_b = a.cat.categories.astype(str), a.cat.codes.to_numpy(), b.cat.codes.to_numpy()
+    else:
+        codes, names = pd.factorize(pd.concat([a, b], ignore_index=True).astype(str))
+        codes_a, codes_b = codes[: len(battles)], codes[len(battles) :]
+    used = np.unique(np.r_[codes_a, codes_b])
+    order = np.argsort(np.asarray(names)[used].astype(str), kind="stable")
+    recode = np.full(len(names), -1)
+    recode[used[order]] = np.arange(len(used))
+    score = _scores(battles["outcome"])
+    models = [str(name) for name in np.asarray(names)[used[order]]]
+    return _Coded(models, recode[codes_a], recode[codes_b], score, battles["vote"].to_numpy())
 
 
-def _aligned(request_ids: list[str], panes: int) -> list[str]:
-    """One request id per pane: votes from before request ids were logged have none."""
-    return request_ids if len(request_ids) == panes else (request_ids + [""] * panes)[:panes]
+def _scores(outcome: pd.Series) -> np.ndarray:
+    """Side a's score in each battle: 1 when it won, 0 when it lost, 0.5 for a tie or both bad (worked out once
+    per distinct outcome)."""
+    codes, values = pd.factorize(outcome)
+    value = np.array([1.0 if v == "model_a" else 0.0 if v == "model_b" else 0.5 for v in values] + [0.5])
+    return value[codes]
 
 
-def _panes(votes: pd.DataFrame) -> pd.DataFrame:
-    """One row per pane of every vote: vote number, pane position, model, request id and the vote's winner."""
-    models = [_as_list(value) for value in votes["models"].tolist()]
-    request_ids = [
-        _aligned(_as_list(value), len(panes)) for panes, value in zip(models, votes["request_ids"], strict=True)
-    ]
-    vote = np.repeat(np.arange(len(votes)), [len(panes) for panes in models])
-    panes = pd.DataFrame(
-        {
-            "vote": vote,
-            "model": np.fromiter(chain.from_iterable(models), dtype=object, count=len(vote)),
-            "request": np.fromiter(chain.from_iterable(request_ids), dtype=object, count=len(vote)),
-            "winner": votes["winner"].astype(object).fillna("").astype(str).to_numpy(dtype=object)[vote],
-            "rater": _raters(votes)[vote],
-        }
-    )
-    panes["pane"] = panes.groupby("vote").cumcount()
-    return panes
-
-
-def _raters(votes: pd.DataFrame) -> np.ndarray:
-    """Who cast each vote; votes from before the rater column were people's."""
-    if "rater" not in votes:
-        return np.full(len(votes), DEFAULT_RATER, dtype=object)
-    raters = votes["rater"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
-    return np.where(raters == "", DEFAULT_RATER, raters)
-
-
-def _decided(panes: pd.DataFrame) -> pd.DataFrame:
-    """Votes with a chosen answer: it beats every other pane (found by request id, or by model in older votes)."""
-    by_id = panes[(panes["request"] != "") & (panes["request"] == panes["winner"])].drop_duplicates("vote")
-    by_model = panes[(panes["model"] == panes["winner"]) & ~panes["vote"].isin(by_id["vote"])]
-    chosen = pd.concat([by_id, by_model.drop_duplicates("vote")])[["vote", "model", "request"]]
-    faced = panes.merge(chosen, on="vote", suffixes=("_b", "_a"))
-    faced = faced[faced["model_a"] != faced["model_b"]]
-    return faced.assign(outcome="model_a")
-
-
-def _tied(panes: pd.DataFrame) -> pd.DataFrame:
-    """Tie and both-bad votes: a tie between every pair of panes."""
-    pairs = panes.merge(panes[["vote", "pane", "model", "request"]], on="vote", suffixes=("_a", "_b"))
-    pairs = pairs[(pairs["pane_a"] < pairs["pane_b"]) & (pairs["model_a"] != pairs["model_b"])]
-    return pairs.assign(outcome=pairs["winner"])
-
-
-def battles_from_votes(votes: pd.DataFrame) -> pd.DataFrame:
-    """One row per pair of models a vote compared: who faced whom, with which requests, and the outcome
-    (`model_a` won, `tie`, or `both_bad`). Votes whose winner cannot be found are left out."""
-    if votes.empty:
-        return pd.DataFrame(columns=BATTLE_COLUMNS)
-    panes = _panes(votes)
-    tie = panes["winner"].isin(TIE_OUTCOMES)
-    battles = pd.concat([_decided(panes[~tie]), _tied(panes[tie])]).sort_values("vote", kind="stable")
-    battles["timestamp"] = votes["timestamp"].array.take(battles["vote"].to_numpy())
-    return battles[BATTLE_COLUMNS].reset_index(drop=True)
-
-
-def _encode(battles: pd.DataFrame) -> _Battles:
-    codes, models = pd.factorize(pd.concat([battles["model_a"], battles["model_b"]], ignore_index=True), sort=True)
-    outcome = battles["outcome"].to_numpy(dtype=object)
-    return _Battles(
-        models=[str(model) for model in models],
-        index_a=codes[: len(battles)],
-        index_b=codes[len(battles) :],
-        score_a=np.where(outcome == "model_a", 1.0, np.where(outcome == "model_b", 0.0, 0.5)),
-        vote=pd.factorize(battles["vote"])[0],
-    )
-
-
-def _win_matrix(battles: _Battles) -> np.ndarray:
+def _win_matrix(coded: _Coded, keep: np.ndarray | None = None) -> np.ndarray:
     """wins[i, j]: how many battles model i won against model j (a tie is half a win each)."""
-    size = len(battles.models)
-    a_wins = np.bincount(battles.index_a * size + battles.index_b, battles.score_a, size * size)
-    b_wins = np.bincount(battles.index_b * size + battles.index_a, 1 - battles.score_a, size * size)
-    return (a_wins + b_wins).reshape(size, size)
+    size = len(coded.models)
+    a, b, s = (coded.a, coded.b, coded.score_a) if keep is None else (coded.a[keep], coded.b[keep], coded.score_a[keep])
+    wins = np.bincount(a * size + b, s, size * size) + np.bincount(b * size + a, 1 - s, size * size)
+    return wins.reshape(size, size)
 
 
-def _record(battles: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    """Battles, wins, losses and ties per model (counted on integer codes: grouping strings is slow)."""
-    size = len(models)
-    a = pd.Categorical(battles["model_a"].astype(str), categories=models).codes
-    b = pd.Categorical(battles["model_b"].astype(str), categories=models).codes
-    outcome = battles["outcome"].to_numpy(dtype=object)
-    won_a, won_b, tie = outcome == "model_a", outcome == "model_b", np.isin(outcome, TIE_OUTCOMES)
+def _record(coded: _Coded, keep: np.ndarray) -> pd.DataFrame:
+    """Battles, wins, ties and losses per model among the battles `keep` marks."""
+    size = len(coded.models)
+    a, b, s = coded.a[keep], coded.b[keep], coded.score_a[keep]
 
     def count(mask_a: np.ndarray, mask_b: np.ndarray) -> np.ndarray:
-        sides = np.concatenate([a[mask_a & (a >= 0)], b[mask_b & (b >= 0)]])
-        return np.bincount(sides, minlength=size)
+        return np.bincount(np.r_[a[mask_a], b[mask_b]], minlength=size)
 
-    every = np.ones(len(battles), dtype=bool)
-    record = pd.DataFrame(
-        {
-            "battles": count(every, every),
-            "wins": count(won_a, won_b),
-            "ties": count(tie, tie),
-            "losses": count(won_b, won_a),
-        },  # fmt: skip
-        index=pd.Index(models, name="model"),
-    )
-    return record.reindex(models)
+    every, tie = np.ones(len(a), dtype=bool), s == 0.5
+    return pd.DataFrame(
+        {"battles": count(every, every), "wins": count(s == 1, s == 0), "ties": count(tie, tie),
+         "losses": count(s == 0, s == 1)},
+        index=pd.Index(coded.models, name="model"),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Board:
-    """The ranked models, the ones with too few battles to rank, and the threshold that separates them."""
+    """The ranked models, the ones with too few battles to rank, the threshold that separates them, and, under
+    style control, what each style feature is worth (`style`: one row per feature)."""
 
     ranked: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BOARD_COLUMNS))
     provisional: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROVISIONAL_COLUMNS))
     min_battles: int = MIN_BATTLES
+    style: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STYLE_COLUMNS))
 
     @property
     def battles_needed(self) -> int:
@@ -179,16 +113,18 @@ class Board:
         return int(sum(short[: 2 - len(self.ranked)])) if len(short) >= 2 - len(self.ranked) else self.min_battles
 
 
-def _rankable(battles: pd.DataFrame, min_battles: int) -> set[str]:
+def _rankable(coded: _Coded, min_battles: int) -> np.ndarray:
     """The models with at least `min_battles` battles against each other: dropping a model removes its
     opponents' battles with it, so this repeats until nothing more drops."""
-    kept = battles
+    size = len(coded.models)
+    kept = np.ones(size, dtype=bool)
     while True:
-        counts = pd.concat([kept["model_a"], kept["model_b"]]).value_counts()
-        enough = set(counts.index[counts >= min_battles])
-        if len(enough) == len(counts):
-            return enough
-        kept = kept[kept["model_a"].isin(enough) & kept["model_b"].isin(enough)]
+        both = kept[coded.a] & kept[coded.b]
+        counts = np.bincount(np.r_[coded.a[both], coded.b[both]], minlength=size)
+        enough = kept & (counts >= min_battles)
+        if (enough == kept).all():
+            return kept
+        kept = enough
 
 
 def _open_bounds(table: pd.DataFrame, wins: np.ndarray, core: np.ndarray) -> pd.DataFrame:
@@ -206,40 +142,60 @@ def _open_bounds(table: pd.DataFrame, wins: np.ndarray, core: np.ndarray) -> pd.
     return table
 
 
-def _ratings(battles: pd.DataFrame) -> pd.DataFrame:
-    """Rating, 95% interval and Arena rank of each model in `battles` (all of them rankable)."""
-    encoded = _encode(battles)
-    wins = _win_matrix(encoded)
+def _panes(coded: _Coded, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The votes behind the battles `keep` marks, as panes: vote, model, share of the choice, and which battle
+    and side (0 for a, 1 for b) each pane was read from. A decided vote's winner takes the whole choice; a tie
+    shares it equally among the panes left."""
+    rows = np.flatnonzero(keep)
+    vote, model = np.r_[coded.vote[rows], coded.vote[rows]], np.r_[coded.a[rows], coded.b[rows]]
+    score = np.r_[coded.score_a[rows], 1 - coded.score_a[rows]]
+    source, side = np.r_[rows, rows], np.r_[np.zeros(len(rows), int), np.ones(len(rows), int)]
+    _, first = np.unique(vote * len(coded.models) + model, return_index=True)  # sorted by vote, then model
+    vote, model, score, source, side = vote[first], model[first], score[first], source[first], side[first]
+    starts = np.flatnonzero(np.r_[True, vote[1:] != vote[:-1]])
+    panes = np.diff(np.r_[starts, len(vote)])
+    chosen = np.where(score == 0.5, 1.0 / np.repeat(panes, panes), score)
+    return vote, model, chosen, np.c_[source, side]
+
+
+def _ratings(coded: _Coded, style: np.ndarray | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rating, 95% interval and Arena rank of each model in `coded` (all of them rankable), and the style
+    coefficients when `style` (per battle and side, see `style_control`) is given."""
+    wins = _win_matrix(coded)
     core = finite_core(wins)
     if core.sum() < 2:  # no two models have both won and lost against each other: no rating is finite yet
         core[:] = False
-    in_core = core[encoded.index_a] & core[encoded.index_b]
-    table = pd.DataFrame({"model": encoded.models, "rating": np.nan, "lower": np.nan, "upper": np.nan})
+    table = pd.DataFrame({"model": coded.models, "rating": np.nan, "lower": np.nan, "upper": np.nan})
+    coefficients = pd.DataFrame(columns=STYLE_COLUMNS)
     if core.sum() >= 2:
         rows = np.cumsum(core) - 1  # each core model's row in the fit
-        fit = sandwich_fit(rows[encoded.index_a[in_core]], rows[encoded.index_b[in_core]], encoded.score_a[in_core],
-                           pd.factorize(encoded.vote[in_core])[0], int(core.sum()))  # fmt: skip
-        table.loc[core, "rating"] = fit.rating
-        table.loc[core, "lower"] = fit.rating - Z95 * fit.se
-        table.loc[core, "upper"] = fit.rating + Z95 * fit.se
+        vote, model, chosen, source = _panes(coded, core[coded.a] & core[coded.b])
+        covariates, names = pane_covariates(style, vote, source) if style is not None else (None, [])
+        fit = fit_choices(choices(vote, rows[model], chosen, covariates), int(core.sum()),
+                          (wins + wins.T).sum(axis=1)[core])  # fmt: skip
+        rating, se = to_rating(fit.strength), fit.strength_se * SCALE_PER_LOG
+        table.loc[core, "rating"] = rating
+        table.loc[core, "lower"] = rating - Z95 * se
+        table.loc[core, "upper"] = rating + Z95 * se
+        coefficients = style_table(names, fit.style, fit.style_se)
     table = _open_bounds(table, wins, core)
     table["rank"] = [1 + int((table["lower"] > upper).sum()) for upper in table["upper"]]
-    return table
+    return table, coefficients
 
 
-def _still_needed(battles: pd.DataFrame, provisional: pd.DataFrame, rankable: set[str], min_battles: int) -> list:
+def _still_needed(coded: _Coded, record: pd.DataFrame, rankable: np.ndarray, min_battles: int) -> list[int]:
     """Battles each unranked model still needs: to reach the threshold, or, when it has, against ranked models
     (0 for a rankable model no chain of wins and losses links to the rest)."""
-    against = pd.concat([battles.loc[battles["model_b"].isin(rankable), "model_a"],
-                         battles.loc[battles["model_a"].isin(rankable), "model_b"]]).value_counts()  # fmt: skip
+    size = len(coded.models)
+    against = np.bincount(np.r_[coded.a[rankable[coded.b]], coded.b[rankable[coded.a]]], minlength=size)
     needed = []
-    for model, count in zip(provisional["model"], provisional["battles"], strict=True):
-        if model in rankable:
+    for i, count in enumerate(record["battles"]):
+        if rankable[i]:
             needed.append(0)
         elif count < min_battles:
             needed.append(int(min_battles - count))
         else:
-            needed.append(max(1, int(min_battles - against.get(model, 0))))
+            needed.append(max(1, int(min_battles - against[i])))
     return needed
 
 
@@ -252,37 +208,51 @@ def interval_text(lower: float, upper: float) -> str:
     return f"{lower:,.0f} – {upper:,.0f}"
 
 
-def leaderboard(battles: pd.DataFrame, min_battles: int = MIN_BATTLES) -> Board:
-    """Models with at least `min_battles` battles ranked by Bradley–Terry rating with a 95% sandwich interval and
-    Arena's rank; the others listed apart as provisional with how many battles each still needs."""
-    if battles.empty:
-        return Board(min_battles=min_battles)
-    models = sorted(pd.concat([battles["model_a"], battles["model_b"]]).astype(str).unique())
-    rankable = _rankable(battles, max(int(min_battles), 1))
-    kept = battles[battles["model_a"].isin(rankable) & battles["model_b"].isin(rankable)]
-    table = (
-        _ratings(kept) if len(rankable) >= 2 else pd.DataFrame(columns=["model", "rating", "lower", "upper", "rank"])
-    )
-    unplaced = table["lower"].isna() & table["upper"].isna()  # no chain of wins or losses links it to the rest
-    table = table[~unplaced]
-    ranked_models = table["model"].tolist()
-    record = _record(kept[kept["model_a"].isin(ranked_models) & kept["model_b"].isin(ranked_models)], ranked_models)
-    table = table.join(record, on="model")
-    table["win_rate"] = (table["wins"] + 0.5 * table["ties"]) / table["battles"]
-    upper, lower = table["upper"].astype(float), table["lower"].astype(float)
-    order = np.where(np.isposinf(upper), np.inf, np.where(np.isneginf(lower), -np.inf, table["rating"]))
-    table = table.assign(_order=order).sort_values(["rank", "_order", "model"], ascending=[True, False, True])
-    ranked = table[BOARD_COLUMNS].reset_index(drop=True).astype({"rank": int})
-    rest = [m for m in models if m not in set(ranked_models)]
-    provisional = _record(battles, models).loc[rest].rename_axis("model").reset_index()
-    provisional["needed"] = _still_needed(battles, provisional, rankable, min_battles)
+def _restricted(coded: _Coded, keep: np.ndarray) -> _Coded:
+    """The same battles coded, only those `keep` marks."""
+    return _Coded(coded.models, coded.a[keep], coded.b[keep], coded.score_a[keep], coded.vote[keep])
+
+
+def _provisional(coded: _Coded, ranked: np.ndarray, rankable: np.ndarray, min_battles: int) -> pd.DataFrame:
+    record = _record(coded, np.ones(len(coded.a), dtype=bool))
+    record["needed"] = _still_needed(coded, record, rankable, min_battles)
+    provisional = record[~ranked].rename_axis("model").reset_index()
     provisional["why"] = np.where(
         provisional["needed"] > 0,
         [f"{n} more battles to be ranked" for n in provisional["needed"]],
         "has not both won and lost against the ranked models (no finite rating yet)",
     )
     provisional = provisional.sort_values(["battles", "model"], ascending=[False, True], ignore_index=True)
-    return Board(ranked, provisional[PROVISIONAL_COLUMNS], int(min_battles))
+    return provisional[PROVISIONAL_COLUMNS]
+
+
+def leaderboard(battles: pd.DataFrame, min_battles: int = MIN_BATTLES, style_control: bool = False) -> Board:
+    """Models with at least `min_battles` battles ranked by rating with a 95% sandwich interval and Arena's rank;
+    the others listed apart as provisional with how many battles each still needs. With `style_control`, the
+    battles must carry their answers' style (see `style_control.with_style`): those without are left out, and the
+    ratings are those of answers of the same length and Markdown."""
+    if style_control:
+        battles = battles[style_known(battles)]
+    if battles.empty:
+        return Board(min_battles=min_battles)
+    coded = _coded(battles)
+    rankable = _rankable(coded, max(int(min_battles), 1))
+    among = rankable[coded.a] & rankable[coded.b]
+    style = style_arrays(battles)[among] if style_control else None
+    kept = _restricted(coded, among)
+    unrated = pd.DataFrame(columns=["model", "rating", "lower", "upper", "rank"]), Board().style
+    table, coefficients = _ratings(kept, style) if rankable.sum() >= 2 else unrated
+    placed = table[~(table["lower"].isna() & table["upper"].isna())]  # no chain of wins or losses links it
+    ranked = np.isin(coded.models, placed["model"])
+    record = _record(coded, ranked[coded.a] & ranked[coded.b])
+    table = placed.join(record, on="model")
+    table["win_rate"] = (table["wins"] + 0.5 * table["ties"]) / table["battles"]
+    upper, lower = table["upper"].astype(float), table["lower"].astype(float)
+    order = np.where(np.isposinf(upper), np.inf, np.where(np.isneginf(lower), -np.inf, table["rating"]))
+    table = table.assign(_order=order).sort_values(["rank", "_order", "model"], ascending=[True, False, True])
+    board = table[BOARD_COLUMNS].reset_index(drop=True).astype({"rank": int})
+    provisional = _provisional(coded, ranked, rankable, int(min_battles))
+    return Board(board, provisional, int(min_battles), coefficients)
 
 
 def pairwise(battles: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
@@ -290,14 +260,14 @@ def pairwise(battles: pd.DataFrame, order: list[str] | None = None) -> pd.DataFr
     columns = ["model_a", "model_b", "battles", "win_rate"]
     if battles.empty:
         return pd.DataFrame(columns=columns)
-    encoded = _encode(battles)
-    wins = _win_matrix(encoded)
+    coded = _coded(battles)
+    wins = _win_matrix(coded)
     games = wins + wins.T
     a, b = np.nonzero(games)
     table = pd.DataFrame(
         {
-            "model_a": [encoded.models[i] for i in a],
-            "model_b": [encoded.models[j] for j in b],
+            "model_a": [coded.models[i] for i in a],
+            "model_b": [coded.models[j] for j in b],
             "battles": games[a, b].round().astype(int),
             "win_rate": wins[a, b] / games[a, b],
         }

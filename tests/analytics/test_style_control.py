@@ -1,0 +1,61 @@
+"""Style control: with answer length and Markdown as covariates, a model is not rated up for writing longer
+answers, and the board says what length is worth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from llm_core.analytics.leaderboard import battles_from_votes, leaderboard
+from llm_core.analytics.style_control import with_style
+from llm_core.analytics.style_features import answer_styles
+
+DAY = pd.Timestamp("2025-03-01", tz="UTC")
+
+
+def wordy_and_terse(count: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two equally good models, "wordy" writing twice as long as "terse" on average, and voters who favour the
+    longer answer by its length alone: P(a wins) = σ(3 · (a − b) / (a + b)), whichever model wrote it."""
+    rng = np.random.default_rng(seed)
+    votes, requests = [], []
+    for number in range(count):
+        models = ["wordy", "terse"] if number % 2 else ["terse", "wordy"]
+        ids = [f"c{number}-{pane}" for pane in range(2)]
+        a, b = (int(rng.lognormal(np.log(800 if m == "wordy" else 400), 0.5)) + 1 for m in models)
+        winner = 0 if rng.random() < 1 / (1 + np.exp(-3 * (a - b) / (a + b))) else 1
+        votes.append({"timestamp": DAY, "comparison_id": f"c{number}", "winner": ids[winner], "models": models,
+                      "request_ids": ids, "rater": "human", "blind": "true"})  # fmt: skip
+        requests += [{"request_id": i, "response": "x" * n} for i, n in zip(ids, (a, b), strict=True)]
+    return pd.DataFrame(votes), pd.DataFrame(requests)
+
+
+def test_with_style_control_two_equal_models_rate_alike_though_one_writes_longer():
+    votes, requests = wordy_and_terse(3_000, seed=1)
+    battles = with_style(battles_from_votes(votes), requests)
+    plain = leaderboard(battles).ranked.set_index("model")
+    controlled = leaderboard(battles, style_control=True)
+    styled = controlled.ranked.set_index("model")
+    assert plain.loc["wordy", "lower"] > plain.loc["terse", "upper"]  # without control, wordiness pays
+    gap = styled.loc["wordy", "rating"] - styled.loc["terse", "rating"]
+    assert abs(gap) < 25 and styled["rank"].tolist() == [1, 1]
+    length = controlled.style.set_index("feature").loc["length"]
+    assert length["lower"] > 0  # longer answers win more often, and the votes can tell
+    assert length["meaning"].startswith("Longer answers win more often: +")
+    assert "rating points per standard deviation of length difference" in length["meaning"]
+    assert "headers" not in controlled.style["feature"].tolist()  # no answer had one: nothing to fit
+
+
+def test_battles_without_both_answers_in_the_log_are_left_out_of_style_control():
+    votes, requests = wordy_and_terse(400, seed=2)
+    battles = with_style(battles_from_votes(votes), requests.iloc[: len(requests) // 2])
+    counted = leaderboard(battles, min_battles=1, style_control=True).ranked["battles"].sum() / 2
+    assert counted == len(votes) // 2
+    assert leaderboard(battles, min_battles=1).ranked["battles"].sum() / 2 == len(votes)
+
+
+def test_markdown_is_counted_outside_code_blocks():
+    answer = "# Title\n\nSome **bold** and __more__\n- a\n* b\n1. c\n2) d\n```\n# a comment\n- not a list\n```\n## End"
+    counted = answer_styles(pd.Series([answer, "plain words", None]))
+    assert counted.iloc[0].to_dict() == {"length": len(answer), "headers": 2, "lists": 4, "bold": 2}
+    assert counted.iloc[1].to_dict() == {"length": 11, "headers": 0, "lists": 0, "bold": 0}
+    assert counted.iloc[2].isna().all()
