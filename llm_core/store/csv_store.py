@@ -136,7 +136,7 @@ class LogStore(ConversationQueries):
     def append_response(self, result: Result) -> str:
         """Log one response; return "" when written, else a warning for the user. Never raises."""
         try:
-            self._append(self.requests_path, REQUEST_COLUMNS, [format_row(response_row(result))])
+            self._append(self.requests_path, REQUEST_COLUMNS, [response_row(result)])
         except LogWriteError as e:
             log.warning("response %s not logged: %s", result.request_id, e)
             return f"This answer was not saved to the log: {e}"
@@ -152,7 +152,7 @@ class LogStore(ConversationQueries):
         if not request_id:
             raise LogEntryError("A rating needs the request_id of the response it rates.")
         row = [_now(), request_id, int(stars), comment or ""]
-        self._append(self.ratings_path, RATING_COLUMNS, [format_row(row)])
+        self._append(self.ratings_path, RATING_COLUMNS, [row])
 
     def append_vote(
         self,
@@ -181,7 +181,7 @@ class LogStore(ConversationQueries):
         if not isinstance(rater, str) or not rater.strip():
             raise LogEntryError(f"A vote names its rater ('human' or a judge's name), not {rater!r}.")
         row = [_now(), comparison_id, winner, _json(models), _json(request_ids), rater.strip(), _flag(blind)]
-        self._append(self.votes_path, VOTE_COLUMNS, [format_row(row)])
+        self._append(self.votes_path, VOTE_COLUMNS, [row])
 
     def read_requests(self, columns: Iterable[str] | None = None) -> Table:
         """Every logged response, typed, with its latest rating joined (`stars`, `rating_comment`, `rated_at`).
@@ -223,7 +223,7 @@ class LogStore(ConversationQueries):
 
     def append_evaluation(self, kind: str, records: list[dict]) -> None:
         """Append evaluation records (runs, cells, checks or verdicts; see evaluations.py) in one write."""
-        rows = [format_row(evaluation_row(kind, {"timestamp": _now(), **record})) for record in records]
+        rows = [evaluation_row(kind, {"timestamp": _now(), **record}) for record in records]
         if rows:
             self._append(self.directory / EVALUATION_FILES[kind], list(EVALUATION_SCHEMAS[kind].columns), rows)
 
@@ -241,8 +241,9 @@ class LogStore(ConversationQueries):
         record = frame.loc[[matches[-1]]].to_dict("records")[0]
         return {name: None if _missing(value) else value for name, value in record.items()}
 
-    def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
-        append_rows(path, columns, rows, fsync=self.fsync)
+    def _append(self, path: Path, columns: list[str], rows: list[list[Cell]]) -> None:
+        """Append rows of cells (in `columns` order) to one log, in one write (the database backend inserts them)."""
+        append_rows(path, columns, [format_row(row) for row in rows], fsync=self.fsync)
 
     def _read(self, path: Path, schema: Schema, keep: frozenset[str] | None = None) -> Table:
         """One log as a typed table, only the `keep` columns when given (the database backend reads its table of
@@ -417,9 +418,7 @@ def _exclusive(path: Path) -> Iterator[None]:
             lock_file.release()
 
 
-def _join_ratings(
-    requests: pd.DataFrame, latest: pd.DataFrame, joined: tuple[str, ...] = RATING_JOIN
-) -> pd.DataFrame:
+def _join_ratings(requests: pd.DataFrame, latest: pd.DataFrame, joined: tuple[str, ...] = RATING_JOIN) -> pd.DataFrame:
     """Each request with its latest rating: `stars`, `rating_comment` ("" when unrated) and `rated_at` (those of
     them in `joined`)."""
     if not joined:

@@ -1,19 +1,23 @@
 """The database log store: the same logs as the CSV store, in SQLite or PostgreSQL, through SQLAlchemy Core.
 
 `DatabaseStore` is a `LogStore` whose three logs (requests, ratings, votes) are tables (see tables.py), so it has
-the same interface and the same rules: rows are built and checked by the CSV store's own code, then parsed with
-the CSV reader's types and inserted, one transaction per row, retried on a transient error (a locked SQLite file,
-a dropped connection). A failed write is a `LogWriteError` with a message that says what to do, and never holds
-the database password. Reading is incremental, as with CSV: rows added since the last read are fetched by row id.
-  - SQLite runs in WAL mode with a busy timeout, so the app, the CLI and the API can write to one file at once.
+the same interface and the same rules: rows are built and checked by the CSV store's own code, then typed
+as the CSV reader types them and inserted, one transaction per row (a single INSERT in autocommit: one round trip),
+retried on a transient error (a locked SQLite file, a connection the server dropped). A failed write is a
+`LogWriteError` with a message that says what to do, and never holds the database password. Reading is
+incremental, as with CSV: rows added since the last read are fetched by row id, as Arrow columns (fetch.py).
+  - SQLite runs in WAL mode with a busy timeout, so the app, the CLI and the API can write to one file at once,
+    and synchronous=NORMAL: a commit is not flushed to the disk on its own but with the WAL's next checkpoint, so
+    a row survives the app or the process crashing, and only a power cut or an OS crash can lose the last few.
+    (FULL flushes every commit and caps four writers at about a thousand rows/s on this project's machines.)
   - PostgreSQL goes through a pooled engine on psycopg 3; `postgresql://` and `postgres://` URLs mean psycopg.
+    Pooled connections are not pinged before use (a round trip per statement): a dropped one fails and is retried.
 Logs other than these three (added by later versions) stay CSV files in the log folder until they get a table.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -30,9 +34,10 @@ from sqlalchemy import exc as sa_errors
 
 from ..redact import redact
 from .backend import DATABASE_URL_VARIABLE, register_url_password
-from .cells import decode_cell, escape_lone_surrogates, has_lone_surrogate
+from .cells import Cell, escape_lone_surrogates, format_number, has_lone_surrogate
 from .csv_store import LogStore, LogWriteError
-from .parse import LogReadError, append_frames, empty_frame
+from .fetch import fetch_arrow
+from .parse import LogReadError, append_frames, empty_frame, target_type
 from .read import Schema, Table
 from .tables import ROW_ID, SCHEMAS, TABLES, migrate
 from .texts import SCAN_ROWS, TextSource
@@ -40,6 +45,7 @@ from .texts import SCAN_ROWS, TextSource
 SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another's lock before the retry counts it as failed
 WRITE_ATTEMPTS = 4
 POOL_SIZE = 5
+POOL_RECYCLE_S = 240  # a pooled connection older than this is replaced (hosted servers drop idle ones after ~5 min)
 OPEN_RETRY_AFTER_S = 15.0  # how long a database that would not open is left alone before it is tried again
 CONNECT_TIMEOUT_S = 10  # a server that does not answer costs a warning after this long, not a hung page
 
@@ -120,36 +126,47 @@ class DatabaseStore(LogStore):
         return {name: None if _missing(value) else value for name, value in record.items()}
 
     def insert(self, table_name: str, records: list[dict]) -> None:
-        """Insert typed records into one log table in one transaction, retried when the failure is transient."""
-        if records:
+        """Insert typed records into one log table in one transaction, retried when the failure is transient.
+
+        One record is one INSERT in autocommit: a transaction of its own, one round trip to a server (no BEGIN
+        and COMMIT around it); several are one transaction."""
+        if len(records) == 1:
+            self._write(lambda connection: connection.execute(TABLES[table_name].insert(), records[0]), alone=True)
+        elif records:
             self._write(lambda connection: connection.execute(TABLES[table_name].insert(), records))
 
-    def _append(self, path: Path, columns: list[str], rows: list[str]) -> None:
+    def _append(self, path: Path, columns: list[str], rows: list[list[Cell]]) -> None:
         name = path.stem
         if path.parent != self.directory or name not in TABLES:
             return super()._append(path, columns, rows)  # a log with no table yet stays a CSV file
-        self.insert(name, records_from_rows(rows, columns, SCHEMAS[name], path.name))
+        self.insert(name, records_from_cells(rows, columns, SCHEMAS[name], path.name))
 
     def _read(self, path: Path, schema: Schema, keep: frozenset[str] | None = None) -> Table:
         return read_table(self, path.stem, schema, keep)
 
-    def _write(self, action) -> None:
+    def _write(self, action, *, alone: bool = False) -> None:
         engine = self.engine
+        opened = engine.connect if alone else engine.begin  # alone: a single statement, its own transaction
         try:
             for attempt in _retrying():
-                with attempt, engine.begin() as connection:
-                    action(connection)
+                with attempt, opened() as connection:
+                    action(connection.execution_options(isolation_level="AUTOCOMMIT") if alone else connection)
         except sa_errors.SQLAlchemyError as e:
             raise LogWriteError(f"could not write to the {self.kind} database {self.location}: {problem(e)}") from e
 
-    def _fetch(self, query) -> list[tuple]:
+    def engine_for_reading(self) -> sa.Engine:
+        """The engine, or a LogReadError saying why the database cannot be opened."""
         try:
-            engine = self.engine
+            return self.engine
         except LogWriteError as e:
             raise LogReadError(str(e)[:1].upper() + str(e)[1:]) from e
+
+    def _fetch(self, query) -> list[tuple]:
+        engine = self.engine_for_reading()
         try:
-            with engine.connect() as connection:
-                return [tuple(row) for row in connection.execute(query)]
+            for attempt in _retrying():
+                with attempt, engine.connect() as connection:
+                    return [tuple(row) for row in connection.execute(query)]
         except sa_errors.SQLAlchemyError as e:
             raise LogReadError(f"Could not read the {self.kind} database {self.location}: {problem(e)}") from e
 
@@ -215,7 +232,10 @@ def forget_engines() -> None:
 def _new_engine(url: sa.URL) -> sa.Engine:
     if url.get_backend_name() != "sqlite":
         patience = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
-        return sa.create_engine(url, pool_size=POOL_SIZE, pool_pre_ping=True, connect_args=patience)
+        # no pre-ping (a round trip before every statement, half an append's time): a connection the server
+        # dropped fails its statement, which invalidates the pool and is retried on a new one; idle ones are
+        # recycled before hosted servers' idle timeouts close them
+        return sa.create_engine(url, pool_size=POOL_SIZE, pool_recycle=POOL_RECYCLE_S, connect_args=patience)
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -225,17 +245,18 @@ def _new_engine(url: sa.URL) -> sa.Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer, nor it them
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=FULL")  # a row reported saved survives a power cut, as with CSV
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives the app crashing; see the docstring
         cursor.close()
 
     return engine
 
 
-def _retrying() -> tenacity.Retrying:
+def _retrying(driver_errors: tuple[type[Exception], ...] = ()) -> tenacity.Retrying:
+    """Attempts of one statement, retried on a transient failure (SQLAlchemy's, or one of the driver's own)."""
     return tenacity.Retrying(
         stop=tenacity.stop_after_attempt(WRITE_ATTEMPTS),
         wait=tenacity.wait_exponential(multiplier=0.05, max=1.0),
-        retry=tenacity.retry_if_exception(_transient),
+        retry=tenacity.retry_if_exception(lambda e: _transient(e) or isinstance(e, driver_errors)),
         reraise=True,
     )
 
@@ -245,6 +266,14 @@ def _transient(e: BaseException) -> bool:
     if isinstance(e, sa_errors.DBAPIError) and e.connection_invalidated:
         return True
     return isinstance(e, sa_errors.OperationalError)
+
+
+def read_problem(e: Exception) -> str:
+    """What went wrong in a read, in the driver's words (first line, redacted), SQLAlchemy's or the driver's own."""
+    if isinstance(e, sa_errors.SQLAlchemyError):
+        return problem(e)
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    return redact(f"{first} (check {DATABASE_URL_VARIABLE} and that the database server is running)")
 
 
 def problem(e: sa_errors.SQLAlchemyError) -> str:
@@ -257,30 +286,27 @@ def problem(e: sa_errors.SQLAlchemyError) -> str:
     return redact(f"{first} ({hint})")
 
 
-def records_from_rows(rows: list[str], columns: list[str], schema: Schema, name: str) -> list[dict]:
-    """Formatted log rows (as the CSV store writes them) as typed records for an insert.
+def records_from_cells(rows: list[list[Cell]], columns: list[str], schema: Schema, name: str) -> list[dict]:
+    """Log rows as the CSV store builds them (cells in `columns` order) as typed records for an insert.
 
-    Parsed here cell by cell with the csv module: one row at a time, that is a hundred times quicker than the
-    CSV reader's Arrow path, and it decodes cells the same way (``decode_cell``; a lone surrogate kept escaped).
-    """
+    The same values the CSV file would read back, without writing and parsing CSV: texts as they are (a lone
+    surrogate kept escaped, as the CSV reader keeps it), numbers as numbers (NaN as missing), times in UTC."""
     records = []
-    for fields in csv.reader(io.StringIO("".join(rows), newline="")):
-        if len(fields) != len(columns):
-            raise LogWriteError(f"a {name} row had {len(fields)} fields where {len(columns)} were expected")
-        records.append(
-            {column: _typed_cell(cell, column, schema) for column, cell in zip(columns, fields, strict=True)}
-        )
+    for cells in rows:
+        if len(cells) != len(columns):
+            raise LogWriteError(f"a {name} row had {len(cells)} fields where {len(columns)} were expected")
+        records.append({column: _typed_value(v, column, schema) for column, v in zip(columns, cells, strict=True)})
     return records
 
 
-def _typed_cell(cell: str, column: str, schema: Schema) -> object:
+def _typed_value(value: Cell, column: str, schema: Schema) -> object:
     if column in schema.timestamps:
-        return datetime.fromisoformat(cell).astimezone(UTC) if cell else None
-    if column in schema.floats:
-        return float(cell) if cell else None
-    if column in schema.ints:
-        return int(cell) if cell else None
-    text = decode_cell(cell)
+        return datetime.fromisoformat(value).astimezone(UTC) if value else None
+    if column in schema.floats or column in schema.ints:
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+            return None
+        return float(value) if column in schema.floats else int(value)
+    text = value if isinstance(value, str) else format_number(value)
     return escape_lone_surrogates(text) if has_lone_surrogate(text) else text
 
 
@@ -309,8 +335,25 @@ def typed_frame(columns: list[str], rows: list[tuple], schema: Schema) -> pd.Dat
         empty = empty_frame(schema)
         return empty[[name for name in columns if name in empty.columns]]
     values = list(zip(*rows, strict=True))
-    arrays = {name: _typed_array(list(values[i]), name, schema) for i, name in enumerate(columns)}
-    frame = pa.table(arrays).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return arrow_frame(pa.table({name: _typed_array(list(values[i]), name, schema) for i, name in enumerate(columns)}),
+                       schema)  # fmt: skip
+
+
+def arrow_types(columns: list[str], schema: Schema) -> dict[str, pa.DataType]:
+    """The Arrow type each of a log table's columns is fetched as."""
+    return {name: target_type(name, schema) or pa.string() for name in columns}
+
+
+def arrow_frame(table: pa.Table, schema: Schema) -> pd.DataFrame:
+    """Typed Arrow columns of a log table as the frame the CSV reader makes: texts "" for missing, categories."""
+    columns = {}
+    for name in table.column_names:
+        values = table[name]
+        if pa.types.is_string(values.type):
+            values = values.fill_null("")
+            values = values.dictionary_encode() if name in schema.categories else values
+        columns[name] = values
+    frame = pa.table(columns).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
     for name in schema.categories & set(frame.columns):  # categories in sorted order, as the CSV reader makes them
         categories = frame[name].cat.categories
         if not categories.is_monotonic_increasing:
@@ -377,25 +420,32 @@ def read_table(store: DatabaseStore, name: str, schema: Schema, keep: frozenset[
         if cached is None or last < cached.last_row_id or count < cached.rows:
             cached = _empty(schema, keep)
         if count != cached.rows or last != cached.last_row_id:
-            fresh = store._fetch(_rows_after(table, columns, cached.last_row_id))
-            if cached.rows + len(fresh) != count:  # rows went missing below the last one read: read it whole
+            fresh = _fetch_columns(store, table, columns, schema, cached.last_row_id)
+            if cached.rows + fresh.num_rows != count:  # rows went missing below the last one read: read it whole
                 cached = _empty(schema, keep)
-                fresh = store._fetch(_rows_after(table, columns, 0))
-            new = typed_frame(columns, [row[1:] for row in fresh], schema)
+                fresh = _fetch_columns(store, table, columns, schema, 0)
+            new = arrow_frame(fresh.drop_columns([ROW_ID]), schema) if fresh.num_rows else cached.frame.iloc[:0]
             frame = new if cached.frame.empty else append_frames(cached.frame, new, schema)
-            ids = np.concatenate([cached.row_ids, np.fromiter((row[0] for row in fresh), np.int64, len(fresh))])
-            last_id = int(fresh[-1][0]) if fresh else last
-            cached = _Cached(cached.generation, last_id, cached.rows + len(fresh), frame, ids)
+            ids = np.concatenate([cached.row_ids, fresh[ROW_ID].to_numpy()])
+            last_id = int(ids[-1]) if len(ids) else last
+            cached = _Cached(cached.generation, last_id, cached.rows + fresh.num_rows, frame, ids)
         _tables[key] = cached
     version = ("database", store.location, name, cached.generation, cached.last_row_id, cached.rows)
     texts = None if keep is None else DatabaseTexts(store, name, schema, cached.row_ids)
     return Table(cached.frame.copy(deep=False), version=version, texts=texts)
 
 
-def _rows_after(table: sa.Table, columns: list[str], row_id: int) -> sa.Select:
-    return sa.select(table.c[ROW_ID], *(table.c[c] for c in columns)).where(table.c[ROW_ID] > row_id).order_by(
-        table.c[ROW_ID]
-    )
+def _fetch_columns(store: DatabaseStore, table: sa.Table, columns: list[str], schema: Schema, after: int) -> pa.Table:
+    """`columns` of the rows after row id `after`, in order, as Arrow columns (with the row ids first)."""
+    query = sa.select(table.c[ROW_ID], *(table.c[c] for c in columns)).where(table.c[ROW_ID] > int(after))
+    engine = store.engine_for_reading()
+    types = {ROW_ID: pa.int64(), **arrow_types(columns, schema)}
+    try:
+        for attempt in _retrying((engine.dialect.dbapi.OperationalError,)):
+            with attempt:
+                return fetch_arrow(engine, query.order_by(table.c[ROW_ID]), types)
+    except (sa_errors.SQLAlchemyError, engine.dialect.dbapi.Error) as e:
+        raise LogReadError(f"Could not read the {store.kind} database {store.location}: {read_problem(e)}") from e
 
 
 class DatabaseTexts(TextSource):

@@ -327,14 +327,15 @@ def _typed_column(
 ) -> tuple[pa.ChunkedArray, np.ndarray | None, list[int]]:
     """One column typed, which of its rows would not parse (None for text, which always does), and which text
     cells show a lone surrogate escaped."""
-    target = _target_type(name, schema)
+    target = target_type(name, schema)
     if target is not None:
         return *_convert(text, target), []
     decoded, marked = decode_cells(text)
     return (pc.dictionary_encode(decoded) if name in schema.categories else decoded), None, marked
 
 
-def _target_type(name: str, schema: Schema) -> pa.DataType | None:
+def target_type(name: str, schema: Schema) -> pa.DataType | None:
+    """The type a column is read as (a time, a float, an integer), or None for text."""
     if name in schema.timestamps:
         return pa.timestamp("us", tz="UTC")
     if name in schema.floats:

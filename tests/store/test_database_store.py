@@ -127,3 +127,22 @@ def test_a_database_that_would_not_open_is_not_waited_on_again_at_every_append(m
     assert len(opened) == 1  # the second append failed at once, with the same words
     forget_engines()
     assert "Connection refused" in default_store().append_response(answer()) and len(opened) == 2
+
+
+def test_a_connection_the_server_dropped_costs_neither_an_append_nor_a_read(postgres_url):
+    store = DatabaseStore(postgres_url)
+    assert store.append_response(answer(prompt="before")) == ""
+    assert len(store.read_requests(["prompt"]).frame) == 1
+    admin = sa.create_engine(postgres_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # the server ends every pooled connection, as a restart or idle timeout does
+        dropped = connection.execute(
+            sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": sa.make_url(postgres_url).database},
+        ).scalar()
+    admin.dispose()
+    assert dropped >= 1
+    assert store.append_response(answer(prompt="after")) == ""
+    frame = store.read_requests(["prompt"]).frame
+    assert sorted(store.read_requests(["prompt"]).texts.rows(range(len(frame)), ["prompt"])["prompt"]) == [
+        "after", "before"
+    ]  # fmt: skip

@@ -1,0 +1,61 @@
+"""Every kind of value a log holds reads back from SQLite and PostgreSQL exactly as the CSV store reads it.
+
+The database store fetches a table as Arrow columns (fetch.py: PostgreSQL's COPY parsed as CSV, SQLite's cursor a
+batch at a time), so what the CSV reader gets right by construction is checked here against it: times in any
+zone, floats at their extremes, integers past 2**53 and missing ones, texts with commas, quotes, line ends,
+formula starts and emoji, categories, across batch boundaries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pandas as pd
+import pytest
+
+from llm_core.analytics.summary import PAGE_COLUMNS
+from llm_core.record import Result
+from llm_core.store import fetch
+from llm_core.store.csv_store import LogStore, default_store
+
+TEXTS = ["a, b", 'say "hi"', "one\ntwo", "crlf\r\nend", "=SUM(A1)", "-1", "\\back", "ünï 😀 日本語", "", "half \ud83d"]
+FLOATS = [0.1, 1e-300, 1.7976931348623157e308, -0.0, 123456.789, None]
+INTS = [0, 2**53 + 1, -7, None]
+ZONES = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+
+
+def awkward(i: int) -> Result:
+    text = TEXTS[i % len(TEXTS)]
+    moment = datetime(2025, 3, 30, 1, 59, 59, 123456 + i, tzinfo=ZONES[i % len(ZONES)])
+    return Result(
+        timestamp=moment, model=f"model-{i % 3}", requested_model="auto", provider=["openai", "groq"][i % 2],
+        prompt=text, text=TEXTS[(i + 3) % len(TEXTS)], system=text, status=["ok", "error"][i % 2],
+        error=text if i % 2 else "", template=["", "summarise"][i % 2], session_id=f"s{i % 4}",
+        latency_ms=FLOATS[i % len(FLOATS)], cost_usd=FLOATS[(i + 1) % len(FLOATS)],
+        prompt_tokens=INTS[i % len(INTS)], completion_tokens=INTS[(i + 1) % len(INTS)],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, isolated, monkeypatch):
+    monkeypatch.setattr(fetch, "BATCH_ROWS", 7)  # SQLite: many batches, each made into Arrow columns
+    monkeypatch.setattr(fetch, "BATCH_BYTES", 2000)  # PostgreSQL: many pieces of CSV, each parsed on its own
+    results = [awkward(i) for i in range(60)]
+    store, reference = default_store(), LogStore(isolated / "reference")
+    for result in results:
+        assert store.append_response(result) == ""
+        assert reference.append_response(result) == ""
+    store.append_rating(results[4].request_id, 5, 'good, "really"\nyes')
+    reference.append_rating(results[4].request_id, 5, 'good, "really"\nyes')
+
+    def same(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:  # rated_at: when each store took the rating
+        pd.testing.assert_frame_equal(ours.drop(columns="rated_at"), theirs.drop(columns="rated_at"))
+
+    same(store.read_requests().frame, reference.read_requests().frame)
+    ours, theirs = store.read_requests(PAGE_COLUMNS), reference.read_requests(PAGE_COLUMNS)
+    same(ours.frame, theirs.frame)
+    positions = [59, 0, 33]
+    pd.testing.assert_frame_equal(
+        ours.texts.rows(positions, ["prompt", "response"]), theirs.texts.rows(positions, ["prompt", "response"])
+    )
+    assert store.read_requests(PAGE_COLUMNS).frame["timestamp"].iloc[1] == pd.Timestamp(results[1].timestamp)
