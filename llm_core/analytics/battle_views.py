@@ -1,5 +1,5 @@
-"""Which battles a leaderboard counts: by rater (people or automatic judges), demo models in or out, and one
-template or prompt category at a time (see `categories`)."""
+"""Which battles a leaderboard counts: by rater (people or automatic judges), blind votes only or all, demo models
+in or out, and one template or prompt category at a time (see `categories`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .categories import prompt_categories
-from .leaderboard import DEFAULT_RATER
+from .leaderboard import DEFAULT_RATER, rankable_models
 
 DEMO_PROVIDER = "echo"  # the offline demo models: they answer without a model, so their votes rank nothing real
 ALL = ""
@@ -17,10 +17,12 @@ ALL = ""
 
 @dataclass(frozen=True)
 class BoardChoice:
-    """What the user chose to count: a rater ("" for all), demo models, and a template or prompt category."""
+    """What the user chose to count: a rater ("" for all), blind votes only, demo models, and a template or prompt
+    category."""
 
     rater: str = DEFAULT_RATER
     include_demo: bool = False
+    blind_only: bool = False
     template: str = ALL
     category: str = ALL
 
@@ -62,9 +64,34 @@ def choose_battles(battles: pd.DataFrame, choice: BoardChoice, demos: set[str]) 
     keep = np.ones(len(battles), dtype=bool)
     if choice.rater:
         keep &= battles["rater"].to_numpy(dtype=object) == choice.rater
+    if choice.blind_only:
+        keep &= battles["blind"].to_numpy(dtype=bool)
     if not choice.include_demo and demos:
         keep &= ~(battles["model_a"].isin(demos) | battles["model_b"].isin(demos)).to_numpy()
     for column, wanted in (("template", choice.template), ("category", choice.category)):
         if wanted:
             keep &= battles[column].to_numpy(dtype=object) == wanted
     return battles[keep].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class BlindCount:
+    """How many of the votes a board would count were cast blind, and how many models those alone would rank."""
+
+    votes: int
+    blind: int
+    ranked: int
+
+    @property
+    def enough(self) -> bool:
+        """The blind votes alone rank at least two models at the threshold: enough to count only them."""
+        return self.ranked >= 2
+
+
+def blind_count(battles: pd.DataFrame, choice: BoardChoice, demos: set[str], min_battles: int) -> BlindCount:
+    """The votes `choice` counts (whatever its blind-only setting), how many were blind, and how many models the
+    blind ones alone have `min_battles` battles for, against each other."""
+    counted = choose_battles(battles, BoardChoice(choice.rater, choice.include_demo, False, choice.template,
+                                                  choice.category), demos)  # fmt: skip
+    blind = counted[counted["blind"].to_numpy(dtype=bool)] if len(counted) else counted
+    return BlindCount(counted["vote"].nunique(), blind["vote"].nunique(), len(rankable_models(blind, min_battles)))

@@ -166,6 +166,32 @@ def _gradient(sets: Choices, residual: np.ndarray, size: int) -> np.ndarray:
     return np.r_[np.bincount(sets.model, weighted, size), sets.style.T @ weighted]
 
 
+def identified(sets: Choices, size: int) -> np.ndarray:
+    """Which covariates the votes can tell apart from the models' strengths and from the covariates before them: a
+    feature only some models' answers have, always to the same degree, is the models again, and its coefficient
+    would be whatever the fit chose to split with them. Judged by the rank of the information at equal chances,
+    which is the rank of the design."""
+    k = sets.covariates
+    if not k:
+        return np.zeros(0, dtype=bool)
+    starts = _starts(sets.vote)
+    p = _probabilities(np.zeros(len(sets.vote)), starts, sets.vote)
+    information = _information(sets, p, _pairs(sets.vote, starts), starts, size)
+    scale = np.sqrt(np.clip(np.diag(information), 1e-300, None))
+    information = information / np.outer(scale, scale)  # unit diagonal, so one tolerance suits every feature
+
+    def rank(columns: list[int]) -> int:
+        block = information[np.ix_(columns, columns)]
+        return int(np.linalg.matrix_rank(block, tol=1e-9 * np.linalg.norm(block, 2)))
+
+    kept: list[int] = []
+    base = rank(list(range(size)))
+    for c in range(k):
+        if rank([*range(size), *(size + j for j in [*kept, c])]) == base + len(kept) + 1:
+            kept.append(c)
+    return np.isin(np.arange(k), kept)
+
+
 def fit_choices(sets: Choices, size: int, centre_weights: np.ndarray) -> ChoiceFit:
     """Strengths of `size` models and style coefficients maximising the likelihood of the choices, with sandwich
     standard errors clustered by vote. Every model must have both been chosen over and passed over by others

@@ -20,12 +20,13 @@ import pyarrow.compute as pc
 
 from .battles import BATTLE_COLUMNS, DEFAULT_RATER, TIE_OUTCOMES, battles_from_votes
 from .bradley_terry import SCALE_PER_LOG, Z95, finite_core, reachable, to_rating
-from .choice_model import choices, fit_choices
+from .choice_model import choices, fit_choices, identified
 from .style_control import STYLE_COLUMNS, pane_covariates, style_arrays, style_known, style_table
 
 __all__ = [
     "BATTLE_COLUMNS", "BOARD_COLUMNS", "DEFAULT_RATER", "MIN_BATTLES", "PROVISIONAL_COLUMNS", "TIE_OUTCOMES",
     "Board", "answered_battles", "battles_from_votes", "filter_battles", "interval_text", "leaderboard", "pairwise",
+    "rankable_models",
 ]  # fmt: skip
 
 MIN_BATTLES = 20
@@ -96,12 +97,14 @@ def _record(coded: _Coded, keep: np.ndarray) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Board:
     """The ranked models, the ones with too few battles to rank, the threshold that separates them, and, under
-    style control, what each style feature is worth (`style`: one row per feature)."""
+    style control, what each style feature is worth (`style`: one row per feature) and how many battles were left
+    out because an answer's text is not in the request log (`unstyled`)."""
 
     ranked: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BOARD_COLUMNS))
     provisional: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROVISIONAL_COLUMNS))
     min_battles: int = MIN_BATTLES
     style: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STYLE_COLUMNS))
+    unstyled: int = 0
 
     @property
     def battles_needed(self) -> int:
@@ -125,6 +128,14 @@ def _rankable(coded: _Coded, min_battles: int) -> np.ndarray:
         if (enough == kept).all():
             return kept
         kept = enough
+
+
+def rankable_models(battles: pd.DataFrame, min_battles: int = MIN_BATTLES) -> list[str]:
+    """The models that have at least `min_battles` battles against each other (see `_rankable`)."""
+    if battles.empty:
+        return []
+    coded = _coded(battles)
+    return [m for m, kept in zip(coded.models, _rankable(coded, max(int(min_battles), 1)), strict=True) if kept]
 
 
 def _open_bounds(table: pd.DataFrame, wins: np.ndarray, core: np.ndarray) -> pd.DataFrame:
@@ -171,13 +182,16 @@ def _ratings(coded: _Coded, style: np.ndarray | None) -> tuple[pd.DataFrame, pd.
         rows = np.cumsum(core) - 1  # each core model's row in the fit
         vote, model, chosen, source = _panes(coded, core[coded.a] & core[coded.b])
         covariates, names = pane_covariates(style, vote, source) if style is not None else (None, [])
-        fit = fit_choices(choices(vote, rows[model], chosen, covariates), int(core.sum()),
-                          (wins + wins.T).sum(axis=1)[core])  # fmt: skip
+        sets = choices(vote, rows[model], chosen, covariates)
+        told = identified(sets, int(core.sum()))  # a feature that is the models over again is left out
+        if not told.all():
+            sets = choices(vote, rows[model], chosen, covariates[:, told])
+        fit = fit_choices(sets, int(core.sum()), (wins + wins.T).sum(axis=1)[core])
         rating, se = to_rating(fit.strength), fit.strength_se * SCALE_PER_LOG
         table.loc[core, "rating"] = rating
         table.loc[core, "lower"] = rating - Z95 * se
         table.loc[core, "upper"] = rating + Z95 * se
-        coefficients = style_table(names, fit.style, fit.style_se)
+        coefficients = style_table(names, fit.style, fit.style_se, told)
     table = _open_bounds(table, wins, core)
     table["rank"] = [1 + int((table["lower"] > upper).sum()) for upper in table["upper"]]
     return table, coefficients
@@ -231,10 +245,12 @@ def leaderboard(battles: pd.DataFrame, min_battles: int = MIN_BATTLES, style_con
     the others listed apart as provisional with how many battles each still needs. With `style_control`, the
     battles must carry their answers' style (see `style_control.with_style`): those without are left out, and the
     ratings are those of answers of the same length and Markdown."""
+    unstyled = 0
     if style_control:
-        battles = battles[style_known(battles)]
+        known = style_known(battles)
+        battles, unstyled = battles[known], int((~known).sum())
     if battles.empty:
-        return Board(min_battles=min_battles)
+        return Board(min_battles=min_battles, unstyled=unstyled)
     coded = _coded(battles)
     rankable = _rankable(coded, max(int(min_battles), 1))
     among = rankable[coded.a] & rankable[coded.b]
@@ -252,7 +268,7 @@ def leaderboard(battles: pd.DataFrame, min_battles: int = MIN_BATTLES, style_con
     table = table.assign(_order=order).sort_values(["rank", "_order", "model"], ascending=[True, False, True])
     board = table[BOARD_COLUMNS].reset_index(drop=True).astype({"rank": int})
     provisional = _provisional(coded, ranked, rankable, int(min_battles))
-    return Board(board, provisional, int(min_battles), coefficients)
+    return Board(board, provisional, int(min_battles), coefficients, unstyled)
 
 
 def pairwise(battles: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:

@@ -7,7 +7,9 @@ panes needs one covariate per pane whose differences are exactly that: a pane's 
 (f − mean) / (2·mean + 1), which for two panes gives Arena's ratio. Each covariate is then divided by the
 standard deviation of those pairwise differences, so its coefficient is "per standard deviation of the
 difference", as Arena reports it; a feature no answer differs in is left out. The covariates enter the choice
-model beside the model strengths (see `choice_model`), and their intervals are the same sandwich intervals.
+model beside the model strengths (see `choice_model`), and their intervals are the same sandwich intervals. A
+feature the votes cannot tell apart from the models (only some models' answers have it, always to the same degree)
+is left out of the fit and the table says so, rather than show a number the fit would have made up.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..store.texts import TextSource
 from .bradley_terry import SCALE_PER_LOG, Z95
 from .style_features import STYLE_FEATURES, styles_by_request
 
@@ -31,11 +34,12 @@ def _columns(side: str) -> list[str]:
     return [f"style_{side}_{name}" for name in STYLE_FEATURES]
 
 
-def with_style(battles: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
+def with_style(battles: pd.DataFrame, requests: pd.DataFrame, texts: TextSource | None = None) -> pd.DataFrame:
     """`battles` with the style of both answers (`style_a_length`, ..., `style_b_bold`), looked up by request id
-    in the request log (`request_id`, `response`); missing where the answer is not in the log."""
+    in the request log (`request_id` and `response`, or a log read without its texts and those `texts`: only the
+    battles' answers are read); missing where the answer is not in the log."""
     wanted = pd.concat([battles["request_a"], battles["request_b"]]).dropna().astype(str)
-    styles = styles_by_request(requests, pd.Series(wanted.unique()))
+    styles = styles_by_request(requests, pd.Series(wanted.unique()), texts)
     found = {}
     for side in ("a", "b"):
         looked_up = styles.reindex(battles[f"request_{side}"].fillna("").astype(str).to_numpy())
@@ -84,12 +88,30 @@ def meaning(feature: str, points: float, lower: float, upper: float) -> str:
     return f"{who} win {more} often: {points:+,.0f} rating points per standard deviation of {difference}."
 
 
-def style_table(names: list[str], coefficient: np.ndarray, se: np.ndarray) -> pd.DataFrame:
+def style_table(
+    names: list[str], coefficient: np.ndarray, se: np.ndarray, told: np.ndarray | None = None
+) -> pd.DataFrame:
     """What each style feature is worth, in rating points per standard deviation, with its 95% interval and a
-    sentence saying what it means."""
+    sentence saying what it means; a feature the votes cannot tell apart from the models (`told` false) has no
+    number, only a sentence saying so."""
+    told = np.ones(len(names), dtype=bool) if told is None else told
     points, half = coefficient * SCALE_PER_LOG, Z95 * se * SCALE_PER_LOG
-    rows = [
-        {"feature": name, "points": p, "lower": p - h, "upper": p + h, "meaning": meaning(name, p, p - h, p + h)}
-        for name, p, h in zip(names, points, half, strict=True)
-    ]
+    rows, fitted = [], iter(zip(points, half, strict=True))
+    for name, known in zip(names, told, strict=True):
+        if known:
+            p, h = next(fitted)
+            rows.append({"feature": name, "points": p, "lower": p - h, "upper": p + h,
+                         "meaning": meaning(name, p, p - h, p + h)})  # fmt: skip
+        else:
+            rows.append({"feature": name, "points": np.nan, "lower": np.nan, "upper": np.nan,
+                         "meaning": confounded(name)})  # fmt: skip
     return pd.DataFrame(rows, columns=STYLE_COLUMNS)
+
+
+def confounded(feature: str) -> str:
+    """The sentence for a feature the votes cannot tell apart from the models."""
+    difference = _WHAT[feature][1]
+    return (
+        f"Left out of the fit: in these votes the {difference} follows from which models met, so what it is worth "
+        f"cannot be told apart from the models' own ratings."
+    )

@@ -15,7 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..store.texts import TextSource, with_texts
+
 STYLE_FEATURES = ("length", "headers", "lists", "bold")
+STYLE_BATCH = 5_000  # answers read and counted at a time
 _CODE_BLOCK = r"(?s)```.*?```"
 _COUNTED = {
     "headers": r"(?m)^#{1,6}[ \t]",
@@ -37,14 +40,26 @@ def answer_styles(texts: pd.Series) -> pd.DataFrame:
     )
 
 
-def styles_by_request(requests: pd.DataFrame, wanted: pd.Series | None = None) -> pd.DataFrame:
-    """The style of each logged answer (the request log's `request_id` and `response`), indexed by request id;
-    only the ids in `wanted` when given, so the counting costs what the board needs."""
-    answers = requests[["request_id", "response"]].dropna(subset=["request_id"])
-    answers = answers.drop_duplicates("request_id", keep="last")
+def styles_by_request(
+    requests: pd.DataFrame, wanted: pd.Series | None = None, texts: TextSource | None = None
+) -> pd.DataFrame:
+    """The style of each logged answer, indexed by request id; only the ids in `wanted` when given, so the counting
+    costs what the board needs. `requests` has each request's `request_id` and either its `response` or, when it
+    was read without its texts, their `texts`: the answers are then read STYLE_BATCH at a time and only their
+    counts are kept, so a board never holds the answers it styles."""
+    ids = requests["request_id"]
+    present = np.asarray(ids.notna() & (ids.astype(str) != ""), dtype=bool)
+    table = pd.DataFrame({"request_id": ids[present].astype(str).to_numpy(), "position": np.flatnonzero(present)})
+    table = table.drop_duplicates("request_id", keep="last")
     if wanted is not None:
-        keep = pc.is_in(pa.array(answers["request_id"].astype(str)), value_set=pa.array(wanted.astype(str)))
-        answers = answers[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
-    styles = answer_styles(answers["response"])
-    styles.index = pd.Index(answers["request_id"].astype(str).to_numpy(), name="request_id")
+        keep = pc.is_in(pa.array(table["request_id"], pa.string()), value_set=pa.array(wanted.astype(str), pa.string()))
+        table = table[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+    table = table.sort_values("position")  # rows near each other are read together
+    parts = [pd.DataFrame(columns=list(STYLE_FEATURES), dtype=float)]
+    for start in range(0, len(table), STYLE_BATCH):
+        rows = table.iloc[start : start + STYLE_BATCH]
+        answers = with_texts(requests, texts, rows["position"].to_numpy(), ["response"])["response"]
+        parts.append(answer_styles(answers).set_axis(rows["request_id"].to_numpy()))
+    styles = pd.concat(parts) if len(parts) > 1 else parts[0]
+    styles.index = pd.Index(styles.index.astype(str), name="request_id")
     return styles

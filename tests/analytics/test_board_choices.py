@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from llm_core.analytics.battle_views import BoardChoice, choose_battles, demo_models, raters, with_context
+from llm_core.analytics.battle_views import (
+    BoardChoice,
+    blind_count,
+    choose_battles,
+    demo_models,
+    raters,
+    with_context,
+)  # fmt: skip
 from llm_core.analytics.categories import prompt_categories
 from llm_core.analytics.leaderboard import battles_from_votes
 
@@ -77,3 +84,29 @@ def test_a_board_per_template_and_per_prompt_category():
     assert coder["vote"].tolist() == [0]
     maths = choose_battles(battles, BoardChoice(rater="", include_demo=True, category="maths"), set())
     assert maths["vote"].tolist() == [2]
+
+
+def pairs_voted(blind: list[bool], models: list[list[str]]) -> pd.DataFrame:
+    """Two-pane votes, the first pane winning each, blind as given."""
+    return battles_from_votes(pd.DataFrame({
+        "timestamp": [DAY] * len(models), "comparison_id": [f"c{i}" for i in range(len(models))],
+        "winner": [f"r{i}a" for i in range(len(models))], "models": models,
+        "request_ids": [[f"r{i}a", f"r{i}b"] for i in range(len(models))],
+        "rater": ["human"] * len(models), "blind": ["true" if b else "false" for b in blind],
+    }))  # fmt: skip
+
+
+def test_blind_votes_only_counts_the_votes_cast_blind():
+    battles = pairs_voted([True, False, True], [["gpt", "claude"], ["gpt", "llama"], ["claude", "gpt"]])
+    assert choose_battles(battles, BoardChoice(blind_only=True), set())["vote"].tolist() == [0, 2]
+    assert choose_battles(battles, BoardChoice(), set())["vote"].tolist() == [0, 1, 2]
+
+
+def test_blind_votes_are_enough_once_they_alone_rank_two_models_at_the_threshold():
+    models = [["gpt", "claude"]] * 6 + [["gpt", "llama"]] * 6
+    battles = pairs_voted([True] * 6 + [False] * 6, models)
+    count = blind_count(battles, BoardChoice(blind_only=True), set(), min_battles=6)
+    assert (count.votes, count.blind, count.ranked, count.enough) == (12, 6, 2, True)
+    assert not blind_count(battles, BoardChoice(), set(), min_battles=7).enough  # 6 blind battles each: too few
+    only_llama = blind_count(battles, BoardChoice(), {"claude"}, min_battles=1)  # claude left out as a demo
+    assert (only_llama.votes, only_llama.blind, only_llama.enough) == (6, 0, False)

@@ -9,6 +9,9 @@ import pandas as pd
 from llm_core.analytics.leaderboard import battles_from_votes, leaderboard
 from llm_core.analytics.style_control import with_style
 from llm_core.analytics.style_features import answer_styles
+from llm_core.record import Result
+from llm_core.store.csv_store import LogStore
+from llm_core.store.texts import FrameTexts
 
 DAY = pd.Timestamp("2025-03-01", tz="UTC")
 
@@ -59,3 +62,57 @@ def test_markdown_is_counted_outside_code_blocks():
     assert counted.iloc[0].to_dict() == {"length": len(answer), "headers": 2, "lists": 4, "bold": 2}
     assert counted.iloc[1].to_dict() == {"length": 11, "headers": 0, "lists": 0, "bold": 0}
     assert counted.iloc[2].isna().all()
+
+
+def test_style_control_recovers_the_planted_length_effect():
+    votes, requests = wordy_and_terse(6_000, seed=3)
+    battles = with_style(battles_from_votes(votes), requests)
+    length = leaderboard(battles, style_control=True).style.set_index("feature").loc["length"]
+    # the voters' log-odds are 3 · (a − b) / (a + b); the board's covariate is (a − b) / (a + b + 1) over its
+    # standard deviation across battles, so the planted coefficient is 3 · that deviation, in rating points
+    a, b = (battles[f"style_{side}_length"].to_numpy() for side in "ab")
+    planted = 3 * np.sqrt(np.mean(((a - b) / (a + b + 1)) ** 2)) * 400 / np.log(10)
+    assert length["lower"] <= planted <= length["upper"]
+    assert abs(length["points"] - planted) < 0.1 * planted
+
+
+def test_a_feature_only_one_model_has_is_left_out_and_said_so():
+    votes, requests = wordy_and_terse(2_000, seed=4)
+    battles = with_style(battles_from_votes(votes), requests)
+    wordy = requests["request_id"].isin(votes["request_ids"].explode()[votes["models"].explode() == "wordy"])
+    headed = requests.assign(response=np.where(wordy, "# Answer\n", "") + requests["response"])
+    plain = leaderboard(battles, style_control=True)
+    confounded = leaderboard(with_style(battles_from_votes(votes), headed), style_control=True)
+    headers = confounded.style.set_index("feature").loc["headers"]
+    assert np.isnan(headers["points"]) and headers["meaning"].startswith("Left out of the fit")
+    # what is left is the fit without headers (lengths grew by 9 characters on one side: ratings move a little)
+    np.testing.assert_allclose(confounded.ranked["rating"], plain.ranked["rating"], atol=3)
+
+
+class CountingTexts(FrameTexts):
+    """A request log's texts that remembers which rows were read."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__(frame)
+        self.read: list[int] = []
+
+    def rows(self, positions, columns):
+        self.read += list(positions)
+        return super().rows(positions, columns)
+
+
+def test_style_control_reads_only_the_answers_voted_on_from_a_log_read_without_its_texts():
+    store = LogStore(fsync=False)
+    results = [Result(model=m, requested_model=m, provider="openai", status="ok", prompt="Hi", text="x" * (10 + i))
+               for i, m in enumerate(["a", "b"] * 50)]  # fmt: skip
+    for result in results:
+        assert store.append_response(result) == ""
+    store.append_vote("c0", results[0].request_id, ["a", "b"], [results[0].request_id, results[1].request_id])
+    log = store.read_requests(["request_id", "model"])
+    assert "response" not in log.frame
+    counting = CountingTexts(store.read_requests().frame)
+    styled = with_style(battles_from_votes(store.read_votes().frame), log.frame, counting)
+    assert sorted(counting.read) == [0, 1]  # two answers of the hundred
+    assert styled[["style_a_length", "style_b_length"]].iloc[0].tolist() == [10.0, 11.0]
+    real = with_style(battles_from_votes(store.read_votes().frame), log.frame, log.texts)  # the store's own texts
+    assert real[["style_a_length", "style_b_length"]].iloc[0].tolist() == [10.0, 11.0]
