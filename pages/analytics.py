@@ -20,7 +20,15 @@ from llm_core.store.read import Table
 from llm_core.store.texts import with_texts
 from pages._analytics import tabs
 from pages._analytics.board_controls import board_choices
-from pages._analytics.data import View, arena_battles, arena_tables, derive, load_battles, log_signature
+from pages._analytics.data import (
+    View,
+    arena_battles,
+    arena_styles,
+    arena_tables,
+    derive,
+    load_battles,
+    log_signature,
+)  # fmt: skip
 from pages._shared.session import start_session
 
 PERIODS = {"All time": None, "Today": 0, "Last 7 days": 6, "Last 30 days": 29, "Custom range": -1}
@@ -153,16 +161,17 @@ def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
         st.text("\n".join([*reasons, *notes]))
 
 
-def prompts_read(store: LogStore) -> pd.DataFrame:
-    """Each request's id, template and prompt, for the leaderboard's prompt categories (read when it is drawn)."""
+def prompts_read(store: LogStore) -> Table:
+    """Each request's id, template and prompt, for the leaderboard's prompt categories (read when it is drawn),
+    with the way to read the answers style control measures."""
     try:
-        return store.read_requests(["request_id", "template", "prompt", "status", "model", "provider"]).frame
+        return store.read_requests(["request_id", "template", "prompt", "status", "model", "provider"])
     except LogReadError as e:
         st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
         st.stop()
 
 
-def vote_tables(store: LogStore, view: View, filters: Filters, full: pd.DataFrame) -> tuple[Board, pd.DataFrame]:
+def vote_tables(store: LogStore, view: View, filters: Filters, full: Table) -> tuple[Board, pd.DataFrame]:
     """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered),
     counted as the leaderboard's own choices say."""
     vote_files = log_signature(store, store.votes_path)
@@ -175,9 +184,11 @@ def vote_tables(store: LogStore, view: View, filters: Filters, full: pd.DataFram
     # Keyed on the request log too: each battle counts only when both its answers are logged there as ok.
     restricted = view.key if filters != Filters() else None  # the filtered log's key stands for its rows
     key = (vote_files, log_signature(store, store.requests_path), restricted)
-    counted, demos = arena_battles(*key, battles, view.frame, full)
-    choice, min_battles = board_choices(counted, demos)
-    return arena_tables(key, choice, min_battles, counted, demos)
+    counted, demos = arena_battles(*key, battles, view.frame, full.frame)
+    choice, min_battles, style = board_choices(key, counted, demos)
+    if style:  # only then are the answers voted on read, for their length and Markdown
+        counted = arena_styles(key, counted, full)
+    return arena_tables(key, choice, min_battles, style, counted, demos)
 
 
 start_session()

@@ -34,7 +34,7 @@ CAPTIONS = {
     "cost-over-time": "Money spent per period, stacked by model; requests of unknown cost count as zero.",
     "stars": "How each model's rated answers split by stars (the latest rating of each answer).",
     "outcomes": "Share of each model's requests by outcome; the red part is the error rate.",
-    "ratings": "Bradley–Terry rating from the pairwise votes; the grey bar is the bootstrap 95% interval.",
+    "ratings": "Rating fitted to the votes (Bradley–Terry for two panes); the grey bar is the 95% sandwich interval.",
     "mean-stars": "Mean of each answer's latest rating; the bar is a 95% t interval (none from one rating).",
     "win-rates": "Share of battles the row model won against the column model; a tie counts half.",
     "battle-counts": "Battles each pair has fought; few battles mean wide intervals.",

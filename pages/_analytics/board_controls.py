@@ -1,7 +1,9 @@
-"""The leaderboard's own choices: whose votes count, demo models in or out, the threshold to rank, and one
-template or prompt category at a time."""
+"""The leaderboard's own choices: whose votes count, blind votes only or all, demo models in or out, the threshold
+to rank, one template or prompt category at a time, and style control."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -9,9 +11,16 @@ import streamlit as st
 from llm_core.analytics.battle_views import ALL, BoardChoice, raters
 from llm_core.analytics.categories import CATEGORIES
 from llm_core.analytics.leaderboard import DEFAULT_RATER, MIN_BATTLES
+from pages._analytics.data import arena_blind
 
 ALL_RATERS = "All raters"
 THRESHOLD_HELP = "A model with fewer battles against ranked models is listed as provisional, not ranked."
+BLIND_KEY = "analytics_blind_only"
+STYLE_HELP = (
+    "Fit the ratings with each answer's length and Markdown (headers, list items, bold) beside the models, as "
+    "Chatbot Arena's default view does: a model is then not rated up for writing longer or more formatted answers, "
+    "and a table below says what each feature is worth. It reads the texts of the answers voted on."
+)
 
 
 def _rater_name(rater: str) -> str:
@@ -30,8 +39,26 @@ def _scopes(battles: pd.DataFrame) -> list[tuple[str, str]]:
     return [("", ""), *[("category", c) for c in CATEGORIES if c in found], *[("template", t) for t in templates]]
 
 
-def board_choices(battles: pd.DataFrame, demos: set[str]) -> tuple[BoardChoice, int]:
-    """The widgets above the leaderboard, and what they chose."""
+def _blind_help(votes: int, blind: int, enough: bool, min_battles: int) -> str:
+    said = (f"Count only votes cast in a blind round, where the voter could not see which model wrote which answer "
+            f"(Chatbot Arena counts only such votes). {blind:,} of these {votes:,} votes were blind. ")  # fmt: skip
+    when = (f"On by default when the blind votes alone rank at least two models at {min_battles} battles each"
+            f"{', as they do here' if enough else '; they do not yet'}.")  # fmt: skip
+    return said + when
+
+
+def _blind_toggle(key: tuple, choice: BoardChoice, min_battles: int, battles: pd.DataFrame, demos: set[str]) -> bool:
+    """The "Blind votes only" toggle: on by default when the blind votes alone rank at least two models."""
+    count = arena_blind(key, choice, min_battles, battles, demos)
+    if BLIND_KEY not in st.session_state or not count.blind:  # the default, until the user sets it
+        st.session_state[BLIND_KEY] = count.enough
+    return st.toggle("Blind votes only", key=BLIND_KEY, disabled=not count.blind,
+                     help=_blind_help(count.votes, count.blind, count.enough, min_battles))  # fmt: skip
+
+
+def board_choices(key: tuple, battles: pd.DataFrame, demos: set[str]) -> tuple[BoardChoice, int, bool]:
+    """The widgets above the leaderboard, and what they chose: the battles to count, the threshold, and whether
+    to fit with style control. `key` stands for `battles` in the caches."""
     everyone = raters(battles)
     options = [DEFAULT_RATER, *[r for r in everyone if r != DEFAULT_RATER], ALL] if everyone else [DEFAULT_RATER]
     with st.container(horizontal=True, vertical_alignment="bottom", key="analytics_board_choices"):
@@ -42,12 +69,16 @@ def board_choices(battles: pd.DataFrame, demos: set[str]) -> tuple[BoardChoice, 
                              "comes from its words: code, maths, writing, or other.")  # fmt: skip
         min_battles = st.number_input("Battles to rank", min_value=1, max_value=10_000, value=MIN_BATTLES, step=5,
                                       key="analytics_min_battles", help=THRESHOLD_HELP)  # fmt: skip
+    kind, value = scope
+    choice = BoardChoice(rater=rater, template=value if kind == "template" else ALL,
+                         category=value if kind == "category" else ALL)  # fmt: skip
+    with st.container(horizontal=True, vertical_alignment="center", key="analytics_board_toggles"):
         shown_demos = sorted(demos & (set(battles["model_a"]) | set(battles["model_b"]))) if len(battles) else []
         include_demo = st.toggle("Include demo models", value=False, key="analytics_include_demo",
                                  disabled=not shown_demos,
                                  help="The offline echo models answer without a model: " +
                                  (", ".join(shown_demos) if shown_demos else "none in these votes"))  # fmt: skip
-    kind, value = scope
-    choice = BoardChoice(rater=rater, include_demo=include_demo, template=value if kind == "template" else ALL,
-                         category=value if kind == "category" else ALL)  # fmt: skip
-    return choice, int(min_battles)
+        choice = replace(choice, include_demo=include_demo)
+        choice = replace(choice, blind_only=_blind_toggle(key, choice, int(min_battles), battles, demos))
+        style = st.toggle("Style control", value=False, key="analytics_style_control", help=STYLE_HELP)
+    return choice, int(min_battles), style

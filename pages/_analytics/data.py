@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from llm_core.analytics import battle_views, charts, distributions, filters, ratings, summary
+from llm_core.analytics import battle_views, charts, distributions, filters, ratings, style_control, summary
 from llm_core.analytics import leaderboard as arena
 from llm_core.store.csv_store import LogStore
+from llm_core.store.read import Table
 
 TABLES: dict[str, Callable[[pd.DataFrame], object]] = {
     "choices": filters.filter_choices,
@@ -92,12 +93,28 @@ def arena_battles(votes: tuple, requests: tuple, filters: object, _battles: pd.D
     return battle_views.with_context(battles, _full), battle_views.demo_models(_requests)
 
 
+@st.cache_data(max_entries=4, show_spinner="Measuring the answers' length and Markdown…")
+def arena_styles(key: tuple, _battles: pd.DataFrame, _requests: Table) -> pd.DataFrame:
+    """The battles with the style of both answers, for style control: only these answers' texts are read, a batch
+    at a time, and only their counts kept. `key` (as `arena_battles`') stands for both."""
+    return style_control.with_style(_battles, _requests.frame, _requests.texts)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def arena_blind(key: tuple, choice: battle_views.BoardChoice, min_battles: int, _battles: pd.DataFrame,
+                _demos: set[str]) -> battle_views.BlindCount:  # fmt: skip
+    """How many of the votes `choice` counts were blind, and whether they alone can rank; `key` stands for
+    `_battles`."""
+    return battle_views.blind_count(_battles, choice, _demos, min_battles)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
-def arena_tables(key: tuple, choice: battle_views.BoardChoice, min_battles: int, _battles: pd.DataFrame,
+def arena_tables(key: tuple, choice: battle_views.BoardChoice, min_battles: int, style: bool, _battles: pd.DataFrame,
                  _demos: set[str]) -> tuple[arena.Board, pd.DataFrame]:  # fmt: skip
-    """The leaderboard and pairwise table of the battles `choice` counts; `key` stands for `_battles`."""
+    """The leaderboard (under style control when `style`, the battles then carrying their answers' style) and
+    pairwise table of the battles `choice` counts; `key` stands for `_battles`."""
     chosen = battle_views.choose_battles(_battles, choice, _demos)
-    board = arena.leaderboard(chosen, min_battles=min_battles)
+    board = arena.leaderboard(chosen, min_battles=min_battles, style_control=style)
     ranked = board.ranked["model"].tolist()
     among = chosen[chosen["model_a"].isin(ranked) & chosen["model_b"].isin(ranked)]
     return board, arena.pairwise(among, ranked)

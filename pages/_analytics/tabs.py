@@ -20,23 +20,34 @@ from pages._analytics.columns import (
     PROVISIONAL_COLUMNS,
     RECENT_COLUMNS,
     STARS_COLUMNS,
+    STYLE_COLUMNS,
     SUMMARY_COLUMNS,
 )  # fmt: skip
 from pages._analytics.data import View
 
 RATING_SOURCES = ["Arena rating", "Mean stars"]
 METHOD_NOTE = (
-    "Each vote becomes battles: the chosen answer beats every other pane. **Tie** and **both bad** make a tie "
-    "between every pair, worth half a win to each side, as in Chatbot Arena. Ratings are a Bradley–Terry fit on "
-    "Arena's scale (400 points = 10× the odds of winning; the battle-weighted average is 1000). The 95% intervals "
-    'are closed-form "sandwich" intervals, as Arena-Rank computes them, with the battles of one vote as one '
-    "cluster, so a best-of-4 vote is not counted as three independent votes; there is no resampling, so the same "
-    "votes always give the same intervals and ranks. A model that never lost (or never won) against the ranked "
-    'ones has no finite rating: it shows an open bound, "> 1450" meaning above the low end of the best model it '
-    "beat. Rank is 1 + the number of models whose whole interval lies above. Models with fewer battles than the "
-    "threshold are provisional and take no part in the fit, so they move no one else's interval. "
-    "A battle counts only when both answers came back whole (status ok): a failed, stopped or cut-short answer "
-    "neither wins nor loses."
+    "Each vote is one choice of an answer among the panes shown, and the ratings are the strengths that make the "
+    "choices made most likely: the chosen answer's model is picked with probability proportional to 10^(rating/400) "
+    "among the models shown (a conditional logit, the first step of Plackett–Luce; with two panes it is Chatbot "
+    "Arena's Bradley–Terry fit). So a best-of-4 vote counts once, as one choice among four, not as three separate "
+    "wins, and says nothing about how the three others compare. **Tie** and **both bad** share the choice equally "
+    "among the panes (between two, half a win each, as in Arena). Ratings are on Arena's scale: 400 points is 10× "
+    'the odds of winning, and the battle-weighted average is 1000. The 95% intervals are closed-form "sandwich" '
+    "intervals, as Arena-Rank computes them, each vote its own cluster; there is no resampling, so the same votes "
+    "give the same intervals and ranks whatever their order (2,000 votes over 20 models, shuffled: identical ranks "
+    "and intervals to the last digit). A model that never lost (or never won) against the ranked ones has no "
+    'finite rating: it shows an open bound, "> 1450" meaning above the low end of the best model it beat. Rank is '
+    "1 + the number of models whose whole interval lies above. Models with fewer battles than the threshold are "
+    "provisional and take no part in the fit, so they move no one else's interval. A battle counts only when both "
+    "answers came back whole (status ok): a failed, stopped or cut-short answer neither wins nor loses."
+)
+STYLE_NOTE = (
+    "Under style control each answer's length (characters) and Markdown (headers, list items, bold, outside code "
+    "blocks) enter the fit beside the models, as in Chatbot Arena: for each feature, a pane's difference from the "
+    "other panes, relative to their size ((a − b) / (a + b + 1) between two), divided by its standard deviation. "
+    "The ratings are then those of answers alike in style, and each coefficient is what one standard deviation "
+    "more of a feature is worth, in rating points."
 )
 
 
@@ -155,7 +166,8 @@ def ratings_tab(view: View) -> None:
 
 
 def arena_board(view: View, board: Board) -> None:
-    """The ratings fitted to the votes, as a table and an interval plot, the provisional models, and the method."""
+    """The ratings fitted to the votes, as a table and an interval plot, the provisional models, what style is
+    worth under style control, and the method."""
     st.subheader("Arena leaderboard")
     ranked = board.ranked
     if ranked.empty:
@@ -173,7 +185,25 @@ def arena_board(view: View, board: Board) -> None:
                          expanded=ranked.empty):  # fmt: skip
             st.dataframe(board.provisional, column_config=PROVISIONAL_COLUMNS, hide_index=True,
                          key="analytics_provisional")  # fmt: skip
+    if st.session_state.get("analytics_style_control"):
+        style_coefficients(board)
     st.caption(METHOD_NOTE)
+
+
+def style_coefficients(board: Board) -> None:
+    """What each style feature is worth, with a sentence each, and the battles style control had to leave out."""
+    st.markdown("**Style coefficients**")
+    if board.unstyled:
+        st.caption(f"{board.unstyled:,} battles are left out: an answer's text is not in the request log.")
+    if board.style.empty:
+        st.caption("No style coefficient yet: it takes ranked models whose answers differ in length or Markdown.")
+    else:
+        style = board.style
+        shown = style.assign(interval=[interval_text(lo, hi) for lo, hi in zip(style["lower"], style["upper"],
+                                                                                strict=True)])  # fmt: skip
+        st.dataframe(shown[list(STYLE_COLUMNS)], column_config=STYLE_COLUMNS, hide_index=True,
+                     key="analytics_style")  # fmt: skip
+    st.caption(STYLE_NOTE)
 
 
 def board_key(ranked: pd.DataFrame) -> tuple:
@@ -182,14 +212,18 @@ def board_key(ranked: pd.DataFrame) -> tuple:
 
 
 def say_what_is_missing(board: Board) -> None:
-    """Why nothing is ranked yet, and how many more battles it takes."""
+    """Why nothing is ranked yet, and how many more votes it takes."""
+    blind = " Only blind votes are counted: turn off **Blind votes only** to count the others too." if (
+        st.session_state.get("analytics_blind_only")) else ""  # fmt: skip
     if board.provisional.empty:
-        st.info("No votes under these choices: on the Compare page, pick the better answer, a tie or both bad.",
+        st.info(f"No votes under these choices: on the Compare page, pick the better answer, a tie or both bad. "
+                f"It takes {board.min_battles} votes between two models to rank them.{blind}",
                 icon=":material/how_to_vote:")  # fmt: skip
         return
     if board.battles_needed:
         st.info(f"Not enough votes to rank yet: a model needs {board.min_battles} battles against other ranked "
-                f"models. At least {board.battles_needed:,} more battles would rank the first two.",
+                f"models. At least {board.battles_needed:,} more battles would rank the first two: that many votes "
+                f"between two answers (a best-of-3 or best-of-4 vote gives a battle against each other pane).{blind}",
                 icon=":material/how_to_vote:")  # fmt: skip
     else:
         st.info("Nothing can be rated yet: no two models have both won and lost against each other, so every "
