@@ -116,3 +116,26 @@ def test_style_control_reads_only_the_answers_voted_on_from_a_log_read_without_i
     assert styled[["style_a_length", "style_b_length"]].iloc[0].tolist() == [10.0, 11.0]
     real = with_style(battles_from_votes(store.read_votes().frame), log.frame, log.texts)  # the store's own texts
     assert real[["style_a_length", "style_b_length"]].iloc[0].tolist() == [10.0, 11.0]
+
+
+def test_when_most_answers_were_voted_on_one_pass_over_the_texts_gives_the_same_styles():
+    store = LogStore(fsync=False)
+    answers = ["# T\n" * (i % 3) + "- a\n" * (i % 4) + "x" * (10 + i) for i in range(12)]
+    results = [Result(model=m, requested_model=m, provider="openai", status="ok", prompt="Hi", text=text)
+               for m, text in zip(["a", "b"] * 6, answers, strict=True)]  # fmt: skip
+    for result in results:
+        assert store.append_response(result) == ""
+    for i in range(0, 10, 2):  # ten of the twelve answers voted on
+        store.append_vote(
+            f"c{i}", results[i].request_id, ["a", "b"], [results[i].request_id, results[i + 1].request_id]
+        )
+    battles = battles_from_votes(store.read_votes().frame)
+    log = store.read_requests(["request_id", "model"])
+    counting = CountingTexts(store.read_requests().frame)
+    scanned = with_style(battles, log.frame, counting)
+    assert counting.read == []  # read in one pass, not looked up row by row
+    held = with_style(battles, store.read_requests().frame)  # a frame that holds its answers
+    from_store = with_style(battles, log.frame, log.texts)
+    pd.testing.assert_frame_equal(scanned, held)
+    pd.testing.assert_frame_equal(from_store, held)
+    assert scanned["style_a_headers"].tolist() == [0.0, 2.0, 1.0, 0.0, 2.0]
