@@ -62,12 +62,18 @@ def _texts(column: pd.Series | None, size: int, default: str) -> np.ndarray:
     """A column of the votes as strings, `default` where it is missing or blank."""
     if column is None:
         return np.full(size, default, dtype=object)
-    if not isinstance(column.dtype, pd.CategoricalDtype) and column.nunique() > 64:  # request ids: one by one
-        values = column.astype(object).where(column.notna(), "").astype(str).to_numpy(dtype=object)
-        return np.where(values == "", default, values)
     codes, distinct = pd.factorize(column)  # a few distinct values in many rows (raters): each worked out once
     distinct = np.array([default if value == "" else str(value) for value in distinct] + [default], dtype=object)
     return distinct[codes]
+
+
+def _winners(column: pd.Series) -> pa.Array:
+    """The votes' winners (a request id, a model in older votes, or a tie outcome) as Arrow text, "" when blank."""
+    values = pa.array(column.array) if isinstance(column.dtype, pd.ArrowDtype | pd.StringDtype) else None
+    if values is None or not pa.types.is_string(values.type):
+        values = pa.array(column.astype(object).where(column.notna(), None).astype(object).tolist(), pa.string())
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return pc.fill_null(values, "")
 
 
 def _blind(votes: pd.DataFrame) -> np.ndarray:
@@ -115,9 +121,11 @@ def battles_from_votes(votes: pd.DataFrame) -> pd.DataFrame:
     names = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object))
     vote = np.repeat(np.arange(len(votes)), sizes)
     starts = np.cumsum(sizes) - sizes
-    winner = _texts(votes["winner"], len(votes), "")
-    tie = np.isin(winner, TIE_OUTCOMES)
-    chosen = _chosen_pane(vote, request, model, pa.array(winner, pa.string()), names.get_indexer(winner))
+    winner = _winners(votes["winner"])
+    kind = pc.fill_null(pc.index_in(winner, value_set=pa.array(TIE_OUTCOMES)), -1).to_numpy(zero_copy_only=False)
+    tie = kind >= 0  # which tie outcome, for a tie
+    winner_model = pc.fill_null(pc.index_in(winner, value_set=encoded.dictionary), -1)
+    chosen = _chosen_pane(vote, request, model, winner, winner_model.to_numpy(zero_copy_only=False))
     chosen[tie] = -1
     decided = (chosen[vote] >= 0) & (model != model[np.maximum(chosen[vote], 0)])
     won = chosen[vote[decided]]
@@ -128,7 +136,7 @@ def battles_from_votes(votes: pd.DataFrame) -> pd.DataFrame:
     order = np.argsort(vote[side_a], kind="stable")
     side_a, side_b = side_a[order], side_b[order]
     number = vote[side_a]
-    outcome = np.where(tie[number], winner[number], "model_a")
+    outcome = pd.Categorical.from_codes(kind[number] + 1, categories=["model_a", *TIE_OUTCOMES])
 
     def models_of(side: np.ndarray) -> pd.Categorical:
         return pd.Categorical.from_codes(model[side], categories=names)
@@ -144,7 +152,7 @@ def battles_from_votes(votes: pd.DataFrame) -> pd.DataFrame:
             "model_b": models_of(side_b),
             "request_a": requests_of(side_a),
             "request_b": requests_of(side_b),
-            "outcome": pd.Categorical(outcome.astype(object)),
+            "outcome": outcome.remove_unused_categories(),
             "rater": pd.Categorical(_texts(votes.get("rater"), len(votes), DEFAULT_RATER)[number]),
             "blind": _blind(votes)[number],
         }

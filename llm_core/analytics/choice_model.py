@@ -80,7 +80,9 @@ def grouped(sets: Choices) -> Choices:
         return sets
     outcome = np.unique(sets.chosen, return_inverse=True)[1]
     code = sets.model * (outcome.max() + 1) + outcome + 1  # 0 is left for "no pane here"
-    order = np.argsort(sets.vote * (code.max() + 1) + code, kind="stable")  # a vote's panes in a canonical order
+    key = sets.vote * (code.max() + 1) + code
+    in_order = bool((key[1:] >= key[:-1]).all())  # the leaderboard's panes come sorted by vote, then model
+    order = np.arange(len(key)) if in_order else np.argsort(key, kind="stable")  # each vote's panes in one order
     vote, model, chosen, code = sets.vote[order], sets.model[order], sets.chosen[order], code[order]
     starts = _starts(vote)
     sizes = np.diff(np.r_[starts, len(vote)])
