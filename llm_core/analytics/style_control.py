@@ -23,10 +23,10 @@ from .style_features import STYLE_FEATURES, styles_by_request
 
 STYLE_COLUMNS = ["feature", "points", "lower", "upper", "meaning"]
 _WHAT = {
-    "length": ("Longer answers", "length difference"),
-    "headers": ("Answers with more Markdown headers", "difference in headers"),
-    "lists": ("Answers with more list items", "difference in list items"),
-    "bold": ("Answers with more bold text", "difference in bold spans"),
+    "length": ("Longer answers", "length difference", "length"),
+    "headers": ("Answers with more Markdown headers", "difference in headers", "Markdown headers"),
+    "lists": ("Answers with more list items", "difference in list items", "list items"),
+    "bold": ("Answers with more bold text", "difference in bold spans", "bold text"),
 }
 
 
@@ -78,7 +78,7 @@ def pane_covariates(style: np.ndarray, vote: np.ndarray, source: np.ndarray) -> 
 
 def meaning(feature: str, points: float, lower: float, upper: float) -> str:
     """A sentence saying what a coefficient means."""
-    who, difference = _WHAT[feature]
+    who, difference, _ = _WHAT[feature]
     if lower <= 0 <= upper:
         return (
             f"{who} win neither more nor less often, as far as these votes can tell ({points:+,.0f} rating points "
@@ -92,13 +92,16 @@ def style_table(
     names: list[str], coefficient: np.ndarray, se: np.ndarray, told: np.ndarray | None = None
 ) -> pd.DataFrame:
     """What each style feature is worth, in rating points per standard deviation, with its 95% interval and a
-    sentence saying what it means; a feature the votes cannot tell apart from the models (`told` false) has no
-    number, only a sentence saying so."""
+    sentence saying what it means, one row per feature: a feature no two answers differ in (not among `names`), or
+    one the votes cannot tell apart from the models (`told` false), has no number, only a sentence saying so."""
     told = np.ones(len(names), dtype=bool) if told is None else told
     points, half = coefficient * SCALE_PER_LOG, Z95 * se * SCALE_PER_LOG
-    rows, fitted = [], iter(zip(points, half, strict=True))
-    for name, known in zip(names, told, strict=True):
-        if known:
+    rows, fitted, told_by = [], iter(zip(points, half, strict=True)), dict(zip(names, told, strict=True))
+    for name in STYLE_FEATURES:
+        if name not in told_by:
+            rows.append({"feature": name, "points": np.nan, "lower": np.nan, "upper": np.nan,
+                         "meaning": alike(name)})  # fmt: skip
+        elif told_by[name]:
             p, h = next(fitted)
             rows.append({"feature": name, "points": p, "lower": p - h, "upper": p + h,
                          "meaning": meaning(name, p, p - h, p + h)})  # fmt: skip
@@ -106,6 +109,11 @@ def style_table(
             rows.append({"feature": name, "points": np.nan, "lower": np.nan, "upper": np.nan,
                          "meaning": confounded(name)})  # fmt: skip
     return pd.DataFrame(rows, columns=STYLE_COLUMNS)
+
+
+def alike(feature: str) -> str:
+    """The sentence for a feature no two answers in the votes differ in."""
+    return f"Not fitted: no two answers in these votes differ in {_WHAT[feature][2]}, so there is nothing to weigh."
 
 
 def confounded(feature: str) -> str:

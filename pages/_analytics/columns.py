@@ -58,10 +58,9 @@ PROVISIONAL_COLUMNS = {
 }
 STYLE_COLUMNS = {
     "feature": st.column_config.TextColumn("Feature", width="small"),
-    "points": st.column_config.NumberColumn("Points per SD", format="%+.0f",
-                                            help="Rating points for one standard deviation more of the feature"),
+    "worth": st.column_config.TextColumn("Points per SD",
+                                         help="Rating points for one standard deviation more of the feature"),
     "interval": st.column_config.TextColumn("95% interval"),
-    "meaning": st.column_config.TextColumn("What it means", width="large"),
 }  # fmt: skip
 STARS_COLUMNS = {
     "model": "Model",

@@ -181,13 +181,15 @@ def arena_board(view: View, board: Board) -> None:
         drawn = charts.finite_intervals(ranked)
         plotted.chart("ratings", lambda: charts.interval_plot(drawn, "rating", "Rating", ",.0f", view.models, order))
     if not board.provisional.empty:
-        with st.expander(f"Provisional: {len(board.provisional)} models with too few battles to rank",
+        count = len(board.provisional)
+        with st.expander(f"Provisional: {count} {'model' if count == 1 else 'models'} with too few battles to rank",
                          expanded=ranked.empty):  # fmt: skip
             st.dataframe(board.provisional, column_config=PROVISIONAL_COLUMNS, hide_index=True,
                          key="analytics_provisional")  # fmt: skip
     if st.session_state.get("analytics_style_control"):
         style_coefficients(board)
-    st.caption(METHOD_NOTE)
+    with st.expander("How the ratings are computed"):
+        st.caption(METHOD_NOTE)
 
 
 def style_coefficients(board: Board) -> None:
@@ -195,14 +197,19 @@ def style_coefficients(board: Board) -> None:
     st.markdown("**Style coefficients**")
     if board.unstyled:
         st.caption(f"{board.unstyled:,} battles are left out: an answer's text is not in the request log.")
-    if board.style.empty:
-        st.caption("No style coefficient yet: it takes ranked models whose answers differ in length or Markdown.")
+    style = board.style
+    if style.empty:
+        st.caption("No style coefficient yet: it takes at least two ranked models.")
     else:
-        style = board.style
-        shown = style.assign(interval=[interval_text(lo, hi) for lo, hi in zip(style["lower"], style["upper"],
-                                                                                strict=True)])  # fmt: skip
+        fitted = style["points"].notna().to_numpy()
+        worth = [f"{points:+,.0f}" if known else "—" for points, known in zip(style["points"], fitted, strict=True)]
+        intervals = [interval_text(lo, hi) if known else "—"
+                     for lo, hi, known in zip(style["lower"], style["upper"], fitted, strict=True)]  # fmt: skip
+        shown = style.assign(worth=worth, interval=intervals)
         st.dataframe(shown[list(STYLE_COLUMNS)], column_config=STYLE_COLUMNS, hide_index=True,
                      key="analytics_style")  # fmt: skip
+        sentences = zip(style["feature"], style["meaning"], strict=True)
+        st.markdown("\n".join(f"- **{feature}**: {sentence}" for feature, sentence in sentences))
     st.caption(STYLE_NOTE)
 
 

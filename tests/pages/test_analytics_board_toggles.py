@@ -39,7 +39,7 @@ def board_models(at) -> list[str]:
 
 def style_table(at):
     """The style coefficients' table, if shown."""
-    return next((frame.value for frame in at.dataframe if "meaning" in frame.value), None)
+    return next((frame.value for frame in at.dataframe if "worth" in frame.value), None)
 
 
 def test_blind_votes_only_is_on_by_default_when_the_blind_votes_can_rank():
@@ -94,10 +94,12 @@ def test_style_control_shows_what_length_is_worth_in_a_sentence():
     at.toggle(key="analytics_style_control").set_value(True).run()
     assert not at.exception
     style = style_table(at).set_index("feature")
-    assert "length" in style.index
-    assert style.loc["length", "meaning"].startswith("Longer answers win more often: +")
+    assert style.loc["length", "worth"].startswith("+")
+    said = texts(at)
+    assert "**length**: Longer answers win more often: +" in said
     # every gpt-4o-mini answer has one list item and no llama-8b answer has any: that is the models over again
-    assert style.loc["lists", "meaning"].startswith("Left out of the fit")
+    assert style.loc["lists", "worth"] == "—" and "**lists**: Left out of the fit" in said
+    assert "**headers**: Not fitted: no two answers in these votes differ in Markdown headers" in said
     controlled = board(at).set_index("model")["rating"]
     gap = lambda ratings: ratings["gpt-4o-mini"] - ratings["llama-8b"]  # noqa: E731
     assert gap(controlled) < gap(plain)  # length no longer counts as gpt-4o-mini's merit
