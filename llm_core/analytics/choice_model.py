@@ -112,18 +112,22 @@ def _probabilities(utility: np.ndarray, starts: np.ndarray, vote: np.ndarray) ->
 @dataclass(frozen=True)
 class _Pairs:
     """Every ordered pair of panes (i, j) of the same vote, i = j included: the outer products of each vote's
-    per-pane vectors are sums over these."""
+    per-pane vectors are sums over these. Worked out once per fit: the cell of each pair's two models in a
+    models × models matrix, and the weight of its vote."""
 
     first: np.ndarray
     second: np.ndarray
+    cells: np.ndarray
+    weight: np.ndarray
 
 
-def _pairs(vote: np.ndarray, starts: np.ndarray) -> _Pairs:
+def _pairs(sets: Choices, starts: np.ndarray, size: int) -> _Pairs:
+    vote = sets.vote
     sizes = np.diff(np.r_[starts, len(vote)])
     first = np.repeat(np.arange(len(vote)), sizes[vote])
     offset = np.arange(len(first)) - np.repeat(np.cumsum(sizes[vote]) - sizes[vote], sizes[vote])
     second = starts[vote[first]] + offset
-    return _Pairs(first, second)
+    return _Pairs(first, second, sets.model[first] * size + sets.model[second], sets.weight[first])
 
 
 def _outer(sets: Choices, pairs: _Pairs, size: int, values: np.ndarray, sums: np.ndarray) -> np.ndarray:
@@ -131,9 +135,8 @@ def _outer(sets: Choices, pairs: _Pairs, size: int, values: np.ndarray, sums: np
     `sums` holds each pane's vote total of values · style (the covariate part of v)."""
     k = sets.covariates
     out = np.zeros((size + k, size + k))
-    product = sets.weight[pairs.first] * values[pairs.first] * values[pairs.second]
-    cells = sets.model[pairs.first] * size + sets.model[pairs.second]
-    out[:size, :size] = np.bincount(cells, product, size * size).reshape(size, size)
+    product = pairs.weight * values[pairs.first] * values[pairs.second]
+    out[:size, :size] = np.bincount(pairs.cells, product, size * size).reshape(size, size)
     if k:
         per_vote = sums[_starts(sets.vote)]  # (votes, k)
         vote_weight = sets.weight[_starts(sets.vote)]
@@ -178,7 +181,7 @@ def identified(sets: Choices, size: int) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     starts = _starts(sets.vote)
     p = _probabilities(np.zeros(len(sets.vote)), starts, sets.vote)
-    information = _information(sets, p, _pairs(sets.vote, starts), starts, size)
+    information = _information(sets, p, _pairs(sets, starts, size), starts, size)
     scale = np.sqrt(np.clip(np.diag(information), 1e-300, None))
     information = information / np.outer(scale, scale)  # unit diagonal, so one tolerance suits every feature
 
@@ -200,9 +203,12 @@ def fit_choices(sets: Choices, size: int, centre_weights: np.ndarray) -> ChoiceF
     (linked through chains of votes), or its strength has no finite estimate."""
     sets = grouped(sets)
     starts = _starts(sets.vote)
-    pairs = _pairs(sets.vote, starts)
+    pairs = _pairs(sets, starts, size)
     k = sets.covariates
     params = np.zeros(size + k)
+    if k:  # start from the strengths without style, fitted on the votes grouped: a few Newton steps fewer
+        plain = Choices(sets.vote, sets.model, sets.chosen, sets.style[:, :0], sets.weight)
+        params[:size] = fit_choices(plain, size, np.ones(size)).strength
     ridge = np.full(size + k, RIDGE)
 
     def probabilities(params: np.ndarray) -> np.ndarray:
