@@ -6,9 +6,10 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+import anyio
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from .catalog import Catalog, Model, load_catalog
 from .config import Config
@@ -27,6 +28,11 @@ USAGE_LOST_NOTE = (
     "the connection failed after the answer finished, before the provider's usage report: token counts and cost "
     "are estimates"
 )
+
+
+CANCEL_CHECK_S = 0.1  # how often a wait between attempts on the event loop looks whether cancel() was called
+# Rows written by async turns: a few threads at a time (the file lock lets one write at once anyway).
+_log_writers = anyio.CapacityLimiter(4)
 
 
 class Cancelled(Exception):
@@ -137,9 +143,19 @@ class Turn:
     def __iter__(self) -> Iterator[str]:
         return self._run()
 
+    def __aiter__(self) -> AsyncIterator[str]:
+        """The same turn on the running event loop (the HTTP API): the provider's `astream`, no thread of its own."""
+        return self._arun()
+
     def complete(self) -> Result:
         """Drain the stream and return the final result."""
         for _ in self:
+            pass
+        return self.result
+
+    async def acomplete(self) -> Result:
+        """`complete` on the running event loop. Cancelling the task cancels the call, logged `cancelled`."""
+        async for _ in self:
             pass
         return self.result
 
@@ -147,13 +163,9 @@ class Turn:
 
     def _run(self) -> Iterator[str]:
         r = self.result
-        self._started: float | None = None  # set when the first request is sent, after local checks
-        self._text_times: list[float] = []  # when the first and the latest piece of visible text arrived
-        self._text_pieces = 0
-        self._first_piece = ""
+        self._begin()
         answered: Model | None = None
         asked: Model | None = None  # the first candidate: the model named, or the one `auto` picked
-        r.status = "streaming"
         try:
             for model in self._candidates():
                 asked = asked or model
@@ -168,22 +180,77 @@ class Turn:
                 yield from self._consume(stream, first)
                 break
             else:
-                r.status = "error"
-                self._describe(next(self._candidates()))  # nobody answered: name the model asked for
-                if len(r.fallback_errors) > 1:
-                    r.error = "every model failed: " + " | ".join(r.fallback_errors)
+                self._nobody_answered()
         except Cancelled:
             r.status = "cancelled"
-        except SwitchboardError as e:  # e.g. an unknown model or a bad catalog: a clear error, not a crash
+        except Exception as e:
+            self._record_error(e)
+        finally:
+            self._ended(answered)
+            self._log()
+
+    async def _arun(self) -> AsyncIterator[str]:
+        """`_run` on the event loop; a cancelled task, or an `aclose`, ends it `cancelled`, logged all the same."""
+        r = self.result
+        self._begin()
+        answered: Model | None = None
+        asked: Model | None = None
+        try:
+            for model in self._candidates():
+                asked = asked or model
+                self._describe(model)
+                try:
+                    stream, first = await self._aopen(model)
+                except OPEN_FAILURES as e:
+                    self._note_failure(model, e)
+                    continue
+                answered = model
+                r.fallback_for = "" if model is asked else asked.id
+                pieces = self._aconsume(stream, first)
+                try:
+                    async for piece in pieces:
+                        yield piece
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await pieces.aclose()  # `async for` does not close what it leaves, as `yield from` does
+                break
+            else:
+                self._nobody_answered()
+        except Cancelled:
+            r.status = "cancelled"
+        except Exception as e:
+            self._record_error(e)
+        finally:
+            self._ended(answered)
+            await self._alog()
+
+    def _begin(self) -> None:
+        self._started: float | None = None  # set when the first request is sent, after local checks
+        self._text_times: list[float] = []  # when the first and the latest piece of visible text arrived
+        self._text_pieces = 0
+        self._first_piece = ""
+        self.result.status = "streaming"
+
+    def _nobody_answered(self) -> None:
+        r = self.result
+        r.status = "error"
+        self._describe(next(self._candidates()))  # nobody answered: name the model asked for
+        if len(r.fallback_errors) > 1:
+            r.error = "every model failed: " + " | ".join(r.fallback_errors)
+
+    def _record_error(self, e: Exception) -> None:
+        r = self.result
+        if isinstance(e, SwitchboardError):  # e.g. an unknown model or a bad catalog: a clear error, not a crash
             r.status, r.error, r.error_kind = "error", redact(str(e)), type(e).__name__
-        except Exception as e:  # a bug, not the user's doing: record it on the result rather than lose the turn
+        else:  # a bug, not the user's doing: record it on the result rather than lose the turn
             r.status, r.error_kind = "error", "internal"
             r.error = f"Switchboard hit an unexpected {type(e).__name__}: {redact(str(e))}. Please report it."
-        finally:
-            self.sent.set()  # nothing more will be sent
-            if r.status == "streaming":  # the consumer stopped iterating: that is a cancel
-                r.status = "cancelled"
-            self._finish(answered)
+
+    def _ended(self, answered: Model | None) -> None:
+        self.sent.set()  # nothing more will be sent
+        if self.result.status == "streaming":  # the consumer stopped iterating (or the task was cancelled)
+            self.result.status = "cancelled"
+        self._finish(answered)
 
     def _note_failure(self, model: Model, error: Exception) -> None:
         """Record why `model` gave no answer. The first model's failure is the call's: a fallback that fails only
@@ -211,18 +278,8 @@ class Turn:
         """Start the stream and wait for its first chunk, retrying what is worth retrying."""
         provider = provider_for(model, self.config, self.policy)
         provider.prepare()
-        check_fits(model, self.messages)
-        options = self.options.merged_over(model.defaults)
-        if self._started is None:
-            self._started = time.monotonic()
-            self._deadline = self._started + self.policy.total_timeout_s
-        retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts) | self._retry_is_pointless,
-            wait=self._wait,
-            retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
-            sleep=self._sleep,
-            reraise=True,
-        )
+        options = self._ready_to_send(model)
+        retrying = Retrying(**self._retry_rules(), sleep=self._sleep)
         with telling_when_sent(self.sent.set):
             for attempt in retrying:
                 with attempt:
@@ -230,6 +287,36 @@ class Turn:
                     stream = provider.stream(model.name, self.messages, options)
                     return stream, self._first_chunk(stream)
         raise AssertionError("unreachable: tenacity either returns or reraises")
+
+    async def _aopen(self, model: Model) -> tuple[AsyncIterator[Chunk], Chunk]:
+        """`_open` through the provider's `astream`."""
+        provider = provider_for(model, self.config, self.policy)
+        await provider.aprepare()
+        options = self._ready_to_send(model)
+        retrying = AsyncRetrying(**self._retry_rules(), sleep=self._asleep)
+        with telling_when_sent(self.sent.set):
+            async for attempt in retrying:
+                with attempt:
+                    self.result.attempts += 1
+                    stream = provider.astream(model.name, self.messages, options)
+                    return stream, await self._afirst_chunk(stream)
+        raise AssertionError("unreachable: tenacity either returns or reraises")
+
+    def _ready_to_send(self, model: Model) -> Options:
+        """Check the conversation fits, start the clock on the first request; the options to send."""
+        check_fits(model, self.messages)
+        if self._started is None:
+            self._started = time.monotonic()
+            self._deadline = self._started + self.policy.total_timeout_s
+        return self.options.merged_over(model.defaults)
+
+    def _retry_rules(self) -> dict:
+        return {
+            "stop": stop_after_attempt(self.policy.max_attempts) | self._retry_is_pointless,
+            "wait": self._wait,
+            "retry": retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
+            "reraise": True,
+        }
 
     def _first_chunk(self, stream: Iterator[Chunk]) -> Chunk:
         try:
@@ -239,6 +326,17 @@ class Turn:
                 self._absorb(chunk)
         except BaseException:
             _close(stream)
+            raise
+        raise StreamCutError("the stream ended before the model sent anything")
+
+    async def _afirst_chunk(self, stream: AsyncIterator[Chunk]) -> Chunk:
+        try:
+            async for chunk in stream:
+                if chunk.text or chunk.finish_reason or self.cancel_event.is_set():
+                    return chunk
+                self._absorb(chunk)
+        except BaseException:
+            await _aclose(stream)
             raise
         raise StreamCutError("the stream ended before the model sent anything")
 
@@ -261,35 +359,77 @@ class Turn:
         if self.cancel_event.wait(seconds):
             raise Cancelled()
 
+    async def _asleep(self, seconds: float) -> None:
+        """Wait between attempts, on the loop. A cancelled task stops at once; `cancel()` (a threading.Event) is
+        looked at every CANCEL_CHECK_S."""
+        until = time.monotonic() + seconds
+        while not self.cancel_event.is_set():
+            if (left := until - time.monotonic()) <= 0:
+                return
+            await anyio.sleep(min(left, CANCEL_CHECK_S))
+        raise Cancelled()
+
     def _consume(self, stream: Iterator[Chunk], chunk: Chunk) -> Iterator[str]:
-        r = self.result
         try:
             while True:
-                self._absorb(chunk)
-                if chunk.text:
-                    now = time.monotonic()
-                    if r.ttft_ms is None:
-                        r.ttft_ms = (now - self._started) * 1000
-                        self._first_piece = chunk.text
-                    self._text_times = [self._text_times[0] if self._text_times else now, now]
-                    self._text_pieces += 1
-                    r.text += chunk.text
-                    self._update_live_figures(now)
-                    yield chunk.text
-                if self.cancel_event.is_set():
-                    raise Cancelled()
-                if time.monotonic() > self._deadline:
-                    raise ProviderError(
-                        f"no complete answer within {self.policy.total_timeout_s:.0f} s", kind="timeout"
-                    )
+                if text := self._take(chunk):
+                    yield text
+                self._check_going()
                 chunk = next(stream, None)
                 if chunk is None:
                     break
         except ProviderError as e:
-            r.status, r.error, r.error_kind = "incomplete", redact(str(e)), e.kind
+            self._cut(e)
             return
         finally:
             _close(stream)
+        self._settle_end()
+
+    async def _aconsume(self, stream: AsyncIterator[Chunk], chunk: Chunk) -> AsyncIterator[str]:
+        try:
+            while True:
+                if text := self._take(chunk):
+                    yield text
+                self._check_going()
+                chunk = await anext(stream, None)
+                if chunk is None:
+                    break
+        except ProviderError as e:
+            self._cut(e)
+            return
+        finally:
+            await _aclose(stream)
+        self._settle_end()
+
+    def _take(self, chunk: Chunk) -> str:
+        """Absorb one chunk; its visible text ("" when it has none), timed."""
+        r = self.result
+        self._absorb(chunk)
+        if not chunk.text:
+            return ""
+        now = time.monotonic()
+        if r.ttft_ms is None:
+            r.ttft_ms = (now - self._started) * 1000
+            self._first_piece = chunk.text
+        self._text_times = [self._text_times[0] if self._text_times else now, now]
+        self._text_pieces += 1
+        r.text += chunk.text
+        self._update_live_figures(now)
+        return chunk.text
+
+    def _check_going(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled()
+        if time.monotonic() > self._deadline:
+            raise ProviderError(f"no complete answer within {self.policy.total_timeout_s:.0f} s", kind="timeout")
+
+    def _cut(self, e: ProviderError) -> None:
+        r = self.result
+        r.status, r.error, r.error_kind = "incomplete", redact(str(e)), e.kind
+
+    def _settle_end(self) -> None:
+        """The stream ended: complete with the model's finish signal, else cut short."""
+        r = self.result
         if r.finish_reason:
             r.status, r.error, r.error_kind = "ok", "", ""
         else:
@@ -336,9 +476,19 @@ class Turn:
             if model
             else None
         )
+
+    def _log(self) -> None:
+        """Write the result's row (one per call, however it ended), unless the caller logs it (`store=False`)."""
         if self.store is not False:
             store = self.store or _default_store()
-            r.log_warning = store.append_response(r)
+            self.result.log_warning = store.append_response(self.result)
+
+    async def _alog(self) -> None:
+        """`_log` on a worker thread, shielded: a cancelled call is logged too, and the loop never waits on the
+        file lock or the disk. The reply ends after its row is written."""
+        if self.store is not False:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._log, limiter=_log_writers)
 
     def _visible_rate(self) -> float | None:
         """Visible answer tokens per second between the first and the last piece of text, the first piece's tokens
@@ -385,6 +535,15 @@ def _close(stream: Iterator) -> None:
     close = getattr(stream, "close", None)
     if close:
         close()
+
+
+async def _aclose(stream: AsyncIterator) -> None:
+    """Close an async stream (and its HTTP response), even in a cancelled task: an unclosed one keeps its
+    connection, and the provider keeps generating."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose:
+        with anyio.CancelScope(shield=True):
+            await aclose()
 
 
 def _default_store():

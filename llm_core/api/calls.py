@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,28 +22,37 @@ from ..templates import compose_messages
 from .schemas import Reply
 
 API_SESSION = "api"  # the session id API calls are logged under, so Analytics can tell them apart
-# A model call holds its thread while it waits on the network, for up to minutes. They get a pool of their own, so
-# however many are in flight the shared pool (Starlette's 40 threads) stays free for the quick routes.
+# A comparison still runs its models on threads (compare.py). They get a pool of their own, so however many are in
+# flight the shared pool (Starlette's 40 threads) stays free for the quick routes. A single model's call (/generate,
+# /chat, /v1/chat/completions) holds no thread: it runs on the event loop (Turn.acomplete, async for over a Turn).
 MODEL_CALL_THREADS = 100
 _model_calls = anyio.CapacityLimiter(MODEL_CALL_THREADS)  # beyond it, calls wait their turn
+# Getting a call ready (the catalog, which may ask an Ollama server what it has) is quick but may block: it runs on
+# a few threads of its own, never one per call.
+PREPARING_THREADS = 4
+_preparing = anyio.CapacityLimiter(PREPARING_THREADS)
 T = TypeVar("T")
 
 
+async def off_loop(work: Callable[..., T], *args: Any) -> T:
+    """Run quick blocking work (preparing a call) on the preparing threads."""
+    return await anyio.to_thread.run_sync(work, *args, limiter=_preparing)
+
+
 async def in_call_thread(work: Callable[..., T], *args: Any) -> T:
-    """Run blocking model-call work (a Turn, a Comparison, the next piece of a stream) on the model calls' pool."""
+    """Run blocking model-call work (a Comparison) on the model calls' pool."""
     return await anyio.to_thread.run_sync(work, *args, limiter=_model_calls)
 
 
 async def unless_disconnected(request: Request, work: Callable[[], T], cancel: Callable[[], None]) -> T:
-    """Run `work` on the model calls' pool; when the client leaves first, `cancel` it (it logs `cancelled`).
+    """Run blocking `work` on the model calls' pool; when the client leaves first, `cancel` it (it logs `cancelled`).
 
     The body has been read, so the next ASGI message is the client's disconnect (or the end of the response):
     without this, a call whose client has gone runs to the end and is paid for.
     """
 
     async def cancel_on_disconnect() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
+        await _disconnected(request)
         cancel()
 
     async with anyio.create_task_group() as tasks:
@@ -53,9 +62,29 @@ async def unless_disconnected(request: Request, work: Callable[[], T], cancel: C
     return outcome
 
 
+async def until_disconnected(request: Request, call: Callable[[], Awaitable[Any]]) -> None:
+    """Await `call()` on the event loop; when the client leaves first, cancel it (a Turn logs itself `cancelled`)."""
+    with anyio.CancelScope() as scope:
+
+        async def cancel_on_disconnect() -> None:
+            await _disconnected(request)
+            scope.cancel()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(cancel_on_disconnect)
+            await call()
+            tasks.cancel_scope.cancel()
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 async def complete_unless_disconnected(turn: Turn, request: Request) -> Result:
-    """The Turn's final result; cancelled, and logged `cancelled`, when the client leaves first."""
-    return await unless_disconnected(request, turn.complete, turn.cancel)
+    """The Turn's final result, on the event loop; cancelled, and logged `cancelled`, when the client leaves first."""
+    await until_disconnected(request, turn.acomplete)
+    return turn.result
 
 
 class SafeJSONResponse(JSONResponse):

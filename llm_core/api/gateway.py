@@ -11,7 +11,6 @@ import re
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -22,7 +21,15 @@ from ..errors import OptionsError, SwitchboardError, UnknownModelError
 from ..options import parse_options
 from ..record import Result
 from . import openai_wire as wire
-from .calls import Prepared, SafeJSONResponse, check_model, complete_unless_disconnected, http_status, new_turn
+from .calls import (
+    Prepared,
+    SafeJSONResponse,
+    check_model,
+    complete_unless_disconnected,
+    http_status,
+    new_turn,
+    off_loop,
+)
 from .sse import SSE_HEADERS, TurnStream
 
 GATEWAY_SESSION = "openai-gateway"  # the session id gateway calls are logged under: Analytics can tell them apart
@@ -74,7 +81,7 @@ def gateway_router(store) -> APIRouter:
         """OpenAI's chat completions, streamed (`stream: true`) or not; answered by any Switchboard model."""
         try:
             body = wire.parse_request(await request.body())
-            turn = await run_in_threadpool(_prepared_turn, body, store)
+            turn = await off_loop(_prepared_turn, body, store)
         except wire.WireError as e:
             return error_response(e)
         headers = {REQUEST_ID_HEADER: turn.result.request_id}

@@ -39,6 +39,7 @@ from .calls import (
     model_with_fallbacks,
     new_comparison,
     new_turn,
+    off_loop,
     prepare,
     reply_response,
     unless_disconnected,
@@ -143,7 +144,7 @@ def _calls_router(store) -> APIRouter:
         stream: bool = Query(False, description="Server-sent events instead of one JSON reply."),
     ):
         """Ask one model one prompt."""
-        turn = await run_in_threadpool(_prepared_turn, body, model, None, store)
+        turn = await off_loop(_prepared_turn, body, model, None, store)
         return await _answer(request, turn, body.input_notice, stream)
 
     @router.post("/chat", response_model=Reply, responses=_STREAM_DOC)
@@ -153,7 +154,7 @@ def _calls_router(store) -> APIRouter:
         stream: bool = Query(False, description="Server-sent events, as for /generate."),
     ):
         """One chat turn, with earlier turns as history; falls back along the model's chain before answering."""
-        turn = await run_in_threadpool(_prepared_turn, body, body.model, body.fallbacks, store)
+        turn = await off_loop(_prepared_turn, body, body.model, body.fallbacks, store)
         return await _answer(request, turn, body.input_notice, stream)
 
     @router.post("/compare", response_model=CompareReply)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -59,10 +59,11 @@ def _max_body_bytes() -> int:
 _bearer = HTTPBearer(auto_error=False, description=f"The value of {TOKEN_VARIABLE}, when the server sets one.")
 
 
-def token_guard(settings: ApiSettings) -> Callable[[HTTPAuthorizationCredentials | None], None]:
+def token_guard(settings: ApiSettings) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[None]]:
     """A dependency that lets a request through only with the right bearer token (when one is set)."""
 
-    def require_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]) -> None:
+    # async: FastAPI runs a plain `def` dependency on its thread pool, a thread hop for every request
+    async def require_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]) -> None:
         if settings.token is None:
             return
         offered = credentials.credentials if credentials else ""

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from ..engine import Turn
-from .calls import in_call_thread, reply_response
+from .calls import reply_response
 from .schemas import Reply
 
 SSE_FORMAT = """With `stream=true` the reply is `text/event-stream`, in this order:
@@ -24,7 +24,6 @@ complete (`ok`) or was cut (`incomplete`, with `error`). A call that fails befor
 the reply is a JSON error (502, 503 or 504) as without stream=true. When the client disconnects, the call
 is cancelled and logged as `cancelled` with the text it had."""
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-_END = object()
 
 
 def sse_event(event: str, data: dict) -> bytes:
@@ -35,27 +34,25 @@ def sse_event(event: str, data: dict) -> bytes:
 
 
 class TurnStream:
-    """Pulls a Turn's text on worker threads; closing it cancels the Turn so it is logged however it ended."""
+    """Pulls a Turn's text on the event loop (no thread per call); closing it cancels the Turn, which is logged
+    however it ended."""
 
     def __init__(self, turn: Turn, input_notice: str = ""):
         self.turn = turn
         self.input_notice = input_notice
-        self._pieces = iter(turn)
+        self._pieces = aiter(turn)
 
     async def next_piece(self) -> str | None:
         """The next piece of text, or None when the Turn is over.
 
-        anyio waits for the worker thread even when the request is cancelled, so the generator is never
-        touched by two threads at once, and `close` runs only after the thread is done.
-        """
-        piece = await in_call_thread(next, self._pieces, _END)
-        return None if piece is _END else piece
+        A cancelled request (the client left) cancels the Turn where it waits, and it ends `cancelled`."""
+        return await anext(self._pieces, None)
 
     async def close(self) -> None:
         """Stop the Turn (idempotent). It ends as `cancelled` unless it had already finished."""
         self.turn.cancel()
-        with anyio.CancelScope(shield=True):  # finish closing even while the request is being cancelled
-            await in_call_thread(self._pieces.close)
+        with anyio.CancelScope(shield=True):  # finish closing (and logging) even while the request is cancelled
+            await self._pieces.aclose()
 
     async def events(self, first: str | None) -> AsyncIterator[bytes]:
         """start, the deltas, then result; the Turn is closed when this ends, however it ends."""

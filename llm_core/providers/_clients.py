@@ -3,31 +3,47 @@ base of the providers whose SDK is Stainless-generated (openai, groq, anthropic)
 
 Building one costs 40 ms (openai, groq, anthropic) to 130 ms (google-genai), mostly an SSL context, and holds
 the interpreter meanwhile; a shared client also keeps its connections open between turns. The SDKs' clients are
-safe to use from several threads at once. Keys live only in this in-process table, never in a log.
+safe to use from several threads at once. An async client (AsyncOpenAI, ...) belongs to the event loop it first
+ran on (its connection pool does), so those are kept per loop, built off the loop. Keys live only in these
+in-process tables, never in a log.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import operator
 import threading
+import weakref
 from abc import abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from functools import cached_property
 from types import ModuleType
 from typing import Any
 
+import anyio
+
 from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
-from ._errors import error_context, guarded, translated, transport_errors
-from .base import SDK_IMPORTS, Chunk, Endpoint, Provider, import_sdk, watch_request
+from ._errors import aguarded, error_context, guarded, translated, transport_errors
+from .base import SDK_IMPORTS, Chunk, Endpoint, Provider, awatch_request, import_sdk, watch_request
 
 MAX_CLIENTS = 64  # distinct keys and URLs kept; the least recently used is dropped beyond that
+# An async client's connections: one per call in flight (a gateway serving hundreds of streams at once), kept open
+# between calls up to ASYNC_KEEPALIVE. Groq's SDK would allow only 100 in flight, queueing the rest.
+ASYNC_MAX_CONNECTIONS = 1000
+ASYNC_KEEPALIVE = 200
 
 _clients: OrderedDict[tuple, Any] = OrderedDict()
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OrderedDict[tuple, Any]] = (
+    weakref.WeakKeyDictionary()
+)
 _lock = threading.Lock()
+
+Reader = Callable[[Any], Iterable[Chunk]]  # one streamed event (its JSON) to the chunks it carries
 
 
 def shared_client(client_class: type, endpoint: Endpoint, build: Callable[[], Any]) -> Any:
@@ -45,15 +61,61 @@ def shared_client(client_class: type, endpoint: Endpoint, build: Callable[[], An
     return client
 
 
+async def shared_async_client(client_class: type, endpoint: Endpoint, build: Callable[[], Any]) -> Any:
+    """The running event loop's client of this class for this endpoint; `build` runs on a worker thread, once."""
+    loop = asyncio.get_running_loop()
+    key = (client_class, endpoint.api_key, endpoint.base_url, endpoint.connect_timeout, endpoint.read_timeout)
+    clients = _async_clients.get(loop)
+    if clients is not None and (client := clients.get(key)) is not None:
+        return client  # every call asks: no lock (a dict read is atomic), and no reordering on this loop's table
+    with _lock:
+        clients = _async_clients.setdefault(loop, OrderedDict())
+    client = await anyio.to_thread.run_sync(build)  # the import and the SSL context must not hold the loop
+    with _lock:
+        client = clients.setdefault(key, client)
+        while len(clients) > MAX_CLIENTS:
+            clients.popitem(last=False)
+    return client
+
+
 def forget_clients() -> None:
     """Drop every shared client (tests; a changed certificate store)."""
     with _lock:
         _clients.clear()
+        _async_clients.clear()
 
 
 def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
     """A client with the SDK's own retries off (the core retries, the same way for every provider), our timeouts,
     and a request hook telling the caller when its request leaves."""
+    settings = _client_settings(sdk, provider)
+
+    def build() -> Any:
+        http_client = sdk.DefaultHttpxClient(event_hooks={"request": [watch_request]})
+        return without_environment_headers(client_class(**settings, http_client=http_client))
+
+    return shared_client(client_class, provider.endpoint, build)
+
+
+async def sdk_async_client(sdk: ModuleType, client_class: type, provider: Provider, resource: str) -> Any:
+    """`sdk_client`'s async twin (AsyncOpenAI, ...) for the running event loop, with room for many calls at once;
+    its `resource` module is imported as it is built, off the loop."""
+    settings = _client_settings(sdk, provider)
+
+    def build() -> Any:
+        limits = _http_library(sdk).Limits(
+            max_connections=ASYNC_MAX_CONNECTIONS, max_keepalive_connections=ASYNC_KEEPALIVE
+        )
+        http_client = sdk.DefaultAsyncHttpxClient(event_hooks={"request": [awatch_request]}, limits=limits)
+        client = without_environment_headers(client_class(**settings, http_client=http_client))
+        with SDK_IMPORTS:
+            operator.attrgetter(resource)(client)
+        return client
+
+    return await shared_async_client(client_class, provider.endpoint, build)
+
+
+def _client_settings(sdk: ModuleType, provider: Provider) -> dict[str, Any]:
     endpoint = provider.endpoint
     if not endpoint.api_key:
         raise NeedsKeyError(provider.name, endpoint.settings.get("key_var", getattr(provider, "key_var", "")))
@@ -63,19 +125,13 @@ def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
         write=endpoint.connect_timeout,
         pool=endpoint.connect_timeout,
     )
+    return {"api_key": endpoint.api_key, "base_url": endpoint.base_url, "max_retries": 0, "timeout": timeout}
 
-    def build() -> Any:
-        http_client = sdk.DefaultHttpxClient(event_hooks={"request": [watch_request]})
-        client = client_class(
-            api_key=endpoint.api_key,
-            base_url=endpoint.base_url,
-            max_retries=0,
-            timeout=timeout,
-            http_client=http_client,
-        )
-        return without_environment_headers(client)
 
-    return shared_client(client_class, endpoint, build)
+def _http_library(sdk: ModuleType) -> ModuleType:
+    """The HTTP library the SDK sends with (httpx or httpx2), as its async client class is built on it."""
+    library = next(base for base in sdk.DefaultAsyncHttpxClient.__mro__[1:] if base.__name__ == "AsyncClient")
+    return import_sdk(library.__module__.split(".")[0])
 
 
 def without_environment_headers(client: Any) -> Any:
@@ -94,12 +150,14 @@ def without_environment_headers(client: Any) -> Any:
 
 
 class SdkProvider(Provider):
-    """A provider whose official SDK is Stainless-generated: its client, its errors and its model list are handled
-    alike; a subclass names its SDK and makes its streaming request in `_chunks`. The SDK is imported on first use.
+    """A provider whose official SDK is Stainless-generated: its clients (sync and async), its errors and its model
+    list are handled alike; a subclass names its SDK, builds its request (`_request`) and reads each streamed event
+    (`_reader`). The SDK is imported on first use.
     """
 
     sdk = ""  # the SDK's module
     client_class = ""  # the SDK's client class
+    async_client_class = ""  # and its async twin
     error_class = ""  # the root of the SDK's exceptions
     default_url = ""  # the provider's public endpoint, named in errors when no base URL is set
     resource = ""  # the client's streaming endpoint, e.g. "chat.completions"
@@ -108,9 +166,42 @@ class SdkProvider(Provider):
         context = error_context(self, self.default_url, model)
         return guarded(self._chunks(model, messages, options), context, self._errors)
 
+    async def astream(self, model: str, messages: list[Message], options: Options) -> AsyncIterator[Chunk]:
+        await self.aprepare()  # the SDK and its error classes are loaded off the loop before they are used here
+        chunks = aguarded(self._achunks(model, messages, options), error_context(self, self.default_url, model),
+                          self._errors)  # fmt: skip
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
+
     @abstractmethod
+    def _request(self, model: str, messages: list[Message], options: Options) -> dict[str, Any]:
+        """The keyword arguments of the streaming `create` call."""
+
+    @abstractmethod
+    def _reader(self) -> Reader:
+        """A fresh reader of one answer's events (it may keep state from one event to the next)."""
+
     def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
-        """The SDK's streaming request, read into Chunks."""
+        read = self._reader()
+        with self._events(**self._request(model, messages, options)) as events:
+            for event in events:
+                yield from read(event)
+
+    async def _achunks(self, model: str, messages: list[Message], options: Options) -> AsyncGenerator[Chunk, None]:
+        read = self._reader()
+        request = self._request(model, messages, options)
+        resource = operator.attrgetter(self.resource)(await self._async_client())
+        raw = await resource.with_raw_response.create(stream=True, **request)
+        events = raw.parse(to=self._sdk.AsyncStream[object])
+        if inspect.isawaitable(events):  # openai's raw response parses asynchronously; groq's and anthropic's do not
+            events = await events
+        async with events:
+            async for event in events:
+                for chunk in read(event):
+                    yield chunk
 
     def _events(self, **request: Any) -> ContextManager[Iterable[dict]]:
         """`create(stream=True, **request)` on the streaming endpoint, its events read as the JSON they carry.
@@ -130,6 +221,14 @@ class SdkProvider(Provider):
 
     def prepare(self) -> None:
         self._resource  # noqa: B018 - imports the SDK, builds the client and loads the endpoint's module
+
+    async def aprepare(self) -> None:
+        await self._async_client()
+
+    async def _async_client(self) -> Any:
+        if "_errors" not in self.__dict__:  # the first import of an SDK takes 0.3-1 s: never on the loop
+            await anyio.to_thread.run_sync(lambda: self._errors)
+        return await sdk_async_client(self._sdk, getattr(self._sdk, self.async_client_class), self, self.resource)
 
     @cached_property
     def _resource(self) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -94,14 +94,41 @@ def guarded(
         for chunk in chunks:
             shown_text = shown_text or bool(chunk.text)
             yield chunk
-    except catch as e:
-        raise (stream_cut_error(e, context) if shown_text else provider_error(e, context)) from e
-    except ValueError as e:  # the SDKs let a json.JSONDecodeError through (google-genai wraps it in its own)
-        if _json_error(e) is None:
-            raise  # not the provider's doing: a bug, reported as one
-        raise malformed_event_error(e, context, shown_text) from e
+    except (*catch, ValueError) as e:
+        if (failure := _failure(e, context, catch, shown_text)) is e:
+            raise
+        raise failure from e
     finally:
         chunks.close()
+
+
+async def aguarded(
+    chunks: AsyncGenerator[Chunk, None], context: Context, catch: tuple[type[BaseException], ...]
+) -> AsyncIterator[Chunk]:
+    """`guarded` for an async stream: the same errors; closing it closes `chunks`, and the HTTP response."""
+    shown_text = False
+    try:
+        async for chunk in chunks:
+            shown_text = shown_text or bool(chunk.text)
+            yield chunk
+    except (*catch, ValueError) as e:
+        if (failure := _failure(e, context, catch, shown_text)) is e:
+            raise
+        raise failure from e
+    finally:
+        await chunks.aclose()
+
+
+def _failure(
+    error: BaseException, context: Context, catch: tuple[type[BaseException], ...], shown_text: bool
+) -> BaseException:
+    """The ProviderError a failed stream raises (StreamCutError once text was shown); a ValueError that is not a
+    malformed event is not the provider's doing, and is raised as it is (a bug, reported as one)."""
+    if isinstance(error, catch):
+        return stream_cut_error(error, context) if shown_text else provider_error(error, context)
+    if _json_error(error) is None:  # the SDKs let a json.JSONDecodeError through (google-genai wraps it in its own)
+        return error
+    return malformed_event_error(error, context, shown_text)
 
 
 def malformed_event_error(error: BaseException, context: Context, shown_text: bool) -> ProviderError:

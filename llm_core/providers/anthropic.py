@@ -9,13 +9,13 @@ and the stop reason arrive in message_delta.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import ProviderError
 from ..options import Options
 from ..record import Message
-from ._clients import SdkProvider, field
+from ._clients import Reader, SdkProvider, field
 from .base import Chunk
 
 ANTHROPIC_URL = "https://api.anthropic.com"
@@ -44,29 +44,43 @@ def anthropic_request(model: str, messages: list[Message], options: Options) -> 
 
 def anthropic_chunks(events: Iterable[Any]) -> Iterator[Chunk]:
     """Chunks from raw message stream events: text deltas, usage, and the stop reason."""
-    finished = False
+    read = anthropic_reader()
     for event in events:
+        yield from read(event)
+
+
+def anthropic_reader() -> Reader:
+    """Reads one answer's raw message stream events, one at a time, into the Chunks they carry."""
+    finished = False
+
+    def read(event: Any) -> list[Chunk]:
+        nonlocal finished
         kind = field(event, "type")
         if kind == "message_start":
             usage = field(event, "message", "usage")
-            yield Chunk(prompt_tokens=_prompt_tokens(usage), response_model=field(event, "message", "model"),
-                        **_cache_tokens(usage))  # fmt: skip
-        elif kind == "content_block_delta" and field(event, "delta", "type") == "text_delta":
-            yield Chunk(text=field(event, "delta", "text") or "")
-        elif kind == "content_block_delta" and field(event, "delta", "type") == "thinking_delta":
-            yield Chunk(thought=True)  # counted in output_tokens with no figure apart: the rate must leave it out
-        elif kind == "message_delta":
+            return [Chunk(prompt_tokens=_prompt_tokens(usage), response_model=field(event, "message", "model"),
+                          **_cache_tokens(usage))]  # fmt: skip
+        if kind == "content_block_delta" and field(event, "delta", "type") == "text_delta":
+            return [Chunk(text=field(event, "delta", "text") or "")]
+        if kind == "content_block_delta" and field(event, "delta", "type") == "thinking_delta":
+            return [Chunk(thought=True)]  # counted in output_tokens with no figure apart: the rate must leave it out
+        if kind == "message_delta":
             stop_reason = field(event, "delta", "stop_reason")
             finished = finished or stop_reason is not None
             usage = field(event, "usage")
-            yield Chunk(
-                finish_reason=stop_reason,
-                prompt_tokens=_prompt_tokens(usage),
-                completion_tokens=field(usage, "output_tokens"),  # thinking included: Anthropic bills it as output
-                **_cache_tokens(usage),
-            )
-        elif kind == "message_stop" and not finished:
-            yield Chunk(finish_reason="stop")  # a complete message that gave no stop reason
+            return [
+                Chunk(
+                    finish_reason=stop_reason,
+                    prompt_tokens=_prompt_tokens(usage),
+                    completion_tokens=field(usage, "output_tokens"),  # thinking included: Anthropic bills it as output
+                    **_cache_tokens(usage),
+                )
+            ]
+        if kind == "message_stop" and not finished:
+            return [Chunk(finish_reason="stop")]  # a complete message that gave no stop reason
+        return []
+
+    return read
 
 
 def _cache_tokens(usage: Any) -> dict[str, int]:
@@ -91,10 +105,13 @@ class AnthropicProvider(SdkProvider):
     unsupported_options = UNSUPPORTED_OPTIONS
     sdk = "anthropic"
     client_class = "Anthropic"
+    async_client_class = "AsyncAnthropic"
     error_class = "AnthropicError"
     resource = "messages"
     default_url = ANTHROPIC_URL
 
-    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
-        with self._events(**anthropic_request(model, messages, options)) as events:
-            yield from anthropic_chunks(events)
+    def _request(self, model: str, messages: list[Message], options: Options) -> dict[str, Any]:
+        return anthropic_request(model, messages, options)
+
+    def _reader(self) -> Reader:
+        return anthropic_reader()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -47,10 +47,12 @@ class Chunk:
 class Provider(ABC):
     """Turns messages and options into a stream of Chunks, raising ProviderError on failure.
 
+    Two ways to ask, the same answer: `stream` (blocking, for threads: the pages, the CLI) and `astream` (on an
+    event loop, through the SDK's async client: the HTTP API, where hundreds of calls wait on one thread).
     A stream that ends without any chunk carrying `finish_reason` is treated as cut by the caller.
-    `request_sent()` is called once the request has left (network providers: `watch_request` as the HTTP
-    client's request hook).
-    Closing the returned generator must close the underlying HTTP response.
+    `request_sent()` is called once the request has left (network providers: `watch_request`, or
+    `awatch_request` for an async client, as the HTTP client's request hook).
+    Closing the returned generator (`aclose` for `astream`'s) must close the underlying HTTP response.
     SDKs are imported inside methods (with `import_sdk`), never at module import.
     """
 
@@ -63,8 +65,15 @@ class Provider(ABC):
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
         """Yield the answer as it arrives. Errors are raised as ProviderError (see errors.py)."""
 
+    @abstractmethod
+    def astream(self, model: str, messages: list[Message], options: Options) -> AsyncIterator[Chunk]:
+        """As `stream`, on the running event loop: the same chunks, the same errors, never blocking the loop."""
+
     def prepare(self) -> None:  # noqa: B027 - an optional hook: echo has nothing to prepare
         """Import the SDK and build the client now, so a call's timings measure the request alone."""
+
+    async def aprepare(self) -> None:  # noqa: B027 - an optional hook: echo has nothing to prepare
+        """As `prepare`, for `astream` on this event loop; the slow part (import, SSL set-up) runs off the loop."""
 
     @abstractmethod
     def list_models(self) -> list[str]:
@@ -87,7 +96,8 @@ _on_request_sent: ContextVar[Callable[[], None] | None] = ContextVar("on_request
 
 
 def request_sent() -> None:
-    """The request of the call in progress on this thread has left: tell whoever asked (see `telling_when_sent`)."""
+    """The request of the call in progress on this thread (or asyncio task) has left: tell whoever asked (see
+    `telling_when_sent`)."""
     callback = _on_request_sent.get()
     if callback is not None:
         callback()
@@ -114,9 +124,25 @@ def watch_request(request: Any) -> None:
     request.extensions["trace"] = trace
 
 
+async def awatch_request(request: Any) -> None:
+    """`watch_request` for an async HTTP client, whose hooks and trace callbacks are awaited."""
+    callback = _on_request_sent.get()
+    if callback is None:
+        return
+    earlier = request.extensions.get("trace")
+
+    async def trace(event: str, info: dict) -> None:
+        if earlier is not None:
+            await earlier(event, info)
+        if event.endswith("send_request_body.complete"):
+            callback()
+
+    request.extensions["trace"] = trace
+
+
 @contextmanager
 def telling_when_sent(callback: Callable[[], None]) -> Iterator[None]:
-    """Within this block, a request leaving on this thread (`request_sent`) calls `callback`."""
+    """Within this block, a request leaving on this thread or task (`request_sent`) calls `callback`."""
     token = _on_request_sent.set(callback)
     try:
         yield

@@ -6,10 +6,11 @@ Settings (catalog `settings` table): ttft_ms, tokens_per_s, style ("mirror" or "
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,6 +68,21 @@ class EchoProvider(Provider):
     name = "echo"
 
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
+        for step in self._paced(model, messages, options):
+            if isinstance(step, Chunk):
+                yield step
+            else:
+                time.sleep(step)
+
+    async def astream(self, model: str, messages: list[Message], options: Options) -> AsyncIterator[Chunk]:
+        for step in self._paced(model, messages, options):
+            if isinstance(step, Chunk):
+                yield step
+            else:
+                await asyncio.sleep(step)
+
+    def _paced(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk | float]:
+        """The answer's chunks, each preceded by the seconds to wait before it is due (when it is not yet)."""
         # the catalog checked these; the engine adds its own keys (key_var, ...) beside them
         ours = {k: v for k, v in self.endpoint.settings.items() if k in EchoSettings.model_fields}
         settings = EchoSettings.model_validate(ours)
@@ -80,7 +96,7 @@ class EchoProvider(Provider):
             due = start + ttft + sent / rate
             delay = due - time.monotonic()
             if delay > 0:
-                time.sleep(delay)
+                yield delay
             # Emit every piece that is due by now, so high rates are not limited by sleep granularity.
             ready = int((time.monotonic() - start - ttft) * rate) + 1
             upto = min(max(ready, sent + 1), limit, len(pieces))

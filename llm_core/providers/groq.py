@@ -6,14 +6,13 @@ the SDK has no argument for it) or, as it long did, in the finishing chunk's `x_
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from ..options import Options
 from ..record import Message
-from ._clients import SdkProvider, field
-from .base import Chunk
-from .openai import chat_chunks, chat_request_options
+from ._clients import Reader, SdkProvider, field
+from .openai import chat_reader, chat_request_options
 
 GROQ_URL = "https://api.groq.com"
 
@@ -30,18 +29,21 @@ class GroqProvider(SdkProvider):
     key_var = "GROQ_API_KEY"
     sdk = "groq"
     client_class = "Groq"
+    async_client_class = "AsyncGroq"
     error_class = "GroqError"
     resource = "chat.completions"
     default_url = GROQ_URL
 
-    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
-        with self._events(
-            model=model,
-            messages=messages,
-            extra_body={"stream_options": {"include_usage": True}},  # the API takes it; this SDK has no argument
+    def _request(self, model: str, messages: list[Message], options: Options) -> dict[str, Any]:
+        return {
+            "model": model,
+            "messages": messages,
+            "extra_body": {"stream_options": {"include_usage": True}},  # the API takes it; this SDK has no argument
             **chat_request_options(options, "max_completion_tokens"),  # Groq deprecates max_tokens
-        ) as events:
-            yield from chat_chunks(events, usage_of=groq_usage)
+        }
+
+    def _reader(self) -> Reader:
+        return chat_reader(usage_of=groq_usage)
 
     def _listed_models(self) -> Iterable[Any]:
         return self._client.models.list().data

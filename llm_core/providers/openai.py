@@ -7,13 +7,13 @@ compatible servers get `max_tokens`, which they all understand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..options import Options
 from ..record import Message
-from ._clients import SdkProvider, field
+from ._clients import Reader, SdkProvider, field
 from .base import Chunk
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -29,15 +29,25 @@ def chat_chunks(
     events: Iterable[Any], usage_of: Callable[[Any], Any] = lambda event: field(event, "usage")
 ) -> Iterator[Chunk]:
     """Chunks from OpenAI-style chat completion chunks: text, finish reason, and usage wherever `usage_of` finds it."""
+    read = chat_reader(usage_of)
     for event in events:
+        yield from read(event)
+
+
+def chat_reader(usage_of: Callable[[Any], Any] = lambda event: field(event, "usage")) -> Reader:
+    """Reads one OpenAI-style chat completion chunk into the Chunk it carries (none for an empty one)."""
+
+    def read(event: Any) -> list[Chunk]:
         choices = field(event, "choices")
         choice = choices[0] if isinstance(choices, list) and choices else None
         text = field(choice, "delta", "content") or ""
         finish = field(choice, "finish_reason")
         usage = usage_of(event)
         thought = bool(field(choice, "delta", "reasoning") or field(choice, "delta", "reasoning_content"))
-        if text or finish or usage or thought:
-            yield Chunk(
+        if not (text or finish or usage or thought):
+            return []
+        return [
+            Chunk(
                 text=text,
                 finish_reason=finish,
                 thought=thought,  # Groq's and OpenRouter's `reasoning`, DeepSeek's `reasoning_content`: not the answer
@@ -48,6 +58,9 @@ def chat_chunks(
                 cached_prompt_tokens=field(usage, "prompt_tokens_details", "cached_tokens"),
                 provider_cost_usd=_number(field(usage, "cost")),
             )
+        ]
+
+    return read
 
 
 def billed_output_tokens(usage: Any) -> int | None:
@@ -82,16 +95,19 @@ class OpenAIProvider(SdkProvider):
     key_var = "OPENAI_API_KEY"
     sdk = "openai"
     client_class = "OpenAI"
+    async_client_class = "AsyncOpenAI"
     error_class = "OpenAIError"
     resource = "chat.completions"
     default_url = OPENAI_URL
 
-    def _chunks(self, model: str, messages: list[Message], options: Options) -> Generator[Chunk, None, None]:
+    def _request(self, model: str, messages: list[Message], options: Options) -> dict[str, Any]:
         token_limit = "max_completion_tokens" if _is_official(self.endpoint.base_url) else "max_tokens"
-        with self._events(
-            model=model,
-            messages=messages,
-            stream_options={"include_usage": True},
+        return {
+            "model": model,
+            "messages": messages,
+            "stream_options": {"include_usage": True},
             **chat_request_options(options, token_limit),
-        ) as events:
-            yield from chat_chunks(events)
+        }
+
+    def _reader(self) -> Reader:
+        return chat_reader()

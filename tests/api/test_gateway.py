@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import httpx
 import openai
 import pytest
@@ -281,3 +284,34 @@ def test_usage_carries_the_cached_and_reasoning_tokens_the_provider_reported(cli
 def test_usage_leaves_out_details_nobody_reported(client):
     usage = client.chat.completions.create(model="echo", messages=HELLO).usage
     assert usage.prompt_tokens_details is None and usage.completion_tokens_details is None
+
+
+# --- many at once ---------------------------------------------------------------------------------------------
+
+
+def test_many_streams_in_flight_hold_no_thread_each(tmp_path, monkeypatch):
+    """Each gateway call runs on the event loop: 60 streams waiting on their model add a handful of threads (a
+    few to get calls ready, a few to write their rows), not 60."""
+    catalog = write_catalog(
+        tmp_path / "slow.toml",
+        {"echo-wait": {"label": "Echo · waits", "provider": "echo", "name": "echo-wait", "input_price": 0.0,
+                       "output_price": 0.0, "settings": {"ttft_ms": 800, "tokens_per_s": 200}}},
+    )  # fmt: skip
+    monkeypatch.setenv("SWITCHBOARD_MODELS", str(catalog))
+    app = create_app(ApiSettings())
+    body = {"model": "echo-wait", "stream": True, "messages": HELLO}
+
+    async def crowd() -> tuple[list[httpx.Response], int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            calls = [asyncio.ensure_future(http.post("/v1/chat/completions", json=body)) for _ in range(60)]
+            await asyncio.sleep(0.5)  # every call is in flight, waiting for its first token
+            threads = threading.active_count()
+            return await asyncio.gather(*calls), threads
+
+    before = threading.active_count()
+    replies, during = asyncio.run(crowd())
+    assert [reply.status_code for reply in replies] == [200] * 60
+    assert all(reply.text.rstrip().endswith("data: [DONE]") for reply in replies)
+    assert during - before < 15
+    assert len(default_store().read_requests().frame) == 60

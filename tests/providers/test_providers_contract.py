@@ -9,11 +9,14 @@ with no finish_reason, for the caller to judge.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,9 +40,58 @@ MESSAGES = [
 ]
 
 
+class AsyncDriven:
+    """A provider asked through `astream`, on an event loop of its own thread, and read from this one: every test
+    of the contract then holds for both ways of asking, through each SDK's async client. The caller's context
+    (`telling_when_sent`) goes with each step, as it would within one asyncio task."""
+
+    def __init__(self, provider: Provider, loop: asyncio.AbstractEventLoop):
+        self.provider, self.loop = provider, loop
+
+    def stream(self, model: str, messages: list, options: Options) -> Iterator:
+        chunks = self.provider.astream(model, messages, options)
+
+        def read() -> Iterator:
+            try:
+                while True:
+                    try:
+                        yield self._run(anext(chunks))
+                    except StopAsyncIteration:
+                        return
+            finally:
+                self._run(chunks.aclose())
+
+        return read()
+
+    def _run(self, step: Awaitable) -> object:
+        context = contextvars.copy_context()
+
+        async def in_context() -> object:
+            for variable, value in context.items():
+                variable.set(value)
+            return await step
+
+        return asyncio.run_coroutine_threadsafe(in_context(), self.loop).result(timeout=30)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.provider, name)
+
+
+@pytest.fixture(scope="session")
+def event_loop_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running on a thread of its own for the whole session."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield loop
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
 @dataclass
 class Wired:
-    """A provider class, its loopback server, how its SDK is pointed there, and what it calls a normal finish."""
+    """A provider class, its loopback server, how its SDK is pointed there, and what it calls a normal finish;
+    asked through `stream`, or through `astream` when `loop` is set."""
 
     impl: type[Provider]
     server: LoopbackServer
@@ -47,6 +99,7 @@ class Wired:
     key: str
     key_var: str
     finish: str
+    loop: asyncio.AbstractEventLoop | None = None
 
     def provider(self, **endpoint) -> Provider:
         """The provider pointed at the server, reused like the engine reuses it (SDK clients are slow to build)."""
@@ -60,7 +113,7 @@ class Wired:
         key = (self.impl, repr(sorted(endpoint.items())))
         if key not in _PROVIDERS:
             _PROVIDERS[key] = self.impl(Endpoint(**endpoint))
-        return _PROVIDERS[key]
+        return AsyncDriven(_PROVIDERS[key], self.loop) if self.loop else _PROVIDERS[key]
 
 
 _PROVIDERS: dict[tuple, Provider] = {}
@@ -74,10 +127,12 @@ WIRINGS = {
 }
 
 
-@pytest.fixture(params=sorted(WIRINGS))
+@pytest.fixture(params=[(name, way) for name in sorted(WIRINGS) for way in ("stream", "astream")], ids="-".join)
 def wired(request) -> Wired:
-    server_fixture, impl, base_url, key, finish = WIRINGS[request.param]
-    return Wired(impl, request.getfixturevalue(server_fixture), base_url, key, impl.key_var, finish)
+    name, way = request.param
+    server_fixture, impl, base_url, key, finish = WIRINGS[name]
+    loop = request.getfixturevalue("event_loop_thread") if way == "astream" else None
+    return Wired(impl, request.getfixturevalue(server_fixture), base_url, key, impl.key_var, finish, loop)
 
 
 def answer(provider: Provider, options: Options | None = None) -> tuple[str, list]:
@@ -272,6 +327,24 @@ def test_every_turn_to_the_same_endpoint_shares_one_sdk_client(wired):
     assert first._client is second._client
     assert other_key._client is not first._client
     assert "".join(chunk.text for chunk in second.stream("m", MESSAGES, Options()))  # the shared client still works
+
+
+def test_every_async_turn_on_one_event_loop_shares_one_async_sdk_client(wired, event_loop_thread):
+    """The async client (its connection pool) belongs to the loop it runs on: shared there, never across loops."""
+    endpoint = {"api_key": wired.key, "base_url": wired.base_url(wired.server)}
+    first, second = wired.impl(Endpoint(**endpoint)), wired.impl(Endpoint(**endpoint))
+
+    def client_on(loop: asyncio.AbstractEventLoop, provider: Provider) -> object:
+        return asyncio.run_coroutine_threadsafe(provider._async_client(), loop).result(timeout=30)
+
+    assert client_on(event_loop_thread, first) is client_on(event_loop_thread, second)
+    other_loop = asyncio.new_event_loop()
+    try:
+        assert other_loop.run_until_complete(second._async_client()) is not client_on(event_loop_thread, first)
+    finally:
+        other_loop.close()
+    answered = AsyncDriven(second, event_loop_thread).stream("m", MESSAGES, Options())
+    assert "".join(chunk.text for chunk in answered)  # the shared client still works
 
 
 def test_importing_the_providers_imports_no_sdk():

@@ -1,0 +1,140 @@
+"""A Turn on the event loop (`async for`, `acomplete`): the same answers, fallbacks, retries, cuts and log rows as the
+blocking path, through the real OpenAI SDK's async client against loopback servers, and cancelled the asyncio way."""
+
+import asyncio
+import threading
+
+import pytest
+
+from llm_core import Turn
+from llm_core.store.csv_store import LogStore
+from tests.loopback import Behaviour, openai_server
+
+HELLO = [{"role": "user", "content": "hello"}]
+
+
+@pytest.fixture
+def servers(isolated, monkeypatch):
+    """Two OpenAI-style servers behind catalog models `primary` (falls back to `backup`) and `backup`."""
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key-not-real-1234")
+    monkeypatch.setenv("SWITCHBOARD_INITIAL_BACKOFF_S", "0.05")
+    with openai_server() as primary, openai_server() as backup:
+        (isolated / "models.toml").write_text(
+            f'[models.primary]\nlabel = "Primary"\nprovider = "openai"\nname = "primary-model"\n'
+            f'base_url = "{primary.base_url}"\ninput_price = 1.0\noutput_price = 2.0\nfallbacks = ["backup"]\n'
+            f'[models.backup]\nlabel = "Backup"\nprovider = "openai"\nname = "backup-model"\n'
+            f'base_url = "{backup.base_url}"\ninput_price = 0.5\noutput_price = 0.5\n'
+        )
+        yield primary, backup
+
+
+def test_an_async_turn_answers_with_the_providers_usage_and_logs_one_row(servers, store):
+    primary, _ = servers
+    primary.script(Behaviour(reply="Four words right here", prompt_tokens=11))
+
+    async def pieces() -> list[str]:
+        return [piece async for piece in Turn("primary", HELLO, store=store)]
+
+    assert "".join(asyncio.run(pieces())) == "Four words right here"
+    rows = store.read_requests().frame
+    assert list(rows["status"]) == ["ok"] and list(rows["completion_tokens"]) == [4]
+    assert list(rows["prompt_tokens"]) == [11] and list(rows["token_source"]) == ["provider"]
+
+
+def test_an_async_turn_holds_no_thread_while_it_waits_for_the_model(servers):
+    primary, _ = servers
+    primary.script(Behaviour(reply="slow to start", ttft_ms=600))
+
+    async def many() -> tuple[list, int]:
+        turns = [Turn("primary", HELLO, store=False) for _ in range(30)]
+        running = [asyncio.ensure_future(turn.acomplete()) for turn in turns]
+        await asyncio.sleep(0.3)  # every call has sent its request and is waiting for the first token
+        threads = threading.active_count()
+        return await asyncio.gather(*running), threads
+
+    before = threading.active_count()
+    results, during = asyncio.run(many())
+    assert all(r.status == "ok" and r.text == "slow to start" for r in results)
+    # The loopback server takes a thread per request (30); the calls themselves add none, whereas a thread per call
+    # would add 30 more.
+    assert during - before <= 30 + 5
+
+
+def test_an_async_turn_falls_back_when_the_first_model_fails(servers):
+    primary, backup = servers
+    primary.script(Behaviour(status=401))
+    backup.script(Behaviour(reply="the backup answers"))
+    r = asyncio.run(Turn("primary", HELLO, store=False).acomplete())
+    assert (r.status, r.text, r.model, r.fallback_for) == ("ok", "the backup answers", "backup", "primary")
+
+
+def test_an_async_turn_retries_a_server_error_before_the_first_token(servers):
+    primary, _ = servers
+    primary.script(Behaviour(status=500), Behaviour(reply="second time lucky"))
+    r = asyncio.run(Turn("primary", HELLO, store=False, fallbacks=False).acomplete())
+    assert (r.status, r.text, r.attempts) == ("ok", "second time lucky", 2)
+
+
+def test_an_async_stream_cut_mid_answer_keeps_the_text_as_incomplete(servers):
+    primary, _ = servers
+    primary.script(Behaviour(reply="one two three four", cut_after_tokens=2))
+    r = asyncio.run(Turn("primary", HELLO, store=False).acomplete())
+    assert (r.status, r.text) == ("incomplete", "one two")
+    assert "cut" in r.error
+
+
+def test_cancelling_the_task_cancels_the_call_logs_it_and_frees_the_provider(servers, store):
+    primary, _ = servers
+    primary.script(Behaviour(reply="word " * 300, tokens_per_s=50))  # six seconds of answer
+    turn = Turn("primary", HELLO, store=store)
+
+    async def cancel_after_some_text() -> None:
+        task = asyncio.ensure_future(turn.acomplete())
+        while not turn.result.text:
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_after_some_text())
+    assert turn.result.status == "cancelled" and turn.result.text.startswith("word")
+    assert primary.last.client_gone.wait(2), "the provider kept streaming to a call that was cancelled"
+    assert list(LogStore(store.directory).read_requests().frame["status"]) == ["cancelled"]
+
+
+def test_closing_an_async_turn_midway_ends_it_cancelled_and_logged(servers, store):
+    primary, _ = servers
+    primary.script(Behaviour(reply="word " * 300, tokens_per_s=100))
+    turn = Turn("primary", HELLO, store=store)
+
+    async def read_one_then_close() -> None:
+        pieces = aiter(turn)
+        assert (await anext(pieces)).strip() == "word"
+        await pieces.aclose()
+
+    asyncio.run(read_one_then_close())
+    assert turn.result.status == "cancelled"
+    assert list(store.read_requests().frame["status"]) == ["cancelled"]
+    assert primary.last.client_gone.wait(2)
+
+
+def test_cancel_between_attempts_stops_the_async_turn(servers):
+    primary, _ = servers
+    primary.script(Behaviour(status=429, retry_after=5), Behaviour(reply="too late"))
+    turn = Turn("primary", HELLO, store=False, fallbacks=False)
+
+    async def cancel_while_waiting() -> None:
+        task = asyncio.ensure_future(turn.acomplete())
+        await asyncio.sleep(0.5)  # the first attempt failed; the turn waits 5 s before the next
+        turn.cancel()
+        await asyncio.wait_for(task, 2)
+
+    asyncio.run(cancel_while_waiting())
+    assert turn.result.status == "cancelled" and turn.result.attempts == 1
+
+
+def test_an_echo_turn_answers_the_same_on_both_paths(isolated):
+    blocking = Turn("echo", HELLO, store=False).complete()
+    on_the_loop = asyncio.run(Turn("echo", HELLO, store=False).acomplete())
+    assert on_the_loop.status == blocking.status == "ok"
+    assert on_the_loop.text == blocking.text
