@@ -154,19 +154,29 @@ def _open_bounds(table: pd.DataFrame, wins: np.ndarray, core: np.ndarray) -> pd.
 
 
 def _panes(coded: _Coded, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The votes behind the battles `keep` marks, as panes: vote, model, share of the choice, and which battle
-    and side (0 for a, 1 for b) each pane was read from. A decided vote's winner takes the whole choice; a tie
-    shares it equally among the panes left."""
+    """The votes behind the battles `keep` marks, as panes: vote, model, share of the choice, and, for every side
+    of every battle (a, then b), the pane it is. A decided vote's winner takes the whole choice; a tie shares it
+    equally among the panes left. A model shown in two panes of one vote is one pane."""
     rows = np.flatnonzero(keep)
     vote, model = np.r_[coded.vote[rows], coded.vote[rows]], np.r_[coded.a[rows], coded.b[rows]]
     score = np.r_[coded.score_a[rows], 1 - coded.score_a[rows]]
-    source, side = np.r_[rows, rows], np.r_[np.zeros(len(rows), int), np.ones(len(rows), int)]
-    _, first = np.unique(vote * len(coded.models) + model, return_index=True)  # sorted by vote, then model
-    vote, model, score, source, side = vote[first], model[first], score[first], source[first], side[first]
+    # sorted by vote, then model
+    _, first, pane_of = np.unique(vote * len(coded.models) + model, return_index=True, return_inverse=True)
+    vote, model, score = vote[first], model[first], score[first]
     starts = np.flatnonzero(np.r_[True, vote[1:] != vote[:-1]])
     panes = np.diff(np.r_[starts, len(vote)])
     chosen = np.where(score == 0.5, 1.0 / np.repeat(panes, panes), score)
-    return vote, model, chosen, np.c_[source, side]
+    return vote, model, chosen, pane_of
+
+
+def _pane_styles(style: np.ndarray, keep: np.ndarray, pane_of: np.ndarray, panes: int) -> np.ndarray:
+    """Each pane's style (pane, feature), from the battles `keep` marks (style per battle and side): the mean over
+    the sides that show it, so a model in two panes of one vote has its two answers' style averaged, whatever
+    order the panes were in."""
+    rows = np.flatnonzero(keep)
+    sides = np.r_[style[rows, 0, :], style[rows, 1, :]]
+    counts = np.bincount(pane_of, minlength=panes)
+    return np.stack([np.bincount(pane_of, sides[:, k], panes) for k in range(sides.shape[1])], axis=1) / counts[:, None]
 
 
 def _ratings(coded: _Coded, style: np.ndarray | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -180,8 +190,11 @@ def _ratings(coded: _Coded, style: np.ndarray | None) -> tuple[pd.DataFrame, pd.
     coefficients = pd.DataFrame(columns=STYLE_COLUMNS)
     if core.sum() >= 2:
         rows = np.cumsum(core) - 1  # each core model's row in the fit
-        vote, model, chosen, source = _panes(coded, core[coded.a] & core[coded.b])
-        covariates, names = pane_covariates(style, vote, source) if style is not None else (None, [])
+        among = core[coded.a] & core[coded.b]
+        vote, model, chosen, pane_of = _panes(coded, among)
+        covariates, names = None, []
+        if style is not None:
+            covariates, names = pane_covariates(_pane_styles(style, among, pane_of, len(vote)), vote)
         sets = choices(vote, rows[model], chosen, covariates)
         told = identified(sets, int(core.sum()))  # a feature that is the models over again is left out
         if not told.all():

@@ -60,10 +60,9 @@ def style_arrays(battles: pd.DataFrame) -> np.ndarray:
     return np.stack([battles[_columns(side)].to_numpy(dtype=float) for side in ("a", "b")], axis=1)
 
 
-def pane_covariates(style: np.ndarray, vote: np.ndarray, source: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Each pane's standardised style covariates (see the module docstring) and the features kept; `source` says
-    which battle and side each pane's style is read from, `vote` which vote it belongs to."""
-    raw = style[source[:, 0], source[:, 1], :]
+def pane_covariates(raw: np.ndarray, vote: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each pane's standardised style covariates (see the module docstring) from its style `raw` (pane, feature),
+    and the features kept; `vote` says which vote each pane belongs to."""
     numbered, sizes = np.unique(vote, return_inverse=True, return_counts=True)[1:]
     totals = np.stack([np.bincount(numbered, raw[:, k], len(sizes)) for k in range(raw.shape[1])], axis=1)
     mean = (totals / sizes[:, None])[numbered]

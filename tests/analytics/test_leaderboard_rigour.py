@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from llm_core.analytics.leaderboard import battles_from_votes, leaderboard
+from llm_core.analytics.style_control import with_style
+from tests.analytics.test_battles import mixed_votes
 
 DAY = pd.Timestamp("2025-03-01", tz="UTC")
 STRENGTH = {"strong": 0.8, "good": 0.3, "fair": 0.0, "weak": -0.6}
@@ -135,3 +137,32 @@ def test_each_battle_keeps_who_cast_its_vote():
     votes = with_votes(simulated_votes(2, seed=0), (0, ["a", "b"]))
     votes["rater"] = ["human", None, "judge:gpt-4.1"]
     assert battles_from_votes(votes)["rater"].tolist() == ["human", "human", "judge:gpt-4.1"]
+
+
+def test_best_of_n_boards_with_style_are_the_same_whatever_the_order_of_votes_and_panes():
+    votes = mixed_votes(3_000, seed=21)
+    rng = np.random.default_rng(0)
+    ids = [i for row in votes["request_ids"] for i in row]
+    requests = pd.DataFrame({"request_id": ids, "response": ["- a\n" * int(rng.integers(0, 4)) + "x" * int(
+        rng.integers(20, 900)) for _ in ids]})  # fmt: skip
+
+    def boards(frame: pd.DataFrame) -> tuple:
+        battles = with_style(battles_from_votes(frame), requests)
+        plain, styled = leaderboard(battles, 5), leaderboard(battles, 5, style_control=True)
+        return tuple(b.ranked.set_index("model").sort_index() for b in (plain, styled)) + (styled.style,)
+
+    first = boards(votes)
+    assert len(first[0]) == 5 and len(first[2])  # every model ranked, style fitted
+    for seed in range(3):
+        order = np.random.default_rng(seed)
+        shuffled = votes.sample(frac=1, random_state=seed).reset_index(drop=True)
+        panes = [order.permutation(len(m)) for m in shuffled["models"]]
+        shuffled["models"] = [[m[i] for i in p] for m, p in zip(shuffled["models"], panes, strict=True)]
+        shuffled["request_ids"] = [[r[i] for i in p] if r else r for r, p in zip(shuffled["request_ids"], panes,
+                                                                                  strict=True)]  # fmt: skip
+        again = boards(shuffled)
+        for before, after in zip(first[:2], again[:2], strict=True):
+            assert after["rank"].tolist() == before["rank"].tolist()
+            np.testing.assert_allclose(after[["rating", "lower", "upper"]], before[["rating", "lower", "upper"]],
+                                       rtol=0, atol=1e-6)  # fmt: skip
+        np.testing.assert_allclose(again[2]["points"], first[2]["points"], rtol=0, atol=1e-6)
