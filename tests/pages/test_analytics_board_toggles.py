@@ -9,13 +9,14 @@ from llm_core.store.csv_store import LogStore
 from tests.pages.test_page_analytics import answer, open_page, show_tab, texts
 
 
-def vote_between(store: LogStore, rival: str, count: int, blind: bool, texts_of=None, seed: int = 0) -> None:
+def vote_between(store: LogStore, rival: str, count: int, blind: bool, texts_of=None, seed: int = 0,
+                 rater: str = "human") -> None:  # fmt: skip
     """`count` votes between gpt-4o-mini and `rival`, each won alternately (gpt-4o-mini one more), or, with
     `texts_of` (number -> the two answers' texts), won by the longer answer three times in four."""
     rng = np.random.default_rng(seed)
     for number in range(count):
         words = texts_of(number) if texts_of else ("Paris.", "Paris.")
-        pair = [answer(model, comparison_id=f"{rival}-{blind}-{number}", text=text)
+        pair = [answer(model, comparison_id=f"{rater}-{rival}-{blind}-{number}", text=text)
                 for model, text in zip(("gpt-4o-mini", rival), words, strict=True)]  # fmt: skip
         for result in pair:
             assert store.append_response(result) == ""
@@ -24,8 +25,8 @@ def vote_between(store: LogStore, rival: str, count: int, blind: bool, texts_of=
             winner = pair[longer if rng.random() < 0.75 else 1 - longer]
         else:
             winner = pair[number % 2]
-        store.append_vote(f"{rival}-{blind}-{number}", winner.request_id, [r.model for r in pair],
-                          [r.request_id for r in pair], blind=blind)  # fmt: skip
+        store.append_vote(f"{rater}-{rival}-{blind}-{number}", winner.request_id, [r.model for r in pair],
+                          [r.request_id for r in pair], rater=rater, blind=blind)  # fmt: skip
 
 
 def board(at):
@@ -69,6 +70,22 @@ def test_blind_votes_only_is_off_by_default_when_too_few_are_blind_and_says_what
     shown = texts(at)
     assert "At least 32 more battles would rank the first two" in shown  # 16 more each for the two models
     assert "turn off **Blind votes only**" in shown
+
+
+def test_the_blind_default_follows_the_choices_until_the_user_sets_it():
+    store = LogStore(fsync=False)
+    vote_between(store, "llama-8b", 25, blind=True)
+    vote_between(store, "claude-haiku", 25, blind=False, rater="judge:gpt-4.1")
+    vote_between(store, "llama-8b", 3, blind=True, rater="judge:gpt-4.1")
+    at = show_tab(open_page(), "Leaderboard")
+    assert at.toggle(key="analytics_blind_only").value is True  # people's votes: 25 blind ones rank two models
+    at.selectbox(key="analytics_rater").set_value("judge:gpt-4.1").run()
+    assert at.toggle(key="analytics_blind_only").value is False  # the judge's 3 blind votes rank nothing
+    assert board_models(at) == ["claude-haiku", "gpt-4o-mini"]
+    at.toggle(key="analytics_blind_only").set_value(True).run()
+    at.selectbox(key="analytics_rater").set_value("human").run()
+    at.selectbox(key="analytics_rater").set_value("judge:gpt-4.1").run()
+    assert at.toggle(key="analytics_blind_only").value is True  # the user's choice stands
 
 
 def test_without_blind_votes_the_toggle_is_off_and_disabled():
