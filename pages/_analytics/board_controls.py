@@ -16,7 +16,7 @@ from pages._analytics.data import arena_blind
 ALL_RATERS = "All raters"
 THRESHOLD_HELP = "A model with fewer battles against ranked models is listed as provisional, not ranked."
 BLIND_KEY = "analytics_blind_only"
-BLIND_SET = "analytics_blind_only_set"  # the user's own choice, kept while the tab is closed
+BLIND_SET = "analytics_blind_only_set"  # the user's own choice (None until made), kept while the tab is closed
 STYLE_HELP = (
     "Fit the ratings with each answer's length and Markdown (headers, list items, bold) beside the models, as "
     "Chatbot Arena's default view does: a model is then not rated up for writing longer or more formatted answers, "
@@ -51,15 +51,15 @@ def _blind_help(votes: int, blind: int, enough: bool, min_battles: int) -> str:
 def _blind_toggle(key: tuple, choice: BoardChoice, min_battles: int, battles: pd.DataFrame, demos: set[str]) -> bool:
     """The "Blind votes only" toggle: on by default when the blind votes alone rank at least two models."""
     count = arena_blind(key, choice, min_battles, battles, demos)
-    if not st.session_state.get(BLIND_SET) or not count.blind:  # the default follows the votes until the user sets it
-        st.session_state[BLIND_KEY] = count.enough
+    chosen = st.session_state.get(BLIND_SET)  # the default follows the votes until the user sets it
+    st.session_state[BLIND_KEY] = count.enough if chosen is None or not count.blind else chosen
     return st.toggle("Blind votes only", key=BLIND_KEY, disabled=not count.blind, on_change=_blind_set,
                      help=_blind_help(count.votes, count.blind, count.enough, min_battles))  # fmt: skip
 
 
 def _blind_set() -> None:
     """The user set "Blind votes only": their choice stands from now on, whatever the other choices."""
-    st.session_state[BLIND_SET] = True
+    st.session_state[BLIND_SET] = st.session_state[BLIND_KEY]
 
 
 def board_choices(key: tuple, battles: pd.DataFrame, demos: set[str]) -> tuple[BoardChoice, int, bool]:

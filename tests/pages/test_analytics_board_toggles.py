@@ -86,6 +86,8 @@ def test_the_blind_default_follows_the_choices_until_the_user_sets_it():
     at.selectbox(key="analytics_rater").set_value("human").run()
     at.selectbox(key="analytics_rater").set_value("judge:gpt-4.1").run()
     assert at.toggle(key="analytics_blind_only").value is True  # the user's choice stands
+    at = show_tab(show_tab(at, "Summary"), "Leaderboard")  # the tab closed, its widgets gone, and open again
+    assert at.toggle(key="analytics_blind_only").value is True
 
 
 def test_without_blind_votes_the_toggle_is_off_and_disabled():
