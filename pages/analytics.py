@@ -25,8 +25,8 @@ from pages._analytics.data import (
     arena_battles,
     arena_styles,
     arena_tables,
-    derive,
     load_battles,
+    log_choices,
     log_signature,
 )  # fmt: skip
 from pages._shared.session import start_session
@@ -209,7 +209,7 @@ if requests.frame.empty:
 
 request_files = log_signature(store, store.requests_path, store.ratings_path)
 numbers = summary.analysed(requests.frame)
-choices = derive("choices", (request_files,), numbers)
+choices = log_choices(store, requests, numbers)
 filters = sidebar_filters(choices)
 view = View((request_files, filters), apply_filters(numbers, filters), choices.models)
 csv_download(requests, view)

@@ -50,14 +50,16 @@ def _present(column: pd.Series) -> list[str]:
     return sorted({str(value) for value in column.dropna().unique() if str(value)})
 
 
-def _sessions(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
-    named = frame[np.asarray(frame["session_id"].fillna("") != "", dtype=bool)]
+def _sessions(frame: pd.DataFrame, limit: int | None) -> pd.DataFrame:
+    sessions = frame[["session_id", "timestamp"]]  # masked alone: not every column of a million rows copied
+    named = sessions[np.asarray(sessions["session_id"].fillna("") != "", dtype=bool)]
     table = named.groupby("session_id", observed=True, sort=False)["timestamp"].agg(requests="size", last_seen="max")
     return table.sort_values("last_seen", ascending=False).head(limit).reset_index()
 
 
-def filter_choices(frame: pd.DataFrame, max_sessions: int = 500) -> FilterChoices:
-    """The dates, models, providers, templates, statuses and most recent sessions present in the log."""
+def filter_choices(frame: pd.DataFrame, max_sessions: int | None = 500) -> FilterChoices:
+    """The dates, models, providers, templates, statuses and most recent sessions present in the log (every
+    session when `max_sessions` is None)."""
     stamps = frame["timestamp"]
     first, last = stamps.min(), stamps.max()
     return FilterChoices(
@@ -68,6 +70,26 @@ def filter_choices(frame: pd.DataFrame, max_sessions: int = 500) -> FilterChoice
         templates=sorted(template_labels(frame).unique()),
         statuses=_present(frame["status"]),
         sessions=_sessions(frame, max_sessions),
+    )
+
+
+def merged_choices(before: FilterChoices, added: FilterChoices, max_sessions: int | None = 500) -> FilterChoices:
+    """The choices of a log and the rows appended to it, as `filter_choices` of the whole log gives them, from the
+    choices of each part (read with every session, `max_sessions=None`): a new row costs a pass over it alone."""
+    sessions = pd.concat([before.sessions, added.sessions], ignore_index=True)
+    sessions["session_id"] = sessions["session_id"].astype(str)
+    sessions = sessions.groupby("session_id", sort=False).agg(
+        requests=("requests", "sum"), last_seen=("last_seen", "max")
+    )
+    days = [day for day in (before.first_day, added.first_day, before.last_day, added.last_day) if day is not None]
+    return FilterChoices(
+        first_day=min(days, default=None),
+        last_day=max(days, default=None),
+        models=sorted(set(before.models) | set(added.models)),
+        providers=sorted(set(before.providers) | set(added.providers)),
+        templates=sorted(set(before.templates) | set(added.templates)),
+        statuses=sorted(set(before.statuses) | set(added.statuses)),
+        sessions=sessions.sort_values("last_seen", ascending=False).head(max_sessions).reset_index(),
     )
 
 

@@ -430,7 +430,7 @@ def read_table(store: DatabaseStore, name: str, schema: Schema, keep: frozenset[
             last_id = int(ids[-1]) if len(ids) else last
             cached = _Cached(cached.generation, last_id, cached.rows + fresh.num_rows, frame, ids)
         _tables[key] = cached
-    version = ("database", store.location, name, cached.generation, cached.last_row_id, cached.rows)
+    version = ("database", store.location, name, cached.generation, (cached.last_row_id, cached.rows))
     texts = None if keep is None else DatabaseTexts(store, name, schema, cached.row_ids)
     return Table(cached.frame.copy(deep=False), version=version, texts=texts)
 

@@ -62,7 +62,8 @@ class Table:
     frame: pd.DataFrame
     skipped: int = 0
     skip_reasons: list[str] = field(default_factory=list)
-    version: tuple = ()  # changes whenever the rows change: a key for caching what is derived from them
+    version: tuple = ()  # changes whenever the rows change: a key for caching what is derived from them;
+    # all but its last item stay the same while rows are only appended (see only_appended)
     notes: list[str] = field(default_factory=list)  # e.g. "requests.csv row 7: a byte that is not UTF-8 ..."
     texts: TextSource | None = None  # the columns left out of `frame`, for given rows (None: the frame has them)
 
@@ -99,6 +100,11 @@ _generations = itertools.count(1)
 _states: dict[tuple[str, frozenset[str] | None], _State] = {}
 _path_locks: dict[str, threading.Lock] = {}
 _registry_lock = threading.Lock()
+
+
+def only_appended(before: tuple, after: tuple) -> bool:
+    """True when a table read with version `after` holds the rows it held at version `before`, then maybe more."""
+    return bool(before) and before[:-1] == after[:-1] and after[-1] >= before[-1]
 
 
 def read_log(path: Path, schema: Schema, keep: frozenset[str] | None = None) -> Table:

@@ -8,7 +8,7 @@ parses a file again and never recomputes a table or chart it has already made.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,10 +17,10 @@ import streamlit as st
 from llm_core.analytics import battle_views, charts, distributions, filters, ratings, style_control, summary
 from llm_core.analytics import leaderboard as arena
 from llm_core.store.csv_store import LogStore
-from llm_core.store.read import Table
+from llm_core.store.read import Table, only_appended
 
+SIDEBAR_SESSIONS = 500  # the most recent sessions the Session filter lists
 TABLES: dict[str, Callable[[pd.DataFrame], object]] = {
-    "choices": filters.filter_choices,
     "totals": summary.overall_totals,
     "summary": summary.model_summary,
     "latency": lambda f: distributions.quantile_boxes(f, "latency_ms"),
@@ -63,6 +63,35 @@ def log_signature(store: LogStore, *paths: Path) -> tuple:
     """A cache key that changes exactly when these logs do: the files' signatures, or the database tables' counts."""
     table_signature = getattr(store, "table_signature", None)  # the database store's; CSV files are stat'ed
     return tuple(table_signature(path.stem) for path in paths) if table_signature else file_signature(*paths)
+
+
+@dataclass
+class _Choices:
+    version: tuple  # the request log's, when these were made
+    rows: int
+    every_session: filters.FilterChoices
+
+
+@st.cache_resource(show_spinner=False)
+def _choices_by_log() -> dict[str, _Choices]:
+    """The filter choices last made for each log, every session in them (shared by the process's sessions)."""
+    return {}
+
+
+def log_choices(store: LogStore, requests: Table, numbers: pd.DataFrame) -> filters.FilterChoices:
+    """What the sidebar filters offer; after rows were only appended to the log, only the new rows are read and
+    merged into the choices made before (a pass over a million rows costs about 0.2 s)."""
+    version, memo = requests.version[0], _choices_by_log()  # the requests' own version: ratings change no choice
+    known = memo.get(store.location)
+    if known is not None and known.version == version:
+        every = known.every_session
+    elif known is not None and only_appended(known.version, version) and known.rows <= len(numbers):
+        every = filters.merged_choices(known.every_session, filters.filter_choices(numbers.iloc[known.rows :], None),
+                                       max_sessions=None)  # fmt: skip
+    else:
+        every = filters.filter_choices(numbers, max_sessions=None)
+    memo[store.location] = _Choices(version, len(numbers), every)
+    return replace(every, sessions=every.sessions.head(SIDEBAR_SESSIONS))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

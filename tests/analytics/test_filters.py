@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from llm_core.analytics.filters import NO_TEMPLATE, Filters, apply_filters, filter_choices
+from llm_core.analytics.filters import NO_TEMPLATE, Filters, apply_filters, filter_choices, merged_choices
 from tests.analytics_support import log, request
 
 
@@ -41,3 +41,24 @@ def test_filter_choices_list_what_the_log_holds_and_name_blank_templates():
     assert choices.templates == [NO_TEMPLATE, "summarise"]
     assert (choices.first_day, choices.last_day) == (date(2025, 3, 1), date(2025, 3, 5))
     assert choices.sessions["session_id"].tolist() == ["new", "old"]
+
+
+def test_choices_merged_from_a_log_and_its_new_rows_are_the_choices_of_the_whole_log():
+    day = pd.Timestamp("2025-03-01", tz="UTC")
+    rows = [
+        request(model=m, provider=p, template=t, status=s, session_id=f"s{i % 5}", timestamp=day + pd.Timedelta(i, "h"))
+        for i, (m, p, t, s) in enumerate(
+            [("gpt", "openai", "summarise", "ok"), ("claude", "anthropic", None, "error"), ("gpt", "openai", "", "ok")]
+            * 3
+            + [("llama", "groq", "translate", "cancelled"), ("gpt", "openai", "explain", "ok")]
+        )
+    ]  # fmt: skip
+    whole, before, after = log(*rows), log(*rows[:8]), log(*rows[8:])
+
+    merged = merged_choices(filter_choices(before, None), filter_choices(after, None), max_sessions=3)
+
+    expected = filter_choices(whole, max_sessions=3)
+    assert (merged.first_day, merged.last_day) == (expected.first_day, expected.last_day)
+    assert (merged.models, merged.providers) == (expected.models, expected.providers)
+    assert (merged.templates, merged.statuses) == (expected.templates, expected.statuses)
+    assert merged.sessions.astype({"session_id": str}).equals(expected.sessions.astype({"session_id": str}))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from llm_core.analytics import charts
@@ -312,3 +313,23 @@ def test_changing_a_filter_reads_no_log_file_again():
     at.run()
     assert headline(at)["Requests"] == "4"  # the appended row was read, and only it
     assert "llama-XX" not in at.multiselect(key="analytics_models").options
+
+
+def test_a_new_row_brings_its_model_and_session_into_the_filters_on_the_next_run():
+    store = write_log()
+    at = open_page()
+    assert "gpt-4o" not in at.multiselect(key="analytics_models").options
+    PROVIDERS["gpt-4o"] = "openai"
+    try:
+        store.append_response(answer("gpt-4o", session_id="late night", timestamp=DAY + timedelta(days=9)))
+    finally:
+        del PROVIDERS["gpt-4o"]
+    at.run()
+    assert "gpt-4o" in at.multiselect(key="analytics_models").options
+    sessions = at.selectbox(key="analytics_session").options
+    assert sessions[1].startswith("late nig · 1 requests")  # the most recent first
+    st.cache_resource.clear()  # a new process reads the whole log: the same sessions, the same counts
+    st.cache_data.clear()
+    assert open_page().selectbox(key="analytics_session").options == sessions
+    at.multiselect(key="analytics_models").set_value(["gpt-4o"]).run()
+    assert headline(at)["Requests"] == "1"

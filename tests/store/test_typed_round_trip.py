@@ -59,3 +59,24 @@ def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, isola
         ours.texts.rows(positions, ["prompt", "response"]), theirs.texts.rows(positions, ["prompt", "response"])
     )
     assert store.read_requests(PAGE_COLUMNS).frame["timestamp"].iloc[1] == pd.Timestamp(results[1].timestamp)
+
+
+def test_a_table_kept_up_to_date_row_by_row_reads_as_one_read_once_at_the_end(any_store, isolated):
+    reference = LogStore(isolated / "reference")
+    results = [awkward(i) for i in range(12)]
+    for i, result in enumerate(results):
+        for store in (any_store, reference):
+            assert store.append_response(result) == ""
+            if i % 4 == 3:  # now and then a rating, of an older answer
+                store.append_rating(results[i - 2].request_id, 1 + i % 5)
+        any_store.read_requests(PAGE_COLUMNS)  # the Analytics page reads after every new row
+    late = awkward(99)
+    late.model, late.provider = "a-model-not-seen-before", "zeta"  # new categories on the last rows
+    any_store.append_response(late)
+    reference.append_response(late)
+
+    ours, theirs = any_store.read_requests(PAGE_COLUMNS).frame, reference.read_requests(PAGE_COLUMNS).frame
+    for name in ours.select_dtypes("category"):  # categories grow at the end as rows bring them: values agree
+        ours[name], theirs[name] = ours[name].astype(str), theirs[name].astype(str)
+    pd.testing.assert_frame_equal(ours.drop(columns="rated_at"), theirs.drop(columns="rated_at"))
+    assert ours["stars"].notna().sum() == 3
