@@ -111,6 +111,7 @@ class Turn:
     """
 
     _thought = False  # a chunk carried reasoning text (set by _absorb): its tokens are not the visible answer's
+    retry_after: float | None = None  # seconds the provider asked to wait, when the call's failure was a rate limit
 
     def __init__(
         self,
@@ -272,6 +273,7 @@ class Turn:
         r.fallback_errors.append(f"{model.id}: {redact(str(error))}")
         if len(r.fallback_errors) == 1:
             r.error, r.error_kind = redact(str(error)), getattr(error, "kind", type(error).__name__)
+            self.retry_after = getattr(error, "retry_after", None)
 
     def _candidates(self) -> Iterator[Model]:
         model = self._model

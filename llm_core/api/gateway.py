@@ -7,7 +7,7 @@ request id (`x-switchboard-request-id`, also inside the completion id) so it can
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
@@ -19,7 +19,6 @@ from ..config import Config
 from ..engine import Turn, pick_auto
 from ..errors import OptionsError, SwitchboardError, UnknownModelError
 from ..options import parse_options
-from ..record import Result
 from . import openai_wire as wire
 from .calls import (
     Prepared,
@@ -35,7 +34,6 @@ from .sse import SSE_HEADERS, TurnStream
 GATEWAY_SESSION = "openai-gateway"  # the session id gateway calls are logged under: Analytics can tell them apart
 REQUEST_ID_HEADER = "x-switchboard-request-id"
 PREFIX = "/v1"
-_WAIT = re.compile(r"asks to wait (\d+(?:\.\d+)?) s")
 _BODY_SCHEMA = {
     "type": "object",
     "required": ["model", "messages"],
@@ -90,7 +88,7 @@ def gateway_router(store) -> APIRouter:
             return await _stream(turn, include_usage, headers)
         result = await complete_unless_disconnected(turn, request)
         if not result.ok:
-            return failure_response(result, headers)
+            return failure_response(turn, headers)
         return SafeJSONResponse(wire.completion(result), headers=headers)
 
     return router
@@ -132,16 +130,16 @@ def _named_option(message: str) -> str | None:
     return next((name for name in ("temperature", "max_tokens", "top_p") if name in message), None)
 
 
-def failure_response(result: Result, headers: dict[str, str]) -> JSONResponse:
+def failure_response(turn: Turn, headers: dict[str, str]) -> JSONResponse:
     """A failed call as an OpenAI error: 429 with Retry-After, 502/504 for the provider, 503 when not configured."""
+    result = turn.result
     status = 429 if result.error_kind == "rate_limit" else http_status(result)
     if result.status == "incomplete" and status == 200:
         status = 502
     code = {"ContextTooLongError": "context_length_exceeded", "NeedsKeyError": "model_not_configured"}
     error = wire.WireError(status, result.error or f"the call ended {result.status}", code=code.get(result.error_kind))
-    wait = _WAIT.search(result.error)
-    if status == 429 and wait:
-        headers = {**headers, "Retry-After": str(round(float(wait.group(1))))}
+    if status == 429 and turn.retry_after is not None:  # whole seconds, rounded up: never sooner than asked
+        headers = {**headers, "Retry-After": str(math.ceil(turn.retry_after))}
     return error_response(error, headers)
 
 
@@ -151,7 +149,7 @@ async def _stream(turn: Turn, include_usage: bool, headers: dict[str, str]):
     first = await stream.next_piece()
     if first is None and not turn.result.ok:
         await stream.close()
-        return failure_response(turn.result, headers)
+        return failure_response(turn, headers)
     return StreamingResponse(
         _chunks(stream, first, include_usage),
         media_type="text/event-stream",

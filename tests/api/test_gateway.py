@@ -209,6 +209,19 @@ def test_a_rate_limit_is_a_429_passing_on_retry_after(client, openai_behind, mon
     assert caught.value.body["type"] == "rate_limit_exceeded" and len(openai_behind.requests) == 1
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_rate_limit_still_there_after_the_retries_passes_on_its_retry_after(
+    client, openai_behind, monkeypatch, stream
+):
+    """A short wait is retried first; when the provider still says 429, the client is told how long it asked for."""
+    monkeypatch.setenv("SWITCHBOARD_MAX_ATTEMPTS", "2")
+    openai_behind.script(Behaviour(status=429, retry_after=1))
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, stream=stream)
+    assert caught.value.status_code == 429 and caught.value.response.headers["retry-after"] == "1"
+    assert len(openai_behind.requests) == 2
+
+
 def test_a_stream_cut_mid_answer_raises_in_the_client_and_is_logged_incomplete(client, openai_behind):
     openai_behind.script(Behaviour(reply="one two three four five", cut_after_tokens=2))
     texts = []
@@ -315,3 +328,12 @@ def test_many_streams_in_flight_hold_no_thread_each(tmp_path, monkeypatch):
     assert all(reply.text.rstrip().endswith("data: [DONE]") for reply in replies)
     assert during - before < 15
     assert len(default_store().read_requests().frame) == 60
+
+
+def test_a_provider_that_does_not_answer_in_time_is_a_504_in_openais_shape(client, openai_behind, monkeypatch):
+    monkeypatch.setenv("SWITCHBOARD_READ_TIMEOUT_S", "0.2")
+    openai_behind.script(Behaviour(reply="too late", ttft_ms=1500))
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(model="gpt-4o-mini", messages=HELLO)
+    assert caught.value.status_code == 504
+    assert "timed out" in caught.value.body["message"] and caught.value.body["type"] == "api_error"
