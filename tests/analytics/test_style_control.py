@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from llm_core.analytics.leaderboard import battles_from_votes, leaderboard
 from llm_core.analytics.style_control import with_style
 from llm_core.analytics.style_features import answer_styles
 from llm_core.record import Result
-from llm_core.store.csv_store import LogStore
+from llm_core.store.csv_store import LogStore, default_store
 from llm_core.store.texts import FrameTexts
 
 DAY = pd.Timestamp("2025-03-01", tz="UTC")
@@ -140,3 +141,29 @@ def test_when_most_answers_were_voted_on_one_pass_over_the_texts_gives_the_same_
     pd.testing.assert_frame_equal(scanned, held)
     pd.testing.assert_frame_equal(from_store, held)
     assert scanned["style_a_headers"].tolist() == [0.0, 2.0, 1.0, 0.0, 2.0]
+
+
+@pytest.mark.parametrize("voted", [2, 100])  # a few answers looked up, or most read in one pass
+def test_style_control_reads_the_answers_back_from_a_database_log(tmp_path, monkeypatch, voted):
+    from llm_core.store.database import forget_engines
+
+    monkeypatch.setenv("SWITCHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'switchboard.db'}")
+    store = default_store()
+    results = [Result(model=m, requested_model=m, provider="openai", status="ok", prompt="Hi",
+                      text="- a\n" * (i % 3) + "x" * (10 + i)) for i, m in enumerate(["a", "b"] * 50)]  # fmt: skip
+    for result in results:
+        assert store.append_response(result) == ""
+    for i in range(0, voted, 2):
+        store.append_vote(
+            f"c{i}", results[i].request_id, ["a", "b"], [results[i].request_id, results[i + 1].request_id]
+        )
+    try:
+        battles = battles_from_votes(store.read_votes().frame)
+        log = store.read_requests(["request_id", "model"])
+        assert "response" not in log.frame
+        styled = with_style(battles, log.frame, log.texts)
+        held = with_style(battles, store.read_requests().frame)
+        pd.testing.assert_frame_equal(styled, held)
+        assert styled["style_b_length"].tolist() == [len(results[i + 1].text) for i in range(0, voted, 2)]
+    finally:
+        forget_engines()
