@@ -1,11 +1,11 @@
 """How fast the leaderboard is ready: 200,000 votes read from votes.csv, turned into battles and ranked with
-closed-form intervals, each step timed (median of three, in this process after one warm-up read of the module
+closed-form intervals, each step timed (median of five, in this process after one warm-up read of the module
 imports). Goal: reading plus ranking ≤ 1 s. Also prints, as the baseline, pandas' plain `read_csv` of the same
 file, and checks the ranks repeat exactly on the votes shuffled.
 
-Then the same under style control, timed apart: the request log read without its texts (as the Analytics page
-reads it), the voted answers' texts read back and measured (length, headers, lists, bold), and the fit with the
-style covariates; the baseline there is pandas reading the request log's id and response columns.
+Then the same under style control, timed apart (median of three): the request log read without its texts (as the
+Analytics page reads it), the voted answers' texts read back and measured (length, headers, lists, bold), and the
+fit with the style covariates; the baseline there is pandas reading the request log's id and response columns.
 
     python bench/bench_leaderboard.py                # 200,000 votes over 20 models
     python bench/bench_leaderboard.py --votes 20000
@@ -94,7 +94,7 @@ def main() -> None:
         store = LogStore(folder)
         write_votes(store.votes_path, args.votes, args.models)
         rows = {"plain read_csv": [], "read votes": [], "battles": [], "rank": [], "total": []}
-        for _ in range(3):
+        for _ in range(5):
             forget(store.votes_path)
             plain, _ = timed(lambda: pd.read_csv(store.votes_path))
             read, votes = timed(lambda: LogStore(folder).read_votes().frame)
