@@ -36,9 +36,13 @@ def awkward(i: int) -> Result:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
-def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, isolated, monkeypatch):
-    monkeypatch.setattr(fetch, "BATCH_ROWS", 7)  # SQLite: many batches, each made into Arrow columns
+@pytest.mark.parametrize(
+    ("backend", "reader"), [("sqlite", "adbc"), ("sqlite", "cursor"), ("postgresql", "copy")], indirect=["backend"]
+)
+def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, reader, isolated, monkeypatch):
+    if reader == "cursor":  # what reads a file ADBC cannot, a batch of tuples at a time
+        monkeypatch.setattr(fetch, "_by_adbc", lambda *_: None)
+    monkeypatch.setattr(fetch, "BATCH_ROWS", 7)  # SQLite's cursor: many batches, each made into Arrow columns
     monkeypatch.setattr(fetch, "BATCH_BYTES", 2000)  # PostgreSQL: many pieces of CSV, each parsed on its own
     results = [awkward(i) for i in range(60)]
     store, reference = default_store(), LogStore(isolated / "reference")
@@ -80,3 +84,20 @@ def test_a_table_kept_up_to_date_row_by_row_reads_as_one_read_once_at_the_end(an
         ours[name], theirs[name] = ours[name].astype(str), theirs[name].astype(str)
     pd.testing.assert_frame_equal(ours.drop(columns="rated_at"), theirs.drop(columns="rated_at"))
     assert ours["stars"].notna().sum() == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_column_empty_for_thousands_of_rows_then_filled_reads_with_its_type(backend, monkeypatch):
+    read_by_adbc, fast = [], fetch._by_adbc
+    monkeypatch.setattr(fetch, "_by_adbc", lambda *args: read_by_adbc.append(fast(*args) is not None) or fast(*args))
+    store = default_store()
+    blank = [{"request_id": f"r{i}", "model": "m", "status": "ok"} for i in range(3000)]
+    store.insert("requests", blank)  # ADBC guesses a column's type from its first rows: these say nothing
+    assert store.append_response(Result(model="m", requested_model="m", provider="p", cost_usd=0.25, text="x")) == ""
+
+    frame = store.read_requests(PAGE_COLUMNS).frame
+
+    assert len(frame) == 3001
+    assert frame["cost_usd"].dtype == "float64" and frame["cost_usd"].iloc[-1] == 0.25
+    assert frame["cost_usd"].iloc[:3000].isna().all() and (frame["error"].iloc[:3000] == "").all()
+    assert read_by_adbc and all(read_by_adbc)  # Arrow's driver read them: not the cursor, four times slower
