@@ -6,6 +6,7 @@ so this reads the shape; transport failures are found by walking the exception's
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
@@ -149,8 +151,17 @@ HTTP_LIBRARIES = ("httpx", "httpx2")  # what the SDKs send requests with (openai
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:
-    """Network-level exception classes an SDK may let through: httpx's and httpx2's, and the OS's."""
-    return (*(library.TransportError for library in _loaded_http_libraries()), OSError)
+    """Network-level exception classes an SDK may let through: httpx's and httpx2's, and the OS's.
+
+    Every installed HTTP library is imported whole here, before a provider's first request: openai's client looks
+    httpx up in `sys.modules` on every request, so an httpx that another SDK's first call (on another thread) is
+    still importing would be read half-made ("partially initialized module 'httpx' has no attribute 'Timeout'")."""
+    return (*(library.TransportError for library in _installed_http_libraries()), OSError)
+
+
+@cache
+def _installed_http_libraries() -> tuple[ModuleType, ...]:
+    return tuple(import_sdk(name) for name in HTTP_LIBRARIES if importlib.util.find_spec(name) is not None)
 
 
 def _loaded_http_libraries() -> list[ModuleType]:
