@@ -37,11 +37,18 @@ def awkward(i: int) -> Result:
 
 
 @pytest.mark.parametrize(
-    ("backend", "reader"), [("sqlite", "adbc"), ("sqlite", "cursor"), ("postgresql", "copy")], indirect=["backend"]
+    ("backend", "reader"),
+    [("sqlite", "adbc"), ("sqlite", "cursor"), ("postgresql", "adbc"), ("postgresql", "copy")],
+    indirect=["backend"],
 )
 def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, reader, isolated, monkeypatch):
-    if reader == "cursor":  # what reads a file ADBC cannot, a batch of tuples at a time
+    if reader in ("cursor", "copy"):  # what reads the rows when ADBC's driver cannot
         monkeypatch.setattr(fetch, "_by_adbc", lambda *_: None)
+        monkeypatch.setattr(fetch, "_by_adbc_postgres", lambda *_: None)
+    fast_reads = []
+    for name in ("_by_adbc", "_by_adbc_postgres"):
+        reader_of = getattr(fetch, name)
+        monkeypatch.setattr(fetch, name, lambda *a, f=reader_of: fast_reads.append(f(*a)) or fast_reads[-1])
     monkeypatch.setattr(fetch, "BATCH_ROWS", 7)  # SQLite's cursor: many batches, each made into Arrow columns
     monkeypatch.setattr(fetch, "BATCH_BYTES", 2000)  # PostgreSQL: many pieces of CSV, each parsed on its own
     results = [awkward(i) for i in range(60)]
@@ -63,6 +70,7 @@ def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, reade
         ours.texts.rows(positions, ["prompt", "response"]), theirs.texts.rows(positions, ["prompt", "response"])
     )
     assert store.read_requests(PAGE_COLUMNS).frame["timestamp"].iloc[1] == pd.Timestamp(results[1].timestamp)
+    assert fast_reads and all((table is not None) == (reader == "adbc") for table in fast_reads)
 
 
 def test_a_table_kept_up_to_date_row_by_row_reads_as_one_read_once_at_the_end(any_store, isolated):
