@@ -19,7 +19,7 @@ from llm_core.store.csv_store import RATING_JOIN, REQUEST_COLUMNS, LogReadError,
 from llm_core.store.read import Table
 from llm_core.store.texts import with_texts
 from pages._analytics import tabs
-from pages._analytics.board_controls import board_choices
+from pages._analytics.board_controls import board_choices, keep_choices
 from pages._analytics.data import (
     View,
     arena_battles,
@@ -218,6 +218,7 @@ if view.frame.empty:
     st.stop()
 
 tabs.headline(view.get("totals"))
+keep_choices()
 summary, speed, tokens, over_time, ratings, leaderboard, quality, recent = st.tabs(
     TABS, key="analytics_tab", on_change="rerun"
 )

@@ -24,6 +24,26 @@ STYLE_HELP = (
 )
 
 
+RATER_KEY, SCOPE_KEY, THRESHOLD_KEY = "analytics_rater", "analytics_board_scope", "analytics_min_battles"
+DEMO_KEY, STYLE_KEY = "analytics_include_demo", "analytics_style_control"
+DEFAULTS = {THRESHOLD_KEY: MIN_BATTLES, DEMO_KEY: False, STYLE_KEY: False}
+
+
+def keep_choices() -> None:
+    """Keep the board's choices while its tab is closed: Streamlit forgets a widget's value on a run that does not
+    draw it, unless the script writes it back (run on every run of the page, before the tabs)."""
+    for key in (RATER_KEY, SCOPE_KEY, THRESHOLD_KEY, DEMO_KEY, STYLE_KEY):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def _offered(key: str, options: list) -> list:
+    """`options`, having dropped a kept choice that is no longer among them (another filter, a new log)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    return options
+
+
 def _rater_name(rater: str) -> str:
     return ALL_RATERS if rater == ALL else "People" if rater == DEFAULT_RATER else f"Judge: {rater}"
 
@@ -68,23 +88,25 @@ def board_choices(key: tuple, battles: pd.DataFrame, demos: set[str]) -> tuple[B
     everyone = raters(battles)
     options = [DEFAULT_RATER, *[r for r in everyone if r != DEFAULT_RATER], ALL] if everyone else [DEFAULT_RATER]
     with st.container(horizontal=True, vertical_alignment="bottom", key="analytics_board_choices"):
-        rater = st.selectbox("Votes from", options, format_func=_rater_name, key="analytics_rater",
+        rater = st.selectbox("Votes from", _offered(RATER_KEY, options), format_func=_rater_name, key=RATER_KEY,
                              help="People's votes and automatic judges' are counted apart; pick one.")  # fmt: skip
-        scope = st.selectbox("Prompts", _scopes(battles), format_func=_scope_name, key="analytics_board_scope",
+        scope = st.selectbox("Prompts", _offered(SCOPE_KEY, _scopes(battles)), format_func=_scope_name, key=SCOPE_KEY,
                              help="The same board over one prompt category or one template. A prompt's category "
                              "comes from its words: code, maths, writing, or other.")  # fmt: skip
-        min_battles = st.number_input("Battles to rank", min_value=1, max_value=10_000, value=MIN_BATTLES, step=5,
-                                      key="analytics_min_battles", help=THRESHOLD_HELP)  # fmt: skip
+        for name, default in DEFAULTS.items():  # set here, not as the widgets' values, as the page writes them back
+            st.session_state.setdefault(name, default)
+        min_battles = st.number_input("Battles to rank", min_value=1, max_value=10_000, step=5, key=THRESHOLD_KEY,
+                                      help=THRESHOLD_HELP)  # fmt: skip
     kind, value = scope
     choice = BoardChoice(rater=rater, template=value if kind == "template" else ALL,
                          category=value if kind == "category" else ALL)  # fmt: skip
     with st.container(horizontal=True, vertical_alignment="center", key="analytics_board_toggles"):
         shown_demos = sorted(demos & (set(battles["model_a"]) | set(battles["model_b"]))) if len(battles) else []
-        include_demo = st.toggle("Include demo models", value=False, key="analytics_include_demo",
+        include_demo = st.toggle("Include demo models", key=DEMO_KEY,
                                  disabled=not shown_demos,
                                  help="The offline echo models answer without a model: " +
                                  (", ".join(shown_demos) if shown_demos else "none in these votes"))  # fmt: skip
         choice = replace(choice, include_demo=include_demo)
         choice = replace(choice, blind_only=_blind_toggle(key, choice, int(min_battles), battles, demos))
-        style = st.toggle("Style control", value=False, key="analytics_style_control", help=STYLE_HELP)
+        style = st.toggle("Style control", key=STYLE_KEY, help=STYLE_HELP)
     return choice, int(min_battles), style

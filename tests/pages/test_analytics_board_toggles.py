@@ -123,3 +123,19 @@ def test_style_control_shows_what_length_is_worth_in_a_sentence():
     gap = lambda ratings: ratings["gpt-4o-mini"] - ratings["llama-8b"]  # noqa: E731
     assert gap(controlled) < gap(plain)  # length no longer counts as gpt-4o-mini's merit
     assert "Under style control each answer's length" in texts(at)
+
+
+def test_the_boards_choices_are_kept_while_another_tab_is_open():
+    store = LogStore(fsync=False)
+    vote_between(store, "llama-8b", 25, blind=False)
+    vote_between(store, "claude-haiku", 25, blind=False, rater="judge:gpt-4.1")
+    at = show_tab(open_page(), "Leaderboard")
+    at.selectbox(key="analytics_rater").set_value("judge:gpt-4.1").run()
+    at.number_input(key="analytics_min_battles").set_value(10).run()
+    at.toggle(key="analytics_style_control").set_value(True).run()
+    at = show_tab(show_tab(at, "Summary"), "Leaderboard")  # the tab closed, its widgets gone, and open again
+    assert at.selectbox(key="analytics_rater").value == "judge:gpt-4.1"
+    assert at.number_input(key="analytics_min_battles").value == 10
+    assert at.toggle(key="analytics_style_control").value is True
+    assert board_models(at) == ["claude-haiku", "gpt-4o-mini"]
+    assert not at.exception and not at.warning
