@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from _servers import loopback_server, machine_speed_s, median  # also puts the repository on sys.path
+from _servers import last_answer, loopback_server, machine_speed_s, median  # also puts the repository on sys.path
 
 from llm_core.store.csv_store import LogStore
 from tests.api_support import api_server
@@ -179,10 +179,26 @@ def crowd_through(url: str, token: str, count: int, path: str, watches: dict[str
     alone, _, _ = asyncio.run(streams(url, token, 1, path))
     before = {name: watch.cpu_s() for name, watch in watches.items()}
     mine = time.process_time()
+    started_at = time.time()  # wall clock, as the loopback server's timings are
     crowd, statuses, chunks = asyncio.run(watches["API"].during(streams(url, token, count, path)))
     used = {name: _spent(before[name], watch.cpu_s()) for name, watch in watches.items()}
     used["client"] = time.process_time() - mine
+    used["started_at"] = started_at
     return alone, crowd, statuses, chunks, used
+
+
+def upstream_spread(timings: Path, answers: int, count: int, started_at: float) -> str:
+    """When the crowd's requests reached the model and when its last tokens left it, seconds after the crowd began:
+    a late start (requests still reaching the model late) tells apart from a lag while streaming (the last token
+    left on time, the reply ended later)."""
+    last_answer(timings, answers)  # waits until the server has recorded them all
+    crowd = [json.loads(line) for line in timings.read_text().splitlines()[answers - count : answers]]
+    arrived = sorted(answer["arrived_at"] - started_at for answer in crowd)
+    ended = max(answer["last_token_at"] for answer in crowd) - started_at
+    return (
+        f"requests reached the model {arrived[0]:.2f}–{arrived[-1]:.2f} s after the crowd began "
+        f"(median {median(arrived):.2f} s); its last token left at {ended:.2f} s"
+    )
 
 
 def _spent(before: float | None, after: float | None) -> float | None:
@@ -193,7 +209,8 @@ def stream_crowd(workdir: Path, count: int) -> bool:
     """Time one streaming call alone, then `count` at once, through the gateway; print the ratio."""
     token = secrets.token_urlsafe(16)
     rate = 20 / (STREAM_SECONDS - 0.1)
-    with loopback_server("openai", ttft_ms=100, tokens_per_s=rate, reply=STREAM_REPLY) as base_url:
+    timings = workdir / "loopback-timings.jsonl"
+    with loopback_server("openai", ttft_ms=100, tokens_per_s=rate, reply=STREAM_REPLY, timings=timings) as base_url:
         env = {
             "SWITCHBOARD_LOG_DIR": str(workdir / "stream-logs"),
             "SWITCHBOARD_API_TOKEN": token,
@@ -211,6 +228,7 @@ def stream_crowd(workdir: Path, count: int) -> bool:
             alone, crowd, statuses, chunks, used = crowd_through(
                 url, token, count, "/v1/chat/completions", {"API": api, "loopback": loopback}
             )
+        upstream = upstream_spread(timings, 2 * count + 4, count, used.pop("started_at"))
         logged = len(LogStore(workdir / "stream-logs").read_requests().frame)
     ratio = crowd / alone
     ok = ratio <= STREAM_LIMIT and statuses.count(200) == count and logged == count + 3
@@ -228,6 +246,7 @@ def stream_crowd(workdir: Path, count: int) -> bool:
         f"{api.peak_rss_mb:.0f} MB resident at most"
     )
     print("  CPU seconds during the crowd: " + " · ".join(f"{name} {_seconds(s)}" for name, s in used.items()))
+    print(f"  through the API, the crowd's {upstream}; the last reply ended at {crowd:.2f} s")
     print(f"  machine speed now: {machine_speed_s():.2f} s for a fixed loop (compare runs with it)")
     print(f"  status: {statuses.count(200)} × 200 of {count}; events per call: {min(chunks)}–{max(chunks)}")
     print(f"  requests.csv: {logged} rows for {count + 3} calls")
