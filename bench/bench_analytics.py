@@ -317,12 +317,12 @@ PEAK_GOAL_MB = 1500  # at 1,000,000 requests
 
 
 def verdicts(size: int, r: dict) -> str:
-    """Which goals this size met, in words: "ratio ok, filter ok, append MISSED, peak ok"."""
+    """Which goals this size met, each marked ✓ (met) or ✗ (missed): "ratio ✓ filter ✓ append ✗ peak ✓"."""
     names = {"ratio": "ratio", "refilter": "filter", "appended": "append"}
-    said = [f"{names[k]} {'ok' if r[k] <= goal else 'MISSED'}" for k, goal in GOALS.items()]
+    said = [f"{names[k]} {'✓' if r[k] <= goal else '✗'}" for k, goal in GOALS.items()]
     if size >= 1_000_000:
-        said.append(f"peak {'ok' if r['peak_mb'] <= PEAK_GOAL_MB else 'MISSED'}")
-    return ", ".join(said)
+        said.append(f"peak {'✓' if r['peak_mb'] <= PEAK_GOAL_MB else '✗'}")
+    return " ".join(said)
 
 
 def main() -> None:

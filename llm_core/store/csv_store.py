@@ -392,6 +392,14 @@ def _write_all(fd: int, payload: bytes) -> None:
 
 _joined: dict[tuple, tuple[tuple, pd.DataFrame]] = {}  # (requests.csv, columns) → (versions read, with ratings)
 _decoded_votes: dict[Path, tuple[tuple, Table]] = {}  # votes with their lists decoded, per file version
+
+
+def forget_derived_frames() -> None:
+    """Drop the frames made from logs read (requests with their ratings, decoded votes): the next read makes them."""
+    _joined.clear()
+    _decoded_votes.clear()
+
+
 _locks: dict[tuple[int, str], tuple[threading.Lock, filelock.FileLock]] = {}
 _locks_guard = threading.Lock()
 

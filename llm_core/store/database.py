@@ -35,7 +35,7 @@ from sqlalchemy import exc as sa_errors
 from ..redact import redact
 from .backend import DATABASE_URL_VARIABLE, register_url_password
 from .cells import Cell, escape_lone_surrogates, format_number, has_lone_surrogate
-from .csv_store import LogStore, LogWriteError
+from .csv_store import LogStore, LogWriteError, forget_derived_frames
 from .fetch import fetch_arrow
 from .parse import LogReadError, append_frames, empty_frame, target_type
 from .read import Schema, Table, release_old_copies
@@ -229,13 +229,15 @@ def engine_for(url: sa.URL) -> sa.Engine:
 
 
 def forget_engines() -> None:
-    """Close every pooled connection and forget the engines (tests; a process that starts over)."""
+    """Close every pooled connection and forget the engines and every table read (tests; a process that starts
+    over), the frames made from them too: the next read is whole, and the old frames go before it is made."""
     with _engines_lock:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
         _tables.clear()
         _open_failures.clear()
+        forget_derived_frames()
 
 
 def _new_engine(url: sa.URL) -> sa.Engine:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pandas as pd
+
 from llm_core.analytics.summary import PAGE_COLUMNS
 from llm_core.record import Result
 from llm_core.store import read
@@ -31,3 +33,22 @@ def test_a_new_row_frees_the_copies_that_earlier_page_runs_left_in_reference_cyc
         assert copy() is None
     finally:
         gc.enable()
+
+
+def test_forgetting_the_databases_lets_every_frame_read_from_them_go(isolated):
+    from llm_core.store.database import DatabaseStore, forget_engines
+
+    store = DatabaseStore(f"sqlite:///{isolated / 'logs.db'}")
+    logged = answer(0)
+    assert store.append_response(logged) == ""
+    store.read_requests(PAGE_COLUMNS), store.read_votes()
+
+    def held() -> list[pd.DataFrame]:  # frames anywhere in the process holding this test's row
+        frames = [o for o in gc.get_objects() if isinstance(o, pd.DataFrame) and "request_id" in o.columns]
+        return [f for f in frames if len(f) and (f["request_id"] == logged.request_id).any()]
+
+    gc.collect()
+    assert held()  # the store's own cache and the requests it joined to their ratings
+    forget_engines()
+    gc.collect()
+    assert not held()
