@@ -33,6 +33,6 @@ def test_a_request_read_late_by_a_busy_server_starts_the_models_clock_when_it_ar
         stream.close()
         client.close()
 
-    # Wide margins, so a busy machine's jitter cannot fail it: read late, the clock would be 1 s off, the token 1 s late.
+    # Wide margins, so a busy machine's jitter cannot fail it: read late, the clock would be 1 s off, the token late.
     assert server.last.arrived_at - sent_at < 0.8  # not the 1 s the server took to read it
     assert 2.0 <= first_token_after < 2.8
