@@ -1,14 +1,15 @@
 """Many rows of a log table at once, as Arrow columns: how the database store reads what Analytics holds, fast.
 
 SQLAlchemy's rows are Python objects, a few microseconds a cell: a million rows of twenty columns would take most
-of a minute. Apache Arrow's ADBC drivers make them into Arrow columns in C instead. PostgreSQL's sends them by
-binary COPY; without it (or when it fails) they come as CSV through psycopg's COPY, parsed by Arrow's CSV reader
-a few megabytes at a time, about 1.6 times slower. SQLite's reads a million rows of twenty columns in a few
-seconds, its times (stored as text) cast by Arrow. That driver infers each
-column's type from the first batch of rows, so a typed first row (dropped afterwards) tells it; a file it cannot
-read so (a value of another type in a column, an in-memory database) goes through the sqlite3 cursor, a batch of
-tuples at a time, four times slower. Any other database goes through SQLAlchemy's rows. The query is compiled with
-its values inline, so it must hold only values the store chose (row ids), never a user's text.
+of a minute. For PostgreSQL, Apache Arrow's ADBC driver makes them into Arrow columns in C, sent by binary COPY;
+without it (or when it fails) they come as CSV through psycopg's COPY, parsed by Arrow's CSV reader a few
+megabytes at a time, about 1.6 times slower. SQLite's rows come through the sqlite3 cursor, a batch of tuples at a
+time made into Arrow columns, its times (stored as text) cast by Arrow. Not through ADBC's SQLite driver, though it
+is four times quicker: it carries its own copy of SQLite, and two copies in one process break each other's file
+locks (closing a file drops every lock the process holds on it), so a log written by this process's sqlite3 while
+that driver read it came out "malformed" (SQLite's "How To Corrupt An SQLite Database File", 2.2.1). Any other database goes through
+SQLAlchemy's rows. The query is compiled with its values inline, so it must hold only values the store chose (row
+ids), never a user's text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import sqlalchemy as sa
 
@@ -36,7 +36,7 @@ def fetch_arrow(engine: sa.Engine, query: sa.Select, types: dict[str, pa.DataTyp
         return _by_adbc_postgres(engine.url, sql, types) or _by_copy(engine, sql, types)
     if engine.dialect.name == "sqlite":
         sql = _inline(engine, query)
-        return _by_adbc(engine.url.database, sql, types) or _by_cursor(engine, sql, types)
+        return _by_cursor(engine, sql, types)
     with engine.connect() as connection:
         return _batch([tuple(row) for row in connection.execute(query)], types)
 
@@ -103,37 +103,6 @@ def _parse_csv(data: bytes, types: dict[str, pa.DataType]) -> pa.Table:
             column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False
         ),  # COPY writes NULL as nothing, an empty text as ""
     )
-
-
-def _by_adbc(database: str | None, sql: str, types: dict[str, pa.DataType]) -> pa.Table | None:
-    """SQLite through ADBC, or None when it cannot read this file or these rows (the cursor then reads them)."""
-    try:
-        import adbc_driver_sqlite.dbapi as adbc_sqlite
-    except ImportError:
-        return None
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    typed = ", ".join(f'{_PROTOTYPES[_kind(kind)]} AS "{name}"' for name, kind in types.items())
-    try:
-        with adbc_sqlite.connect(database) as connection, connection.cursor() as cursor:
-            cursor.execute(f"SELECT {typed} UNION ALL SELECT * FROM ({sql})")  # the typed row first
-            fetched = cursor.fetch_arrow_table().slice(1)
-    except (adbc_sqlite.Error, OSError):  # e.g. a REAL in an INTEGER column, which the first batch did not show
-        return None
-    table = pa.table({name: _cast(fetched.column(i), kind) for i, (name, kind) in enumerate(types.items())})
-    order = table.column(0)  # the row ids: a compound SELECT promises no order, so it is checked
-    if len(order) > 1 and not pc.all(pc.greater(order[1:], order[:-1])).as_py():
-        table = table.sort_by(table.column_names[0])
-    return table
-
-
-_PROTOTYPES = {"int": "0", "float": "0.5", "text": "''"}  # a value of each type, for the first row
-
-
-def _kind(kind: pa.DataType) -> str:
-    if pa.types.is_integer(kind):
-        return "int"
-    return "float" if pa.types.is_floating(kind) else "text"  # times are stored as text
 
 
 def _cast(values: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
