@@ -25,6 +25,8 @@ from pages._analytics.columns import (
 )  # fmt: skip
 from pages._analytics.data import View
 
+MISSING = "–"  # what a table shows where a figure does not exist (Streamlit's own is 'None')
+
 RATING_SOURCES = ["Arena rating", "Mean stars"]
 METHOD_NOTE = (
     "Each vote is one choice of an answer among the panes shown, and the ratings are the strengths that make the "
@@ -75,7 +77,7 @@ def titled_table(
     if table.empty:
         say(empty, icon=icon)
         return False
-    st.dataframe(table, column_config=columns, hide_index=True)
+    st.dataframe(table, column_config=columns, hide_index=True, placeholder=MISSING)
     return True
 
 
@@ -93,7 +95,7 @@ def summary_tab(view: View) -> None:
     """One row per model: volume, errors, speed, tokens, cost and stars."""
     table = view.get("summary")
     absent = [name for name in summary.OPTIONAL_SUMMARY if name in table and table[name].isna().all()]
-    st.dataframe(table.drop(columns=absent), column_config=SUMMARY_COLUMNS, hide_index=True)
+    st.dataframe(table.drop(columns=absent), column_config=SUMMARY_COLUMNS, hide_index=True, placeholder=MISSING)
     st.caption(
         "Error rate counts every request; latency, first token, tokens/s and token counts count successful "
         "requests only. Cost per request averages the requests whose cost is known. Cut off counts the answers "
@@ -175,7 +177,13 @@ def arena_board(view: View, board: Board) -> None:
     else:
         shown = ranked.assign(interval=[interval_text(lo, hi) for lo, hi in zip(ranked["lower"], ranked["upper"],
                                                                                  strict=True)])  # fmt: skip
-        st.dataframe(shown[list(BOARD_COLUMNS)], column_config=BOARD_COLUMNS, hide_index=True, key="analytics_board")
+        st.dataframe(
+            shown[list(BOARD_COLUMNS)],
+            column_config=BOARD_COLUMNS,
+            hide_index=True,
+            placeholder=MISSING,
+            key="analytics_board",
+        )
         plotted = View((*view.key, board_key(ranked)), view.frame, view.models)
         order = ranked["model"].tolist()
         drawn = charts.finite_intervals(ranked)
@@ -184,7 +192,7 @@ def arena_board(view: View, board: Board) -> None:
         count = len(board.provisional)
         with st.expander(f"Provisional: {count} {'model' if count == 1 else 'models'} with too few battles to rank",
                          expanded=ranked.empty):  # fmt: skip
-            st.dataframe(board.provisional, column_config=PROVISIONAL_COLUMNS, hide_index=True,
+            st.dataframe(board.provisional, column_config=PROVISIONAL_COLUMNS, hide_index=True, placeholder=MISSING,
                          key="analytics_provisional")  # fmt: skip
     if st.session_state.get("analytics_style_control"):
         style_coefficients(board)
@@ -206,7 +214,7 @@ def style_coefficients(board: Board) -> None:
         intervals = [interval_text(lo, hi) if known else "—"
                      for lo, hi, known in zip(style["lower"], style["upper"], fitted, strict=True)]  # fmt: skip
         shown = style.assign(worth=worth, interval=intervals)
-        st.dataframe(shown[list(STYLE_COLUMNS)], column_config=STYLE_COLUMNS, hide_index=True,
+        st.dataframe(shown[list(STYLE_COLUMNS)], column_config=STYLE_COLUMNS, hide_index=True, placeholder=MISSING,
                      key="analytics_style")  # fmt: skip
         sentences = zip(style["feature"], style["meaning"], strict=True)
         st.markdown("\n".join(f"- **{feature}**: {sentence}" for feature, sentence in sentences))
@@ -305,7 +313,7 @@ def requests_tab(view: View, requests: Table) -> None:
     st.caption(f"The {len(recent):,} most recent matching requests; select one to read it in full.")
     shown = recent.drop(columns="request_id").assign(stars=recent["stars"].map(_stars))
     shown.insert(shown.columns.get_loc("status") + 1, "cut_off", summary.cut_by_max_tokens(full.loc[recent.index]))
-    event = st.dataframe(shown, column_config=RECENT_COLUMNS, hide_index=True,
+    event = st.dataframe(shown, column_config=RECENT_COLUMNS, hide_index=True, placeholder=MISSING,
                          on_select="rerun", selection_mode="single-row", key="analytics_recent")  # fmt: skip
     rows = [row for row in event.selection.rows if row < len(recent)]
     if rows:

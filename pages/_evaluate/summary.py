@@ -9,6 +9,8 @@ from llm_core.evaluate.records import list_runs
 from llm_core.evaluate.results import results_csv, results_json, run_against_run
 from llm_core.evaluate.summary import summarise
 
+MISSING = "–"  # what a table shows where a figure does not exist (Streamlit's own is 'None')
+
 CHARTS = {"pass_rate": "Pass rate", "judge_score": "Judge score", "cost_usd": "Cost (USD)", "p50_latency_ms": "p50 ms"}
 COLUMNS = {  # the summary's figures in words and units; the table keeps the core's column names
     "model": st.column_config.TextColumn("Model"),
@@ -37,7 +39,9 @@ CHANGES = {
 def render_summary(store, run_id: str, models: list[str]) -> None:
     """The per-model table and one bar chart per figure."""
     table = summarise(store, run_id, models)
-    st.dataframe(table, hide_index=True, width="stretch", key="eval_summary", column_config=COLUMNS)
+    st.dataframe(
+        table, hide_index=True, placeholder=MISSING, width="stretch", key="eval_summary", column_config=COLUMNS
+    )
     charts = st.columns(len(CHARTS))
     for column, (name, title) in zip(charts, CHARTS.items(), strict=True):
         with column:
@@ -68,7 +72,9 @@ def render_run_against_run(store, run_id: str, suite_name: str) -> None:
     changes = run_against_run(store, other, run_id)
     better, worse = int((changes["change"] == "better").sum()), int((changes["change"] == "worse").sum())
     st.markdown(f"Since {other}: **{better} better**, **{worse} worse**.")
-    st.dataframe(changes, hide_index=True, width="stretch", key="eval_changes", column_config=CHANGES)
+    st.dataframe(
+        changes, hide_index=True, placeholder=MISSING, width="stretch", key="eval_changes", column_config=CHANGES
+    )
 
 
 def render_downloads(store, run_id: str) -> None:

@@ -333,3 +333,11 @@ def test_a_new_row_brings_its_model_and_session_into_the_filters_on_the_next_run
     assert open_page().selectbox(key="analytics_session").options == sessions
     at.multiselect(key="analytics_models").set_value(["gpt-4o"]).run()
     assert headline(at)["Requests"] == "1"
+
+
+def test_a_figure_that_does_not_exist_shows_a_dash_not_none():
+    write_log()
+    at = open_page()
+    summary = at.dataframe[0]
+    assert summary.value.set_index("model")["stars_mean"].isna().any()  # a model nobody rated
+    assert summary.proto.placeholder == "–"  # drawn as "–"; Streamlit's own placeholder is "None"
