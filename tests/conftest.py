@@ -91,3 +91,20 @@ def anthropic_server(loopback_servers):
     """The loopback server speaking Anthropic's Messages API, reset for this test."""
     loopback_servers["anthropic"].reset()
     return loopback_servers["anthropic"]
+
+
+@pytest.fixture
+def fallback_servers(isolated, monkeypatch):
+    """Two OpenAI-style servers behind catalog models `primary` (falls back to `backup`) and `backup`."""
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key-not-real-1234")
+    monkeypatch.setenv("SWITCHBOARD_INITIAL_BACKOFF_S", "0.05")
+    from tests.loopback import openai_server as serve_openai
+
+    with serve_openai() as primary, serve_openai() as backup:
+        (isolated / "models.toml").write_text(
+            f'[models.primary]\nlabel = "Primary"\nprovider = "openai"\nname = "primary-model"\n'
+            f'base_url = "{primary.base_url}"\ninput_price = 1.0\noutput_price = 2.0\nfallbacks = ["backup"]\n'
+            f'[models.backup]\nlabel = "Backup"\nprovider = "openai"\nname = "backup-model"\n'
+            f'base_url = "{backup.base_url}"\ninput_price = 0.5\noutput_price = 0.5\n'
+        )
+        yield primary, backup

@@ -8,28 +8,13 @@ import pytest
 
 from llm_core import Turn
 from llm_core.store.csv_store import LogStore
-from tests.loopback import Behaviour, openai_server
+from tests.loopback import Behaviour
 
 HELLO = [{"role": "user", "content": "hello"}]
 
 
-@pytest.fixture
-def servers(isolated, monkeypatch):
-    """Two OpenAI-style servers behind catalog models `primary` (falls back to `backup`) and `backup`."""
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key-not-real-1234")
-    monkeypatch.setenv("SWITCHBOARD_INITIAL_BACKOFF_S", "0.05")
-    with openai_server() as primary, openai_server() as backup:
-        (isolated / "models.toml").write_text(
-            f'[models.primary]\nlabel = "Primary"\nprovider = "openai"\nname = "primary-model"\n'
-            f'base_url = "{primary.base_url}"\ninput_price = 1.0\noutput_price = 2.0\nfallbacks = ["backup"]\n'
-            f'[models.backup]\nlabel = "Backup"\nprovider = "openai"\nname = "backup-model"\n'
-            f'base_url = "{backup.base_url}"\ninput_price = 0.5\noutput_price = 0.5\n'
-        )
-        yield primary, backup
-
-
-def test_an_async_turn_answers_with_the_providers_usage_and_logs_one_row(servers, store):
-    primary, _ = servers
+def test_an_async_turn_answers_with_the_providers_usage_and_logs_one_row(fallback_servers, store):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="Four words right here", prompt_tokens=11))
 
     async def pieces() -> list[str]:
@@ -41,8 +26,8 @@ def test_an_async_turn_answers_with_the_providers_usage_and_logs_one_row(servers
     assert list(rows["prompt_tokens"]) == [11] and list(rows["token_source"]) == ["provider"]
 
 
-def test_an_async_turn_holds_no_thread_while_it_waits_for_the_model(servers):
-    primary, _ = servers
+def test_an_async_turn_holds_no_thread_while_it_waits_for_the_model(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="slow to start", ttft_ms=600))
 
     async def many() -> tuple[list, int]:
@@ -60,31 +45,31 @@ def test_an_async_turn_holds_no_thread_while_it_waits_for_the_model(servers):
     assert during - before <= 30 + 5
 
 
-def test_an_async_turn_falls_back_when_the_first_model_fails(servers):
-    primary, backup = servers
+def test_an_async_turn_falls_back_when_the_first_model_fails(fallback_servers):
+    primary, backup = fallback_servers
     primary.script(Behaviour(status=401))
     backup.script(Behaviour(reply="the backup answers"))
     r = asyncio.run(Turn("primary", HELLO, store=False).acomplete())
     assert (r.status, r.text, r.model, r.fallback_for) == ("ok", "the backup answers", "backup", "primary")
 
 
-def test_an_async_turn_retries_a_server_error_before_the_first_token(servers):
-    primary, _ = servers
+def test_an_async_turn_retries_a_server_error_before_the_first_token(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(status=500), Behaviour(reply="second time lucky"))
     r = asyncio.run(Turn("primary", HELLO, store=False, fallbacks=False).acomplete())
     assert (r.status, r.text, r.attempts) == ("ok", "second time lucky", 2)
 
 
-def test_an_async_stream_cut_mid_answer_keeps_the_text_as_incomplete(servers):
-    primary, _ = servers
+def test_an_async_stream_cut_mid_answer_keeps_the_text_as_incomplete(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="one two three four", cut_after_tokens=2))
     r = asyncio.run(Turn("primary", HELLO, store=False).acomplete())
     assert (r.status, r.text) == ("incomplete", "one two")
     assert "cut" in r.error
 
 
-def test_cancelling_the_task_cancels_the_call_logs_it_and_frees_the_provider(servers, store):
-    primary, _ = servers
+def test_cancelling_the_task_cancels_the_call_logs_it_and_frees_the_provider(fallback_servers, store):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="word " * 300, tokens_per_s=50))  # six seconds of answer
     turn = Turn("primary", HELLO, store=store)
 
@@ -102,8 +87,8 @@ def test_cancelling_the_task_cancels_the_call_logs_it_and_frees_the_provider(ser
     assert list(LogStore(store.directory).read_requests().frame["status"]) == ["cancelled"]
 
 
-def test_closing_an_async_turn_midway_ends_it_cancelled_and_logged(servers, store):
-    primary, _ = servers
+def test_closing_an_async_turn_midway_ends_it_cancelled_and_logged(fallback_servers, store):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="word " * 300, tokens_per_s=100))
     turn = Turn("primary", HELLO, store=store)
 
@@ -118,8 +103,8 @@ def test_closing_an_async_turn_midway_ends_it_cancelled_and_logged(servers, stor
     assert primary.last.client_gone.wait(2)
 
 
-def test_cancel_between_attempts_stops_the_async_turn(servers):
-    primary, _ = servers
+def test_cancel_between_attempts_stops_the_async_turn(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(status=429, retry_after=5), Behaviour(reply="too late"))
     turn = Turn("primary", HELLO, store=False, fallbacks=False)
 

@@ -6,26 +6,11 @@ import pytest
 
 from llm_core import Comparison, Job, Turn, ask
 from llm_core.store.csv_store import LogStore
-from tests.loopback import Behaviour, openai_server
+from tests.loopback import Behaviour
 
 
-@pytest.fixture
-def servers(isolated, monkeypatch):
-    """Two OpenAI-style servers behind catalog models `primary` (falls back to `backup`) and `backup`."""
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key-not-real-1234")
-    monkeypatch.setenv("SWITCHBOARD_INITIAL_BACKOFF_S", "0.05")
-    with openai_server() as primary, openai_server() as backup:
-        (isolated / "models.toml").write_text(
-            f'[models.primary]\nlabel = "Primary"\nprovider = "openai"\nname = "primary-model"\n'
-            f'base_url = "{primary.base_url}"\ninput_price = 1.0\noutput_price = 2.0\nfallbacks = ["backup"]\n'
-            f'[models.backup]\nlabel = "Backup"\nprovider = "openai"\nname = "backup-model"\n'
-            f'base_url = "{backup.base_url}"\ninput_price = 0.5\noutput_price = 0.5\n'
-        )
-        yield primary, backup
-
-
-def test_provider_usage_is_used_and_priced(servers):
-    primary, _ = servers
+def test_provider_usage_is_used_and_priced(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="Four words right here", prompt_tokens=11))
     r = ask("primary", "hello", store=False)
     assert r.status == "ok" and r.text == "Four words right here"
@@ -34,22 +19,22 @@ def test_provider_usage_is_used_and_priced(servers):
     assert primary.last.body["stream_options"] == {"include_usage": True}
 
 
-def test_without_provider_usage_tokens_are_counted_and_marked(servers):
-    primary, _ = servers
+def test_without_provider_usage_tokens_are_counted_and_marked(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="No usage from me", usage=False))
     r = ask("primary", "hello", store=False)
     assert r.status == "ok" and r.token_source == "tiktoken" and r.completion_tokens == 4
 
 
-def test_a_slow_first_token_shows_in_ttft(servers):
-    primary, _ = servers
+def test_a_slow_first_token_shows_in_ttft(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="late but fine", ttft_ms=300))
     r = ask("primary", "hello", store=False)
     assert r.ttft_ms == pytest.approx(300, abs=150) and r.latency_ms >= r.ttft_ms
 
 
-def test_rate_limits_are_retried_after_the_time_the_provider_asks(servers):
-    primary, _ = servers
+def test_rate_limits_are_retried_after_the_time_the_provider_asks(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(status=429, retry_after=1), Behaviour(reply="second time lucky"))
     started = time.monotonic()
     r = ask("primary", "hello", store=False)
@@ -58,15 +43,15 @@ def test_rate_limits_are_retried_after_the_time_the_provider_asks(servers):
     assert r.model == "primary"
 
 
-def test_server_errors_are_retried_with_backoff(servers):
-    primary, _ = servers
+def test_server_errors_are_retried_with_backoff(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(status=500), Behaviour(status=503), Behaviour(reply="up again"))
     r = ask("primary", "hello", store=False)
     assert r.status == "ok" and r.attempts == 3 and len(primary.requests) == 3
 
 
-def test_a_rejected_key_is_not_retried_and_falls_back(servers):
-    primary, backup = servers
+def test_a_rejected_key_is_not_retried_and_falls_back(fallback_servers):
+    primary, backup = fallback_servers
     primary.script(Behaviour(status=401))
     backup.script(Behaviour(reply="backup speaking"))
     r = ask("primary", "hello", store=False)
@@ -75,8 +60,8 @@ def test_a_rejected_key_is_not_retried_and_falls_back(servers):
     assert "test-key-not-real-1234" not in " ".join(r.fallback_errors)
 
 
-def test_when_every_model_fails_the_error_says_what_happened_without_the_key(servers):
-    primary, backup = servers
+def test_when_every_model_fails_the_error_says_what_happened_without_the_key(fallback_servers):
+    primary, backup = fallback_servers
     primary.script(Behaviour(status=401))
     backup.script(Behaviour(status=500))
     r = ask("primary", "hello", store=False)
@@ -84,8 +69,8 @@ def test_when_every_model_fails_the_error_says_what_happened_without_the_key(ser
     assert "test-key-not-real-1234" not in r.error and r.cost_usd is None
 
 
-def test_a_retry_after_beyond_the_limit_fails_at_once_saying_how_long(servers, monkeypatch):
-    primary, backup = servers
+def test_a_retry_after_beyond_the_limit_fails_at_once_saying_how_long(fallback_servers, monkeypatch):
+    primary, backup = fallback_servers
     primary.script(Behaviour(status=429, retry_after=3600))
     backup.script(Behaviour(status=429, retry_after=3600))
     started = time.monotonic()
@@ -93,16 +78,16 @@ def test_a_retry_after_beyond_the_limit_fails_at_once_saying_how_long(servers, m
     assert r.status == "error" and "3600 s" in r.error and time.monotonic() - started < 5
 
 
-def test_a_cut_stream_keeps_its_text_and_is_incomplete_never_ok(servers):
-    primary, backup = servers
+def test_a_cut_stream_keeps_its_text_and_is_incomplete_never_ok(fallback_servers):
+    primary, backup = fallback_servers
     primary.script(Behaviour(reply="one two three four five six", cut_after_tokens=3))
     r = ask("primary", "hello", store=False)
     assert r.status == "incomplete" and r.text == "one two three" and r.error
     assert r.model == "primary" and not backup.requests  # no fallback once text was shown
 
 
-def test_a_stream_ending_without_finish_signal_is_incomplete(servers):
-    primary, _ = servers
+def test_a_stream_ending_without_finish_signal_is_incomplete(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="one two three four", end_after_tokens=2))
     r = ask("primary", "hello", store=False)
     assert r.status == "incomplete" and r.text == "one two" and "finish signal" in r.error
@@ -117,8 +102,8 @@ def test_an_unreachable_server_is_an_error_after_bounded_attempts(isolated, monk
     assert r.status == "error" and r.attempts == 2 and r.error_kind == "connection"
 
 
-def test_cancelled_workers_stop_reading_from_the_provider(servers):
-    primary, _ = servers
+def test_cancelled_workers_stop_reading_from_the_provider(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply=" ".join(["tok"] * 400), tokens_per_s=100))
     comparison = Comparison([Job("primary", [{"role": "user", "content": "go"}])], store=False)
     events = iter(comparison)
@@ -129,8 +114,8 @@ def test_cancelled_workers_stop_reading_from_the_provider(servers):
     assert result.status == "cancelled" and 0 < len(result.text.split()) < 50
 
 
-def test_every_response_is_logged_with_its_figures(servers):
-    primary, _ = servers
+def test_every_response_is_logged_with_its_figures(fallback_servers):
+    primary, _ = fallback_servers
     primary.script(Behaviour(reply="logged answer", prompt_tokens=5))
     r = Turn("primary", [{"role": "user", "content": "log me"}], session_id="s1").complete()
     rows = LogStore().read_requests().frame

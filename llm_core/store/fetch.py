@@ -7,9 +7,9 @@ megabytes at a time, about 1.6 times slower. SQLite's rows come through the sqli
 time made into Arrow columns, its times (stored as text) cast by Arrow. Not through ADBC's SQLite driver, though it
 is four times quicker: it carries its own copy of SQLite, and two copies in one process break each other's file
 locks (closing a file drops every lock the process holds on it), so a log written by this process's sqlite3 while
-that driver read it came out "malformed" (SQLite's "How To Corrupt An SQLite Database File", 2.2.1). Any other database goes through
-SQLAlchemy's rows. The query is compiled with its values inline, so it must hold only values the store chose (row
-ids), never a user's text.
+that driver read it came out "malformed" (SQLite's "How To Corrupt An SQLite Database File", 2.2.1). Any other
+database goes through SQLAlchemy's rows. The query is compiled with its values inline, so it must hold only values
+the store chose (row ids), never a user's text.
 """
 
 from __future__ import annotations
