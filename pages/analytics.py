@@ -192,6 +192,7 @@ def vote_tables(store: LogStore, view: View, filters: Filters, full: Table) -> t
 
 
 start_session()
+keep_choices()  # before any early stop: a filter that empties the view keeps them too
 st.title("Analytics")
 password_gate()
 store = default_store()  # CSV files, or the database SWITCHBOARD_DATABASE_URL names
@@ -218,7 +219,6 @@ if view.frame.empty:
     st.stop()
 
 tabs.headline(view.get("totals"))
-keep_choices()
 summary, speed, tokens, over_time, ratings, leaderboard, quality, recent = st.tabs(
     TABS, key="analytics_tab", on_change="rerun"
 )
