@@ -161,16 +161,6 @@ def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
         st.text("\n".join([*reasons, *notes]))
 
 
-def prompts_read(store: LogStore) -> Table:
-    """Each request's id, template and prompt, for the leaderboard's prompt categories (read when it is drawn),
-    with the way to read the answers style control measures."""
-    try:
-        return store.read_requests(["request_id", "template", "prompt", "status", "model", "provider"])
-    except LogReadError as e:
-        st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
-        st.stop()
-
-
 def vote_tables(store: LogStore, view: View, filters: Filters, full: Table) -> tuple[Board, pd.DataFrame]:
     """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered),
     counted as the leaderboard's own choices say."""
@@ -184,10 +174,14 @@ def vote_tables(store: LogStore, view: View, filters: Filters, full: Table) -> t
     # Keyed on the request log too: each battle counts only when both its answers are logged there as ok.
     restricted = view.key if filters != Filters() else None  # the filtered log's key stands for its rows
     key = (vote_files, log_signature(store, store.requests_path), restricted)
-    counted, demos = arena_battles(*key, battles, view.frame, full.frame)
-    choice, min_battles, style = board_choices(key, counted, demos)
-    if style:  # only then are the answers voted on read, for their length and Markdown
-        counted = arena_styles(key, counted, full)
+    try:  # the prompts voted on (for their category) are read here, and with style control their answers
+        counted, demos = arena_battles(*key, battles, view.frame, full)
+        choice, min_battles, style = board_choices(key, counted, demos)
+        if style:  # only then are the answers voted on read, for their length and Markdown
+            counted = arena_styles(key, counted, full)
+    except LogReadError as e:
+        st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
+        st.stop()
     return arena_tables(key, choice, min_battles, style, counted, demos)
 
 
@@ -229,7 +223,7 @@ for tab, draw in ((summary, tabs.summary_tab), (speed, tabs.speed_tab), (tokens,
             draw(view)
 if leaderboard.open or quality.open:  # votes are read only for the tabs that use them
     with leaderboard if leaderboard.open else quality:
-        board, pairs = vote_tables(store, view, filters, prompts_read(store))
+        board, pairs = vote_tables(store, view, filters, requests)
         if leaderboard.open:
             tabs.leaderboard_tab(view, board, pairs)
         else:

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..store.texts import TextSource, last_rows, texts_of
 from .categories import prompt_categories
 from .leaderboard import DEFAULT_RATER, rankable_models
 
 DEMO_PROVIDER = "echo"  # the offline demo models: they answer without a model, so their votes rank nothing real
 ALL = ""
+CATEGORY_BATCH = 20_000  # prompts looked up and categorised at a time
 
 
 @dataclass(frozen=True)
@@ -27,21 +29,21 @@ class BoardChoice:
     category: str = ALL
 
 
-def with_context(battles: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
+def with_context(battles: pd.DataFrame, requests: pd.DataFrame, texts: TextSource | None = None) -> pd.DataFrame:
     """`battles` with the template and prompt category of the prompt both sides answered (from side a's request;
-    "" when the request is not in the log)."""
+    "" when the request is not in the log). `requests` holds each request's `request_id`, `template` and either
+    its `prompt` or, read without its texts, their `texts`: only the battles' prompts are then read, a piece at a
+    time, and only their categories kept."""
     if battles.empty:
         return battles.assign(template=pd.Series(dtype=object), category=pd.Series(dtype=object))
-    asked = requests[["request_id", "template", "prompt"]].drop_duplicates("request_id", keep="last")
-    asked = asked[asked["request_id"].isin(battles["request_a"].dropna().unique())]
-    lookup = pd.DataFrame(
-        {
-            "template": asked["template"].astype(object).fillna("").astype(str).to_numpy(),
-            "category": prompt_categories(asked["prompt"]).to_numpy(),
-        },
-        index=asked["request_id"].to_numpy(),
-    )
-    found = lookup.reindex(battles["request_a"].fillna("").to_numpy())
+    asked = last_rows(requests, battles["request_a"])
+    positions = asked["position"].to_numpy()
+    category = np.full(len(asked), "", dtype=object)
+    for at, prompts in texts_of(requests, texts, positions, "prompt", CATEGORY_BATCH):
+        category[at] = prompt_categories(prompts).to_numpy()
+    template = requests["template"].iloc[positions].astype(object).fillna("").astype(str).to_numpy()
+    lookup = pd.DataFrame({"template": template, "category": category}, index=asked["request_id"].to_numpy())
+    found = lookup.reindex(battles["request_a"].fillna("").astype(str).to_numpy())
     return battles.assign(
         template=found["template"].fillna("").to_numpy(), category=found["category"].fillna("").to_numpy()
     )

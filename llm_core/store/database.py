@@ -17,7 +17,9 @@ Logs other than these three (added by later versions) stay CSV files in the log 
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -48,6 +50,8 @@ POOL_SIZE = 5
 POOL_RECYCLE_S = 240  # a pooled connection older than this is replaced (hosted servers drop idle ones after ~5 min)
 OPEN_RETRY_AFTER_S = 15.0  # how long a database that would not open is left alone before it is tried again
 CONNECT_TIMEOUT_S = 10  # a server that does not answer costs a warning after this long, not a hung page
+SPLIT_ROWS = 100_000  # a SQLite read of more rows than this is split between processes, one per core (up to 4)
+READ_PROCESSES = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 _engines: dict[str, sa.Engine] = {}
 _open_failures: dict[str, tuple[float, str]] = {}  # URL → (when, why) it last could not be opened
@@ -430,7 +434,7 @@ def read_table(store: DatabaseStore, name: str, schema: Schema, keep: frozenset[
         if cached is None or last < cached.last_row_id or (cached.rows and first != cached.row_ids[0]):
             cached = _empty(schema, keep)  # rows were removed (or the table made anew): read it whole
         if last != cached.last_row_id:
-            fresh = _fetch_columns(store, table, columns, schema, cached.last_row_id)
+            fresh = _fetch_columns(store, table, columns, schema, cached.last_row_id, last)
             new = arrow_frame(fresh.drop_columns([ROW_ID]), schema) if fresh.num_rows else cached.frame.iloc[:0]
             release_old_copies(cached.rows)
             frame = new if cached.frame.empty else append_frames(cached.frame, new, schema)
@@ -443,17 +447,29 @@ def read_table(store: DatabaseStore, name: str, schema: Schema, keep: frozenset[
     return Table(cached.frame.copy(deep=False), version=version, texts=texts)
 
 
-def _fetch_columns(store: DatabaseStore, table: sa.Table, columns: list[str], schema: Schema, after: int) -> pa.Table:
-    """`columns` of the rows after row id `after`, in order, as Arrow columns (with the row ids first)."""
-    query = sa.select(table.c[ROW_ID], *(table.c[c] for c in columns)).where(table.c[ROW_ID] > int(after))
+def _fetch_columns(store: DatabaseStore, table: sa.Table, columns: list[str], schema: Schema, after: int,
+                   last: int) -> pa.Table:  # fmt: skip
+    """`columns` of the rows after row id `after` (the last one `last` when asked), in order, as Arrow columns
+    (with the row ids first)."""
     engine = store.engine_for_reading()
+    query = sa.select(table.c[ROW_ID], *(table.c[c] for c in columns)).order_by(table.c[ROW_ID])
+    bounds = _split(after, last, READ_PROCESSES if engine.dialect.name == "sqlite" else 1)
+    parts = [query.where(table.c[ROW_ID] > low, *([table.c[ROW_ID] <= high] if high else [])) for low, high in bounds]
     types = {ROW_ID: pa.int64(), **arrow_types(columns, schema)}
     try:
         for attempt in _retrying((engine.dialect.dbapi.OperationalError,)):
             with attempt:
-                return fetch_arrow(engine, query.order_by(table.c[ROW_ID]), types)
+                return fetch_arrow(engine, parts, types)
     except (sa_errors.SQLAlchemyError, engine.dialect.dbapi.Error) as e:
         raise LogReadError(f"Could not read the {store.kind} database {store.location}: {read_problem(e)}") from e
+
+
+def _split(after: int, last: int, ways: int) -> list[tuple[int, int | None]]:
+    """Row id ranges (low, high] covering the rows after `after`, `ways` of them when there are enough rows to
+    be worth it; the last one open, for rows added meanwhile."""
+    ways = max(1, min(ways, (last - after) // SPLIT_ROWS))
+    edges = [after + (last - after) * k // ways for k in range(ways)]
+    return [(int(low), int(high)) for low, high in itertools.pairwise(edges)] + [(int(edges[-1]), None)]
 
 
 class DatabaseTexts(TextSource):

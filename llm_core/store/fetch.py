@@ -1,44 +1,57 @@
 """Many rows of a log table at once, as Arrow columns: how the database store reads what Analytics holds, fast.
 
 SQLAlchemy's rows are Python objects, a few microseconds a cell: a million rows of twenty columns would take most
-of a minute. For PostgreSQL, Apache Arrow's ADBC driver makes them into Arrow columns in C, sent by binary COPY;
-without it (or when it fails) they come as CSV through psycopg's COPY, parsed by Arrow's CSV reader a few
-megabytes at a time, about 1.6 times slower. SQLite's rows come through the sqlite3 cursor, a batch of tuples at a
-time made into Arrow columns, its times (stored as text) cast by Arrow. Not through ADBC's SQLite driver, though it
-is four times quicker: it carries its own copy of SQLite, and two copies in one process break each other's file
-locks (closing a file drops every lock the process holds on it), so a log written by this process's sqlite3 while
-that driver read it came out "malformed" (SQLite's "How To Corrupt An SQLite Database File", 2.2.1). Any other
-database goes through SQLAlchemy's rows. The query is compiled with its values inline, so it must hold only values
-the store chose (row ids), never a user's text.
-"""
+of a minute. Apache Arrow's ADBC drivers make them into Arrow columns in C instead. PostgreSQL's sends them by
+binary COPY; without it (or when it fails) they come as CSV through psycopg's COPY, parsed by Arrow's CSV reader
+a few megabytes at a time, about 1.6 times slower. SQLite's runs in a process of its own (`sqlite_arrow.py` says
+why) and sends its batches back as an Arrow stream; it infers each column's type from its first rows, so a typed
+first row (dropped afterwards) tells it. A file it cannot read so (a value of another type in a column, an
+in-memory database, no driver) goes through the sqlite3 cursor, a batch of tuples at a time, about four times
+slower. Any other database goes through SQLAlchemy's rows. The query is compiled with its values inline, so it
+must hold only values the store chose (row ids), never a user's text."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import logging
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import sqlalchemy as sa
 
 BATCH_ROWS = 50_000  # rows made into Arrow columns at a time (SQLite)
 BATCH_BYTES = 1 << 24  # CSV bytes parsed at a time (PostgreSQL)
+SQLITE_READER = Path(__file__).with_name("sqlite_arrow.py")
+
+log = logging.getLogger(__name__)
 
 
-def fetch_arrow(engine: sa.Engine, query: sa.Select, types: dict[str, pa.DataType]) -> pa.Table:
-    """The rows of `query`, whose columns are named and typed by `types` in order, as one Arrow table.
+def fetch_arrow(engine: sa.Engine, parts: Sequence[sa.Select], types: dict[str, pa.DataType]) -> pa.Table:
+    """The rows of each query in `parts`, one part after another, as one Arrow table; every part's columns are
+    named and typed by `types` in order. On SQLite the parts are read at once, a process each (split a long
+    table by row id to use the machine's cores); elsewhere one after another.
 
     Errors are the driver's own (`engine.dialect.dbapi.Error`) or SQLAlchemy's: the caller words them."""
-    if engine.dialect.name == "postgresql":
-        sql = _inline(engine, query)
-        return _by_adbc_postgres(engine.url, sql, types) or _by_copy(engine, sql, types)
+    sqls = [_inline(engine, query) for query in parts]
     if engine.dialect.name == "sqlite":
-        sql = _inline(engine, query)
-        return _by_cursor(engine, sql, types)
+        return _by_adbc_sqlite(engine.url.database, sqls, types) or _concat(_by_cursor(engine, s, types) for s in sqls)
+    if engine.dialect.name == "postgresql":
+        return _concat(_by_adbc_postgres(engine.url, s, types) or _by_copy(engine, s, types) for s in sqls)
     with engine.connect() as connection:
-        return _batch([tuple(row) for row in connection.execute(query)], types)
+        return _concat(_batch([tuple(row) for row in connection.execute(query)], types) for query in parts)
+
+
+def _concat(tables: Iterable[pa.Table]) -> pa.Table:
+    tables = list(tables)
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
 def _inline(engine: sa.Engine, query: sa.Select) -> str:
@@ -89,7 +102,64 @@ def _by_adbc_postgres(url: sa.URL, sql: str, types: dict[str, pa.DataType]) -> p
             fetched = cursor.fetch_arrow_table()
     except (adbc_postgresql.Error, OSError):
         return None
-    return pa.table({name: _cast(fetched.column(i), kind) for i, (name, kind) in enumerate(types.items())})
+    return _owned(pa.table({name: _cast(fetched.column(i), kind) for i, (name, kind) in enumerate(types.items())}))
+
+
+def _owned(table: pa.Table) -> pa.Table:
+    """`table` copied into buffers of its own, one per column. What a driver or a stream hands over comes a batch
+    at a time, all of a batch's columns in shared buffers: a frame keeping one column of it (pandas keeps texts in
+    their Arrow buffers) would keep every column of every batch alive, twice the memory the frame needs."""
+    return pa.table({name: table.column(name).combine_chunks() for name in table.column_names})
+
+
+def _by_adbc_sqlite(database: str | None, sqls: list[str], types: dict[str, pa.DataType]) -> pa.Table | None:
+    """SQLite through ADBC's driver, a process per query, all at once; or None when it cannot read this file or
+    these rows (the cursor then reads them)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    with ThreadPoolExecutor(len(sqls), thread_name_prefix="sqlite-arrow") as pool:  # each waits on its pipe
+        tables = list(pool.map(lambda sql: _read_in_child(database, sql, types), sqls))
+    return None if any(table is None for table in tables) else _owned(_concat(tables))
+
+
+def _read_in_child(database: str, sql: str, types: dict[str, pa.DataType]) -> pa.Table | None:
+    typed = ", ".join(f'{_PROTOTYPES[_kind(kind)]} AS "{name}"' for name, kind in types.items())
+    query = f"SELECT {typed} UNION ALL SELECT * FROM ({sql})"  # the typed row first
+    with subprocess.Popen(
+        [sys.executable, str(SQLITE_READER), database],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as reader:  # fmt: skip
+        reader.stdin.write(query.encode())
+        reader.stdin.close()
+        try:
+            batches = [_typed_batch(batch, types) for batch in pa.ipc.open_stream(reader.stdout)]
+        except (pa.ArrowException, OSError):  # the reader stopped part way: its standard error says why
+            batches = None
+        problem = reader.stderr.read().decode(errors="replace").strip()
+    if reader.returncode or batches is None:  # e.g. a REAL in an INTEGER column, which the first rows did not show
+        log.info("SQLite log %s read by the cursor instead of ADBC: %s", database, problem or reader.returncode)
+        return None
+    table = pa.Table.from_batches(batches, pa.schema(types)).slice(1)
+    order = table.column(0)  # the row ids: a compound SELECT promises no order, so it is checked
+    if len(order) > 1 and not pc.all(pc.greater(order[1:], order[:-1])).as_py():
+        table = table.sort_by(table.column_names[0])
+    return table
+
+
+_PROTOTYPES = {"int": "0", "float": "0.5", "time": "'1970-01-01 00:00:00'", "text": "''"}  # for the first row
+
+
+def _kind(kind: pa.DataType) -> str:
+    if pa.types.is_integer(kind):
+        return "int"
+    if pa.types.is_floating(kind):
+        return "float"
+    return "time" if pa.types.is_timestamp(kind) else "text"  # times are stored as text
+
+
+def _typed_batch(batch: pa.RecordBatch, types: dict[str, pa.DataType]) -> pa.RecordBatch:
+    columns = [_cast(batch.column(i), kind) for i, kind in enumerate(types.values())]
+    return pa.RecordBatch.from_arrays(columns, schema=pa.schema(types))
 
 
 def _parse_csv(data: bytes, types: dict[str, pa.DataType]) -> pa.Table:

@@ -61,3 +61,39 @@ def with_texts(
     found = texts.rows(positions, missing) if missing else None
     arrays = {c: held[c].array if c in frame.columns else found[c].array for c in columns}
     return pd.DataFrame(arrays, index=pd.Index(positions))
+
+
+def last_rows(frame: pd.DataFrame, wanted: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
+    """Each request id of `frame` (only those in `wanted` when given) with the position of its last row, in the
+    order of the rows, so rows near each other are read together."""
+    ids = frame["request_id"]
+    present = np.asarray(ids.notna() & (ids.astype(str) != ""), dtype=bool)
+    table = pd.DataFrame({"request_id": ids[present].astype(str).to_numpy(), "position": np.flatnonzero(present)})
+    table = table.drop_duplicates("request_id", keep="last")
+    if wanted is not None:
+        keep = pd.Index(pd.Series(wanted).dropna().astype(str).unique())
+        table = table[table["request_id"].isin(keep).to_numpy()]
+    return table.sort_values("position", ignore_index=True)
+
+
+def texts_of(
+    frame: pd.DataFrame, texts: TextSource | None, positions: np.ndarray, column: str, batch: int
+) -> Iterator[tuple[np.ndarray, pd.Series]]:
+    """`column` of the rows at `positions` (ascending, unique), a piece at a time, for a caller that keeps only
+    what it measures in them: each piece's indices into `positions` and its texts.
+
+    When `frame` was read without the column and most of its rows are wanted, one pass over all of `texts` reads
+    each stretch once, where looking rows up `batch` at a time would read the same stretch again for every batch."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if texts is not None and column not in frame and 2 * len(positions) >= len(frame):
+        wanted_at = np.full(len(frame), -1)
+        wanted_at[positions] = np.arange(len(positions))
+        for chunk in texts.chunks([column]):
+            found = wanted_at[chunk.index.to_numpy()]
+            picked = found >= 0
+            if picked.any():
+                yield found[picked], chunk[column][picked]
+        return
+    for start in range(0, len(positions), batch):
+        piece = positions[start : start + batch]
+        yield np.arange(start, start + len(piece)), with_texts(frame, texts, piece, [column])[column]

@@ -110,16 +110,17 @@ def derive(kind: str, key: tuple, _frame: pd.DataFrame) -> object:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def arena_battles(votes: tuple, requests: tuple, filters: object, _battles: pd.DataFrame, _requests: pd.DataFrame,
-                  _full: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:  # fmt: skip
+                  _full: Table) -> tuple[pd.DataFrame, set[str]]:  # fmt: skip
     """The battles between the filtered requests that both answered ok, with each one's template and prompt
     category, and the demo models among them.
 
     The key is what it reads: the votes file's signature, the request log's (each side's status is looked up
     there, and another process may log the answers after the vote, or the file may be replaced) and the filters
-    (None when every battle counts). `_full` is the whole request log, for each battle's prompt."""
+    (None when every battle counts). `_full` is the whole request log as the page read it, its prompts read
+    from its texts for the battles only."""
     battles = arena.answered_battles(_battles, _requests)
     battles = arena.filter_battles(battles, _requests, restricted=filters is not None)
-    return battle_views.with_context(battles, _full), battle_views.demo_models(_requests)
+    return battle_views.with_context(battles, _full.frame, _full.texts), battle_views.demo_models(_requests)
 
 
 @st.cache_data(max_entries=4, show_spinner="Measuring the answers' length and Markdown…")

@@ -14,6 +14,7 @@ from llm_core.analytics.battle_views import (
 )  # fmt: skip
 from llm_core.analytics.categories import prompt_categories
 from llm_core.analytics.leaderboard import battles_from_votes
+from llm_core.store.texts import FrameTexts
 
 DAY = pd.Timestamp("2025-03-01", tz="UTC")
 
@@ -110,3 +111,47 @@ def test_blind_votes_are_enough_once_they_alone_rank_two_models_at_the_threshold
     assert not blind_count(battles, BoardChoice(), set(), min_battles=7).enough  # 6 blind battles each: too few
     only_llama = blind_count(battles, BoardChoice(), {"claude"}, min_battles=1)  # claude left out as a demo
     assert (only_llama.votes, only_llama.blind, only_llama.enough) == (6, 0, False)
+
+
+class CountingTexts(FrameTexts):
+    """The log's texts, noting which rows were read and whether all of them were scanned."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__(frame)
+        self.read, self.scans = [], 0
+
+    def rows(self, positions, columns):
+        self.read += list(positions)
+        return super().rows(positions, columns)
+
+    def chunks(self, columns):
+        self.scans += 1
+        return super().chunks(columns)
+
+
+def test_a_board_read_without_the_prompts_reads_only_the_prompts_voted_on():
+    votes = pd.DataFrame({"timestamp": [DAY], "comparison_id": ["c0"], "winner": ["r7"], "models": [["gpt", "claude"]],
+                          "request_ids": [["r7", "r8"]], "rater": ["human"]})  # fmt: skip
+    prompts = [f"Summarise note {n}" for n in range(20)]
+    prompts[7] = "Fix this bug in my SQL"
+    logged = pd.DataFrame({"request_id": [f"r{n}" for n in range(20)], "template": "", "prompt": prompts})
+    texts = CountingTexts(logged)
+
+    battles = with_context(battles_from_votes(votes), logged.drop(columns="prompt"), texts)
+
+    assert battles["category"].tolist() == ["code"]
+    assert texts.read == [7] and texts.scans == 0  # side a's prompt alone: never the whole log's
+
+
+def test_a_board_whose_votes_cover_most_of_the_log_scans_the_prompts_once():
+    votes = pd.DataFrame({"timestamp": [DAY] * 3, "comparison_id": ["c0", "c1", "c2"], "winner": ["r0", "r2", "tie"],
+                          "models": [["gpt", "claude"]] * 3, "rater": ["human"] * 3,
+                          "request_ids": [["r0", "r1"], ["r2", "r3"], ["r4", "r5"]]})  # fmt: skip
+    logged = pd.DataFrame({"request_id": [f"r{n}" for n in range(6)], "template": "",
+                           "prompt": ["What is 2 + 2?", "", "Write an email", "", "Hello", ""]})  # fmt: skip
+    texts = CountingTexts(logged)
+
+    battles = with_context(battles_from_votes(votes), logged.drop(columns="prompt"), texts)
+
+    assert battles["category"].tolist() == ["maths", "writing", "other"]
+    assert texts.scans == 1 and texts.read == []

@@ -1,9 +1,9 @@
 """Every kind of value a log holds reads back from SQLite and PostgreSQL exactly as the CSV store reads it.
 
-The database store fetches a table as Arrow columns (fetch.py: PostgreSQL's COPY parsed as CSV, SQLite's cursor a
-batch at a time), so what the CSV reader gets right by construction is checked here against it: times in any
-zone, floats at their extremes, integers past 2**53 and missing ones, texts with commas, quotes, line ends,
-formula starts and emoji, categories, across batch boundaries.
+The database store fetches a table as Arrow columns (fetch.py: by ADBC's drivers, or else PostgreSQL's COPY parsed
+as CSV and SQLite's cursor a batch at a time), so what the CSV reader gets right by construction is checked here
+against it: times in any zone, floats at their extremes, integers past 2**53 and missing ones, texts with commas,
+quotes, line ends, formula starts and emoji, categories, across batch boundaries.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from llm_core.analytics.summary import PAGE_COLUMNS
 from llm_core.record import Result
-from llm_core.store import fetch
+from llm_core.store import database, fetch
 from llm_core.store.csv_store import LogStore, default_store
 
 TEXTS = ["a, b", 'say "hi"', "one\ntwo", "crlf\r\nend", "=SUM(A1)", "-1", "\\back", "ünï 😀 日本語", "", "half \ud83d"]
@@ -38,14 +38,15 @@ def awkward(i: int) -> Result:
 
 @pytest.mark.parametrize(
     ("backend", "reader"),
-    [("sqlite", "cursor"), ("postgresql", "adbc"), ("postgresql", "copy")],
+    [("sqlite", "adbc"), ("sqlite", "cursor"), ("postgresql", "adbc"), ("postgresql", "copy")],
     indirect=["backend"],
 )
 def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, reader, isolated, monkeypatch):
-    if reader == "copy":  # what reads the rows when ADBC's driver cannot
-        monkeypatch.setattr(fetch, "_by_adbc_postgres", lambda *_: None)
-    fast_reads, reader_of = [], fetch._by_adbc_postgres
-    monkeypatch.setattr(fetch, "_by_adbc_postgres", lambda *a: fast_reads.append(reader_of(*a)) or fast_reads[-1])
+    fast = {"sqlite": "_by_adbc_sqlite", "postgresql": "_by_adbc_postgres"}[backend]
+    if reader != "adbc":  # what reads the rows when ADBC's driver cannot
+        monkeypatch.setattr(fetch, fast, lambda *_: None)
+    fast_reads, reader_of = [], getattr(fetch, fast)
+    monkeypatch.setattr(fetch, fast, lambda *a: fast_reads.append(reader_of(*a)) or fast_reads[-1])
     monkeypatch.setattr(fetch, "BATCH_ROWS", 7)  # SQLite's cursor: many batches, each made into Arrow columns
     monkeypatch.setattr(fetch, "BATCH_BYTES", 2000)  # PostgreSQL: many pieces of CSV, each parsed on its own
     results = [awkward(i) for i in range(60)]
@@ -67,8 +68,7 @@ def test_every_kind_of_value_reads_back_as_the_csv_store_reads_it(backend, reade
         ours.texts.rows(positions, ["prompt", "response"]), theirs.texts.rows(positions, ["prompt", "response"])
     )
     assert store.read_requests(PAGE_COLUMNS).frame["timestamp"].iloc[1] == pd.Timestamp(results[1].timestamp)
-    assert all((table is not None) == (reader == "adbc") for table in fast_reads)
-    assert bool(fast_reads) == (backend == "postgresql")
+    assert fast_reads and all((table is not None) == (reader == "adbc") for table in fast_reads)
 
 
 def test_a_table_kept_up_to_date_row_by_row_reads_as_one_read_once_at_the_end(any_store, isolated):
@@ -90,3 +90,55 @@ def test_a_table_kept_up_to_date_row_by_row_reads_as_one_read_once_at_the_end(an
         ours[name], theirs[name] = ours[name].astype(str), theirs[name].astype(str)
     pd.testing.assert_frame_equal(ours.drop(columns="rated_at"), theirs.drop(columns="rated_at"))
     assert ours["stars"].notna().sum() == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_column_empty_for_thousands_of_rows_then_filled_reads_with_its_type(backend, monkeypatch):
+    read_by_adbc, fast = [], fetch._by_adbc_sqlite
+    monkeypatch.setattr(fetch, "_by_adbc_sqlite", lambda *args: read_by_adbc.append(fast(*args)) or read_by_adbc[-1])
+    store = default_store()
+    blank = [{"request_id": f"r{i}", "model": "m", "status": "ok"} for i in range(3000)]
+    store.insert("requests", blank)  # ADBC guesses a column's type from its first rows: these say nothing
+    assert store.append_response(Result(model="m", requested_model="m", provider="p", cost_usd=0.25, text="x")) == ""
+
+    frame = store.read_requests(PAGE_COLUMNS).frame
+
+    assert len(frame) == 3001
+    assert frame["cost_usd"].dtype == "float64" and frame["cost_usd"].iloc[-1] == 0.25
+    assert frame["cost_usd"].iloc[:3000].isna().all() and (frame["error"].iloc[:3000] == "").all()
+    assert read_by_adbc and all(table is not None for table in read_by_adbc)  # not the cursor, four times slower
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_value_of_another_type_than_its_column_is_read_by_the_cursor(backend, monkeypatch):
+    read_by_adbc, fast = [], fetch._by_adbc_sqlite
+    monkeypatch.setattr(fetch, "_by_adbc_sqlite", lambda *args: read_by_adbc.append(fast(*args)) or read_by_adbc[-1])
+    store = default_store()
+    store.insert("requests", [{"request_id": f"r{i}", "model": "m", "prompt_tokens": i} for i in range(2000)])
+    store.insert("requests", [{"request_id": "odd", "model": "m", "prompt_tokens": 2.5}])  # SQLite keeps the REAL
+
+    frame = store.read_requests(PAGE_COLUMNS).frame
+
+    assert len(frame) == 2001 and frame["prompt_tokens"].iloc[1999] == 1999
+    assert read_by_adbc == [None]  # ADBC's driver refused the REAL; the sqlite3 cursor read every row
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_long_table_is_read_in_parts_at_once_and_comes_back_whole_and_in_order(backend, monkeypatch):
+    parts_read, fast = [], fetch._by_adbc_sqlite
+    monkeypatch.setattr(
+        fetch, "_by_adbc_sqlite", lambda db, sqls, types: parts_read.append(len(sqls)) or fast(db, sqls, types)
+    )
+    monkeypatch.setattr(database, "SPLIT_ROWS", 100)
+    monkeypatch.setattr(database, "READ_PROCESSES", 3)
+    store = default_store()
+    store.insert("requests", [{"request_id": f"r{i}", "model": "m", "prompt_tokens": i} for i in range(1000)])
+
+    frame = store.read_requests(PAGE_COLUMNS).frame
+    store.insert("requests", [{"request_id": "late", "model": "m", "prompt_tokens": 1000}])
+    again = store.read_requests(PAGE_COLUMNS).frame
+
+    assert parts_read[0] == 3  # a process per core, each a third of the row ids
+    assert frame["prompt_tokens"].tolist() == list(range(1000))
+    assert again["prompt_tokens"].tolist() == list(range(1001))  # one new row: read on its own, not split
+    assert parts_read[1:] == [1]
