@@ -50,7 +50,8 @@ POOL_SIZE = 5
 POOL_RECYCLE_S = 240  # a pooled connection older than this is replaced (hosted servers drop idle ones after ~5 min)
 OPEN_RETRY_AFTER_S = 15.0  # how long a database that would not open is left alone before it is tried again
 CONNECT_TIMEOUT_S = 10  # a server that does not answer costs a warning after this long, not a hung page
-SPLIT_ROWS = 100_000  # a SQLite read of more rows than this is split between processes, one per core (up to 4)
+READER_ROWS = 50_000  # a SQLite read of more rows than this is read by ADBC in a process of its own (fetch.py)
+SPLIT_ROWS = 50_000  # a SQLite read of more rows than this is split between processes, one per core (up to 4)
 READ_PROCESSES = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 _engines: dict[str, sa.Engine] = {}
@@ -459,7 +460,7 @@ def _fetch_columns(store: DatabaseStore, table: sa.Table, columns: list[str], sc
     try:
         for attempt in _retrying((engine.dialect.dbapi.OperationalError,)):
             with attempt:
-                return fetch_arrow(engine, parts, types)
+                return fetch_arrow(engine, parts, types, many=last - after > READER_ROWS)
     except (sa_errors.SQLAlchemyError, engine.dialect.dbapi.Error) as e:
         raise LogReadError(f"Could not read the {store.kind} database {store.location}: {read_problem(e)}") from e
 

@@ -24,6 +24,12 @@ INTS = [0, 2**53 + 1, -7, None]
 ZONES = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
 
 
+@pytest.fixture(autouse=True)
+def every_read_by_adbc(monkeypatch):
+    """SQLite's ADBC reader for reads of any length here (it takes only long ones, where a process pays off)."""
+    monkeypatch.setattr(database, "READER_ROWS", 0)
+
+
 def awkward(i: int) -> Result:
     text = TEXTS[i % len(TEXTS)]
     moment = datetime(2025, 3, 30, 1, 59, 59, 123456 + i, tzinfo=ZONES[i % len(ZONES)])
@@ -142,3 +148,13 @@ def test_a_long_table_is_read_in_parts_at_once_and_comes_back_whole_and_in_order
     assert frame["prompt_tokens"].tolist() == list(range(1000))
     assert again["prompt_tokens"].tolist() == list(range(1001))  # one new row: read on its own, not split
     assert parts_read[1:] == [1]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_short_read_is_made_by_the_cursor_without_starting_a_process(backend, monkeypatch):
+    monkeypatch.setattr(database, "READER_ROWS", 500)
+    monkeypatch.setattr(fetch, "_by_adbc_sqlite", lambda *_: pytest.fail("a process started for a few rows"))
+    store = default_store()
+    store.insert("requests", [{"request_id": f"r{i}", "model": "m", "prompt_tokens": i} for i in range(400)])
+
+    assert store.read_requests(PAGE_COLUMNS).frame["prompt_tokens"].tolist() == list(range(400))
