@@ -9,7 +9,10 @@ wins, in that order, so "write a Python function" is code. It reads only the pro
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 CATEGORIES = ("code", "maths", "writing", "other")
 _CODE = (
@@ -27,9 +30,13 @@ _WRITING = (
 
 
 def prompt_categories(prompts: pd.Series) -> pd.Series:
-    """The category of each prompt (see the module docstring), as strings aligned with `prompts`."""
-    text = prompts.astype(object).fillna("").astype(str).str.lower()
-    category = pd.Series("other", index=prompts.index, dtype=object)
+    """The category of each prompt (see the module docstring), as strings aligned with `prompts`.
+
+    Matched by Arrow's regular expressions (RE2, in C) over the whole column at once: pandas would fall back to
+    Python's `re` one prompt at a time for these patterns, four seconds for a million prompts."""
+    text = pa.array(prompts.astype(object).where(prompts.notna(), None), pa.string())
+    category = np.full(len(prompts), "other", dtype=object)
     for name, pattern in reversed((("code", _CODE), ("maths", _MATHS), ("writing", _WRITING))):
-        category[text.str.contains(pattern, regex=True)] = name  # reversed, so the earlier category wins
-    return category
+        found = pc.match_substring_regex(text, pattern, ignore_case=True).fill_null(False)
+        category[found.to_numpy(zero_copy_only=False)] = name  # reversed, so the earlier category wins
+    return pd.Series(category, index=prompts.index, dtype=object)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 SCAN_ROWS = 20_000  # rows per chunk when a frame in memory is scanned
 
@@ -70,9 +72,10 @@ def last_rows(frame: pd.DataFrame, wanted: pd.Series | np.ndarray | None = None)
     present = np.asarray(ids.notna() & (ids.astype(str) != ""), dtype=bool)
     table = pd.DataFrame({"request_id": ids[present].astype(str).to_numpy(), "position": np.flatnonzero(present)})
     table = table.drop_duplicates("request_id", keep="last")
-    if wanted is not None:
-        keep = pd.Index(pd.Series(wanted).dropna().astype(str).unique())
-        table = table[table["request_id"].isin(keep).to_numpy()]
+    if wanted is not None:  # Arrow's hash lookup: pandas' isin on Arrow strings goes one string at a time
+        ids = pa.array(table["request_id"].to_numpy(dtype=object), pa.string())
+        values = pa.array(pd.Series(wanted).dropna().astype(str).unique(), pa.string())
+        table = table[np.asarray(pc.is_in(ids, value_set=values).to_numpy(zero_copy_only=False), dtype=bool)]
     return table.sort_values("position", ignore_index=True)
 
 
