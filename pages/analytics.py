@@ -161,6 +161,12 @@ def show_read_notes(skipped: int, reasons: list[str], notes: list[str]) -> None:
         st.text("\n".join([*reasons, *notes]))
 
 
+def stop_unreadable(store: LogStore, error: LogReadError) -> None:
+    """Say the logs could not be read, and why, and stop the page there."""
+    st.error(f"The logs in {store.location} could not be read: {error}", icon=":material/error:")
+    st.stop()
+
+
 def vote_tables(store: LogStore, view: View, filters: Filters, full: Table) -> tuple[Board, pd.DataFrame]:
     """The leaderboard and pairwise table of the votes between the filtered requests (all votes when unfiltered),
     counted as the leaderboard's own choices say."""
@@ -180,8 +186,7 @@ def vote_tables(store: LogStore, view: View, filters: Filters, full: Table) -> t
         if style:  # only then are the answers voted on read, for their length and Markdown
             counted = arena_styles(key, counted, full)
     except LogReadError as e:
-        st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
-        st.stop()
+        stop_unreadable(store, e)
     return arena_tables(key, choice, min_battles, style, counted, demos)
 
 
@@ -193,8 +198,7 @@ store = default_store()  # CSV files, or the database SWITCHBOARD_DATABASE_URL n
 try:
     requests = store.read_requests(summary.PAGE_COLUMNS)  # the numbers: texts are read for the rows shown
 except LogReadError as e:
-    st.error(f"The logs in {store.location} could not be read: {e}", icon=":material/error:")
-    st.stop()
+    stop_unreadable(store, e)
 st.caption(f"Every request, rating and vote logged in `{store.location}`. Times are UTC.")
 show_read_notes(requests.skipped, requests.skip_reasons, requests.notes)
 if requests.frame.empty:

@@ -34,7 +34,7 @@ def prompt_categories(prompts: pd.Series) -> pd.Series:
 
     Matched by Arrow's regular expressions (RE2, in C) over the whole column at once: pandas would fall back to
     Python's `re` one prompt at a time for these patterns, four seconds for a million prompts."""
-    text = pa.array(prompts.astype(object).where(prompts.notna(), None), pa.string())
+    text = pa.array(prompts, pa.string(), from_pandas=True)  # missing prompts as nulls
     category = np.full(len(prompts), "other", dtype=object)
     for name, pattern in reversed((("code", _CODE), ("maths", _MATHS), ("writing", _WRITING))):
         found = pc.match_substring_regex(text, pattern, ignore_case=True).fill_null(False)
