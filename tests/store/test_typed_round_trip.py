@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from llm_core.analytics.summary import PAGE_COLUMNS
@@ -158,3 +159,22 @@ def test_a_short_read_is_made_by_the_cursor_without_starting_a_process(backend, 
     store.insert("requests", [{"request_id": f"r{i}", "model": "m", "prompt_tokens": i} for i in range(400)])
 
     assert store.read_requests(PAGE_COLUMNS).frame["prompt_tokens"].tolist() == list(range(400))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_one_column_kept_from_a_read_holds_its_own_memory_not_the_whole_read(backend):
+    store = default_store()
+    long_error = "the provider failed: " + "x" * 400  # the other text columns are much larger than the ids
+    store.insert("requests", [{"request_id": f"r{i}", "model": "m", "error": long_error} for i in range(20_000)])
+
+    kept = store.read_requests(PAGE_COLUMNS).frame["request_id"].array.__arrow_array__()  # its Arrow chunks
+
+    held = sum(memory_behind(buffer) for chunk in kept.chunks for buffer in chunk.buffers() if buffer is not None)
+    assert held < 2 * kept.nbytes  # not the 8 MB of errors read beside them
+
+
+def memory_behind(buffer: pa.Buffer) -> int:
+    """The bytes a buffer keeps alive: the whole of what it is a slice of."""
+    while buffer.parent is not None:
+        buffer = buffer.parent
+    return buffer.size
