@@ -22,6 +22,7 @@ from .providers.base import telling_when_sent
 from .readiness import ready_models
 from .record import Message, Result
 from .redact import redact
+from .store.group_commit import group_commit
 from .tokens import PER_MESSAGE_OVERHEAD, PER_REPLY_PRIMING, combined_source, count_messages, count_text, estimate
 
 USAGE_LOST_NOTE = (
@@ -31,8 +32,6 @@ USAGE_LOST_NOTE = (
 
 
 CANCEL_CHECK_S = 0.1  # how often a wait between attempts on the event loop looks whether cancel() was called
-# Rows written by async turns: a few threads at a time (the file lock lets one write at once anyway).
-_log_writers = anyio.CapacityLimiter(4)
 
 
 class Cancelled(Exception):
@@ -499,11 +498,13 @@ class Turn:
             self.result.log_warning = store.append_response(self.result)
 
     async def _alog(self) -> None:
-        """`_log` on a worker thread, shielded: a cancelled call is logged too, and the loop never waits on the
-        file lock or the disk. The reply ends after its row is written."""
+        """`_log` from the event loop, shielded: a cancelled call is logged too. The row goes with the others that
+        end meanwhile, in one write on a worker thread (`group_commit`), so the loop never waits on the file lock
+        or the disk; the reply ends after its row is written."""
         if self.store is not False:
+            store = self.store or _default_store()
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self._log, limiter=_log_writers)
+                self.result.log_warning = await group_commit(store).append_response(self.result)
 
     def _visible_rate(self) -> float | None:
         """Visible answer tokens per second between the first and the last piece of text, the first piece's tokens

@@ -19,7 +19,7 @@ import numbers
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,15 +135,29 @@ class LogStore(ConversationQueries):
 
     def append_response(self, result: Result) -> str:
         """Log one response; return "" when written, else a warning for the user. Never raises."""
+        return self.append_responses([result])[0]
+
+    def append_responses(self, results: Sequence[Result]) -> list[str]:
+        """Log several responses in one write (one lock and one fsync, or one INSERT); for each, "" when written,
+        else a warning for the user. Never raises: a row that cannot be built is reported alone."""
+        warnings, rows, written = [""] * len(results), [], set()
+        for n, result in enumerate(results):
+            try:
+                rows.append(response_row(result))
+                written.add(n)
+            except Exception as e:  # a bug: report it on this answer, write the others
+                log.exception("response %s not logged", result.request_id)
+                warnings[n] = _unexpected(e)
         try:
-            self._append(self.requests_path, REQUEST_COLUMNS, [response_row(result)])
+            if rows:
+                self._append(self.requests_path, REQUEST_COLUMNS, rows)
         except LogWriteError as e:
-            log.warning("response %s not logged: %s", result.request_id, e)
-            return f"This answer was not saved to the log: {e}"
+            log.warning("%d responses not logged: %s", len(rows), e)
+            return [f"This answer was not saved to the log: {e}" if n in written else w for n, w in enumerate(warnings)]
         except Exception as e:  # logging never breaks a response: report the bug, keep the answer
-            log.exception("response %s not logged", result.request_id)
-            return f"This answer was not saved to the log because of an unexpected error: {redact(repr(e))}"
-        return ""
+            log.exception("%d responses not logged", len(rows))
+            return [_unexpected(e) if n in written else w for n, w in enumerate(warnings)]
+        return warnings
 
     def append_rating(self, request_id: str, stars: int, comment: str = "") -> None:
         """Record a 1-5 star rating of one response; a later rating of the same response replaces it when read."""
@@ -439,6 +453,10 @@ def _join_ratings(requests: pd.DataFrame, latest: pd.DataFrame, joined: tuple[st
         "rated_at": lambda: latest["timestamp"].array.take(where, allow_fill=True),
     }
     return requests.assign(**{name: columns[name]() for name in joined})
+
+
+def _unexpected(error: Exception) -> str:
+    return f"This answer was not saved to the log because of an unexpected error: {redact(repr(error))}"
 
 
 def _now() -> str:

@@ -228,3 +228,18 @@ def test_a_user_still_gets_the_answer_when_the_log_cannot_be_written(isolated, m
     r = ask("quick", "Are you there?")
     assert r.ok and "Are you there?" in r.text
     assert "not saved to the log" in r.log_warning
+
+
+def test_several_responses_go_in_one_write_and_a_row_that_cannot_be_built_is_reported_alone(tmp_path, monkeypatch):
+    from llm_core.record import Result
+    from llm_core.store import csv_store
+
+    store = csv_store.LogStore(tmp_path)
+    answers = [Result(model="m", requested_model="m", provider="p", text=str(n)) for n in range(3)]
+    real_row = csv_store.response_row
+    monkeypatch.setattr(csv_store, "response_row", lambda r: real_row(r) if r.text != "1" else 1 / 0)
+
+    warnings = store.append_responses(answers)
+
+    assert warnings[0] == warnings[2] == "" and "unexpected error" in warnings[1]
+    assert list(store.read_requests().frame["response"]) == ["0", "2"]
