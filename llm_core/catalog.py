@@ -261,12 +261,13 @@ def _shipped_because(problem: str) -> Catalog:
 
 
 _ollama_cache: dict[str, tuple[float, list[Model]]] = {}
+OLLAMA_LIST_TTL_S = 30.0  # how long the models an Ollama server listed are trusted before it is asked again
 
 
-def discover_ollama(base_url: str, ttl_s: float = 30.0, timeout_s: float = 0.4) -> list[Model]:
+def discover_ollama(base_url: str, ttl_s: float = OLLAMA_LIST_TTL_S, timeout_s: float = 0.4) -> list[Model]:
     """Models installed on an Ollama server that answers at base_url; [] when none does."""
     cached = _ollama_cache.get(base_url)
-    if cached and time.monotonic() - cached[0] < ttl_s:
+    if cached and _fresh(cached, ttl_s):
         return cached[1]
     import httpx
 
@@ -285,6 +286,17 @@ def discover_ollama(base_url: str, ttl_s: float = 30.0, timeout_s: float = 0.4) 
     ]
     _ollama_cache[base_url] = (time.monotonic(), models)
     return models
+
+
+def _fresh(cached: tuple[float, list[Model]] | None, ttl_s: float = OLLAMA_LIST_TTL_S) -> bool:
+    return cached is not None and time.monotonic() - cached[0] < ttl_s
+
+
+def local_models_known(config) -> bool:
+    """True when `catalog_with_local_models` will not wait on the network: no Ollama URL is set, or the list of
+    its models is fresh."""
+    base_url = config.base_url_for(PROVIDERS["ollama"])
+    return not base_url or _fresh(_ollama_cache.get(base_url))
 
 
 def catalog_with_local_models(config) -> Catalog:

@@ -123,3 +123,45 @@ def test_an_echo_turn_answers_the_same_on_both_paths(isolated):
     on_the_loop = asyncio.run(Turn("echo", HELLO, store=False).acomplete())
     assert on_the_loop.status == blocking.status == "ok"
     assert on_the_loop.text == blocking.text
+
+
+class CountingStore(LogStore):
+    """A CSV store that counts its writes to requests.csv."""
+
+    writes = 0
+
+    def _append(self, path, columns, rows):
+        if path == self.requests_path:
+            self.writes += 1
+        super()._append(path, columns, rows)
+
+
+def test_a_crowd_of_async_turns_ending_together_is_logged_in_a_few_writes(fallback_servers, tmp_path):
+    primary, _ = fallback_servers
+    primary.script(Behaviour(reply="together"))
+    store = CountingStore(tmp_path / "logs")
+
+    async def crowd() -> list:
+        turns = [Turn("primary", HELLO, store=store, fallbacks=False) for _ in range(40)]
+        results = await asyncio.gather(*(turn.acomplete() for turn in turns))
+        logged = set(store.read_requests().frame["request_id"])  # read as the replies end, not later
+        return [(r.status, r.log_warning, r.request_id in logged) for r in results]
+
+    assert asyncio.run(crowd()) == [("ok", "", True)] * 40
+    assert store.writes < 40  # one write (one lock, one fsync) took the rows that ended while another was written
+
+
+def test_many_first_async_calls_at_once_build_one_client(fallback_servers, monkeypatch):
+    from llm_core.providers import _clients
+
+    built = []
+    real = _clients._async_http_client
+    monkeypatch.setattr(_clients, "_async_http_client", lambda *a: built.append(1) or real(*a))
+    primary, _ = fallback_servers
+    primary.script(Behaviour(reply="one client"))
+
+    async def many() -> list:
+        return await asyncio.gather(*(Turn("primary", HELLO, store=False).acomplete() for _ in range(20)))
+
+    assert [r.text for r in asyncio.run(many())] == ["one client"] * 20
+    assert len(built) == 1  # the others waited for it, where each took a thread to build its own

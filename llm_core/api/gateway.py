@@ -27,7 +27,7 @@ from .calls import (
     complete_unless_disconnected,
     http_status,
     new_turn,
-    off_loop,
+    prepared,
 )
 from .sse import SSE_HEADERS, TurnStream
 
@@ -79,7 +79,7 @@ def gateway_router(store) -> APIRouter:
         """OpenAI's chat completions, streamed (`stream: true`) or not; answered by any Switchboard model."""
         try:
             body = wire.parse_request(await request.body())
-            turn = await off_loop(_prepared_turn, body, store)
+            turn = await prepared(_prepared_turn, body, store)
         except wire.WireError as e:
             return error_response(e)
         headers = {REQUEST_ID_HEADER: turn.result.request_id}
@@ -159,21 +159,25 @@ async def _stream(turn: Turn, include_usage: bool, headers: dict[str, str]):
 
 
 async def _chunks(stream: TurnStream, first: str | None, include_usage: bool) -> AsyncIterator[bytes]:
-    """role, content deltas, the finish chunk, the usage chunk when asked, then [DONE]; or an error event if cut."""
+    """role, content deltas, the finish chunk, the usage chunk when asked, then [DONE]; or an error event if cut.
+
+    The role goes out with the first text, and the finish, usage and [DONE] together: one write each, not five (a
+    write is a system call, and 200 streams make thousands)."""
     r = stream.turn.result
     try:
-        yield wire.sse_data(wire.chunk(r, {"role": "assistant", "content": ""}))
+        opening = wire.sse_data(wire.chunk(r, {"role": "assistant", "content": ""}))
         piece = first
         while piece is not None:
-            yield wire.sse_data(wire.chunk(r, {"content": piece}))
+            yield opening + wire.sse_data(wire.chunk(r, {"content": piece}))
+            opening = b""
             piece = await stream.next_piece()
         if not r.ok:  # cut mid-answer: the openai SDK raises on an `error` event instead of returning half
             status = 504 if r.error_kind == "timeout" else 502
-            yield wire.sse_data(wire.WireError(status, r.error or f"the call ended {r.status}").body())
+            yield opening + wire.sse_data(wire.WireError(status, r.error or f"the call ended {r.status}").body())
             return
-        yield wire.sse_data(wire.chunk(r, {}, wire.finish_reason(r)))
-        if include_usage:
-            yield wire.sse_data(wire.chunk(r, {}, choices=False))
-        yield wire.sse_data("[DONE]")
+        ending = [wire.chunk(r, {}, wire.finish_reason(r))] + (
+            [wire.chunk(r, {}, choices=False)] if include_usage else []
+        )
+        yield opening + b"".join(map(wire.sse_data, [*ending, "[DONE]"]))
     finally:
         await stream.close()

@@ -9,6 +9,8 @@ Streaming (`stream=true`) is described in sse.py.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -26,7 +28,7 @@ from ..engine import Turn
 from ..errors import ContextTooLongError, OptionsError, SwitchboardError, TemplateError, UnknownModelError
 from ..health import check_provider, provider_overview
 from ..policy import Policy
-from ..providers import PROVIDERS
+from ..providers import PROVIDERS, aclose_clients
 from ..readiness import is_ready
 from ..redact import redact
 from ..store import verdicts
@@ -39,8 +41,8 @@ from .calls import (
     model_with_fallbacks,
     new_comparison,
     new_turn,
-    off_loop,
     prepare,
+    prepared,
     reply_response,
     unless_disconnected,
 )
@@ -98,6 +100,7 @@ def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if docs_open else None,
         default_response_class=SafeJSONResponse,
+        lifespan=_closing_clients,
     )
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -117,6 +120,13 @@ def create_app(settings: ApiSettings | None = None, *, store=None) -> FastAPI:
     mount_assets(app)
     app.include_router(docs_router(app), dependencies=[] if docs_open else guarded)
     return app
+
+
+@asynccontextmanager
+async def _closing_clients(_app: FastAPI) -> AsyncIterator[None]:
+    """The server's life: its SDK clients (and their connections) are closed as it shuts down."""
+    yield
+    await aclose_clients()
 
 
 def _health_router() -> APIRouter:
@@ -144,7 +154,7 @@ def _calls_router(store) -> APIRouter:
         stream: bool = Query(False, description="Server-sent events instead of one JSON reply."),
     ):
         """Ask one model one prompt."""
-        turn = await off_loop(_prepared_turn, body, model, None, store)
+        turn = await prepared(_prepared_turn, body, model, None, store)
         return await _answer(request, turn, body.input_notice, stream)
 
     @router.post("/chat", response_model=Reply, responses=_STREAM_DOC)
@@ -154,7 +164,7 @@ def _calls_router(store) -> APIRouter:
         stream: bool = Query(False, description="Server-sent events, as for /generate."),
     ):
         """One chat turn, with earlier turns as history; falls back along the model's chain before answering."""
-        turn = await off_loop(_prepared_turn, body, body.model, body.fallbacks, store)
+        turn = await prepared(_prepared_turn, body, body.model, body.fallbacks, store)
         return await _answer(request, turn, body.input_notice, stream)
 
     @router.post("/compare", response_model=CompareReply)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._clients import aclose_clients
 from .anthropic import AnthropicProvider
 from .base import Chunk, Endpoint, Provider
 from .echo import EchoProvider
@@ -70,4 +71,4 @@ PROVIDERS: dict[str, ProviderSpec] = {
     "echo": ProviderSpec("echo", "Echo (offline demo)", EchoProvider),
 }
 
-__all__ = ["PROVIDERS", "ProviderSpec", "Provider", "Endpoint", "Chunk"]
+__all__ = ["PROVIDERS", "ProviderSpec", "Provider", "Endpoint", "Chunk", "aclose_clients"]

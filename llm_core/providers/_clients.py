@@ -11,7 +11,7 @@ in-process tables, never in a log.
 from __future__ import annotations
 
 import asyncio
-import inspect
+import contextlib
 import operator
 import threading
 import weakref
@@ -29,7 +29,18 @@ from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
 from ._errors import aguarded, error_context, guarded, translated, transport_errors
-from .base import SDK_IMPORTS, Chunk, Endpoint, Provider, awatch_request, import_sdk, watch_request
+from .base import (
+    SDK_IMPORTS,
+    Chunk,
+    Endpoint,
+    Provider,
+    awatch_request,
+    import_sdk,
+    load_off_loop,
+    loop_lock,
+    request_sent,
+    watch_request,
+)
 
 MAX_CLIENTS = 64  # distinct keys and URLs kept; the least recently used is dropped beyond that
 # An async client's connections: one per call in flight (a gateway serving hundreds of streams at once), kept open
@@ -62,20 +73,36 @@ def shared_client(client_class: type, endpoint: Endpoint, build: Callable[[], An
 
 
 async def shared_async_client(client_class: type, endpoint: Endpoint, build: Callable[[], Any]) -> Any:
-    """The running event loop's client of this class for this endpoint; `build` runs on a worker thread, once."""
+    """The running event loop's client of this class for this endpoint; `build` runs on a worker thread, once (the
+    calls that ask meanwhile wait for it)."""
     loop = asyncio.get_running_loop()
     key = (client_class, endpoint.api_key, endpoint.base_url, endpoint.connect_timeout, endpoint.read_timeout)
     clients = _async_clients.get(loop)
     if clients is not None and (client := clients.get(key)) is not None:
         return client  # every call asks: no lock (a dict read is atomic), and no reordering on this loop's table
-    with _lock:
-        clients = _async_clients.setdefault(loop, OrderedDict())
-    client = await anyio.to_thread.run_sync(build)  # the import and the SSL context must not hold the loop
-    with _lock:
-        client = clients.setdefault(key, client)
-        while len(clients) > MAX_CLIENTS:
-            clients.popitem(last=False)
+    async with loop_lock(key):
+        with _lock:
+            clients = _async_clients.setdefault(loop, OrderedDict())
+        if (client := clients.get(key)) is not None:
+            return client  # built while this call waited
+        client = await anyio.to_thread.run_sync(build)  # the import and the SSL context must not hold the loop
+        with _lock:
+            clients[key] = client
+            while len(clients) > MAX_CLIENTS:
+                clients.popitem(last=False)
     return client
+
+
+async def aclose_clients() -> None:
+    """Close the running loop's async clients and their connections (the API, as it shuts down): aiohttp would
+    otherwise complain of unclosed sessions on the way out."""
+    with _lock:
+        clients = list(_async_clients.pop(asyncio.get_running_loop(), {}).values())
+    for client in clients:
+        aio = getattr(client, "aio", None)  # google-genai's async half, beside its blocking client
+        close = aio.aclose if aio is not None else client.close  # the Stainless clients' close is async
+        with contextlib.suppress(Exception):  # closing is best effort: the process is ending
+            await close()
 
 
 def forget_clients() -> None:
@@ -106,13 +133,55 @@ async def sdk_async_client(sdk: ModuleType, client_class: type, provider: Provid
         limits = _http_library(sdk).Limits(
             max_connections=ASYNC_MAX_CONNECTIONS, max_keepalive_connections=ASYNC_KEEPALIVE
         )
-        http_client = sdk.DefaultAsyncHttpxClient(event_hooks={"request": [awatch_request]}, limits=limits)
+        http_client = _async_http_client(sdk, limits)
         client = without_environment_headers(client_class(**settings, http_client=http_client))
         with SDK_IMPORTS:
             operator.attrgetter(resource)(client)
         return client
 
     return await shared_async_client(client_class, provider.endpoint, build)
+
+
+def _async_http_client(sdk: ModuleType, limits: Any) -> Any:
+    """The SDK's async HTTP client, sending through aiohttp where the SDK offers it (`DefaultAioHttpClient`, with
+    aiohttp installed): its connection pool and C parser cost a crowd of streams about half the interpreter time
+    of httpcore's, whose pool is scanned whole at every request's start and end."""
+    aio_client = getattr(sdk, "DefaultAioHttpClient", None)
+    transport_class = _aiohttp_transport_class(aio_client)
+    if transport_class is None:
+        return sdk.DefaultAsyncHttpxClient(event_hooks={"request": [awatch_request]}, limits=limits)
+    transport = transport_class(limits=limits)
+    transport.client = lambda: _aiohttp_session(transport.ssl_context, limits)  # built on the loop, at first use
+    return aio_client(transport=transport, limits=limits)
+
+
+def _aiohttp_transport_class(aio_client: type | None) -> type | None:
+    """The aiohttp transport beside the SDK's `DefaultAioHttpClient` (httpx-aiohttp, or the SDK's vendored copy),
+    or None when the SDK has none or aiohttp is not installed (its client then refuses to be built)."""
+    if aio_client is None:
+        return None
+    base = next((c for c in aio_client.__mro__ if c.__module__.endswith("httpx_aiohttp.client")), None)
+    if base is None:
+        return None
+    try:
+        return import_sdk(base.__module__.rsplit(".", 1)[0] + ".transport").AiohttpTransport
+    except ImportError:
+        return None
+
+
+def _aiohttp_session(ssl_context: Any, limits: Any) -> Any:
+    """An aiohttp session with room for `limits`, telling a call when its request's body has been written."""
+    aiohttp = import_sdk("aiohttp")
+    trace = aiohttp.TraceConfig()
+    trace.on_request_chunk_sent.append(_body_written)
+    connector = aiohttp.TCPConnector(
+        limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry, ssl=ssl_context
+    )
+    return aiohttp.ClientSession(connector=connector, trace_configs=[trace])
+
+
+async def _body_written(_session: Any, _context: Any, _params: Any) -> None:
+    request_sent()
 
 
 def _client_settings(sdk: ModuleType, provider: Provider) -> dict[str, Any]:
@@ -161,6 +230,7 @@ class SdkProvider(Provider):
     error_class = ""  # the root of the SDK's exceptions
     default_url = ""  # the provider's public endpoint, named in errors when no base URL is set
     resource = ""  # the client's streaming endpoint, e.g. "chat.completions"
+    path = ""  # the path its `create` posts to (the async path posts there itself), e.g. "/chat/completions"
 
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
         context = error_context(self, self.default_url, model)
@@ -193,11 +263,16 @@ class SdkProvider(Provider):
     async def _achunks(self, model: str, messages: list[Message], options: Options) -> AsyncGenerator[Chunk, None]:
         read = self._reader()
         request = self._request(model, messages, options)
-        resource = operator.attrgetter(self.resource)(await self._async_client())
-        raw = await resource.with_raw_response.create(stream=True, **request)
-        events = raw.parse(to=self._sdk.AsyncStream[object])
-        if inspect.isawaitable(events):  # openai's raw response parses asynchronously; groq's and anthropic's do not
-            events = await events
+        client = await self._async_client()
+        # `post`, not the endpoint's `create`: the same request, auth, errors and event decoding, without the SDK
+        # rebuilding a body that is already plain JSON against its typed parameters (half a millisecond a call)
+        events = await client.post(
+            self.path,
+            body=_json_body(request),
+            cast_to=object,
+            stream=True,
+            stream_cls=self._sdk.AsyncStream[object],
+        )
         async with events:
             async for event in events:
                 for chunk in read(event):
@@ -227,7 +302,7 @@ class SdkProvider(Provider):
 
     async def _async_client(self) -> Any:
         if "_errors" not in self.__dict__:  # the first import of an SDK takes 0.3-1 s: never on the loop
-            await anyio.to_thread.run_sync(lambda: self._errors)
+            await load_off_loop(self.sdk, lambda: self._errors)
         return await sdk_async_client(self._sdk, getattr(self._sdk, self.async_client_class), self, self.resource)
 
     @cached_property
@@ -249,6 +324,12 @@ class SdkProvider(Provider):
     @cached_property
     def _errors(self) -> tuple[type[BaseException], ...]:
         return (getattr(self._sdk, self.error_class), *transport_errors())
+
+
+def _json_body(request: dict[str, Any]) -> dict[str, Any]:
+    """`create(stream=True, **request)`'s JSON body: `extra_body` merged in, as the SDK does."""
+    body = {name: value for name, value in request.items() if name != "extra_body"}
+    return {**body, **request.get("extra_body", {}), "stream": True}
 
 
 def field(event: Any, *path: str) -> Any:

@@ -156,7 +156,13 @@ def transport_errors() -> tuple[type[BaseException], ...]:
     Every installed HTTP library is imported whole here, before a provider's first request: openai's client looks
     httpx up in `sys.modules` on every request, so an httpx that another SDK's first call (on another thread) is
     still importing would be read half-made ("partially initialized module 'httpx' has no attribute 'Timeout'")."""
-    return (*(library.TransportError for library in _installed_http_libraries()), OSError)
+    return (*(library.TransportError for library in _installed_http_libraries()), *_aiohttp_errors(), OSError)
+
+
+@cache
+def _aiohttp_errors() -> tuple[type[BaseException], ...]:
+    """aiohttp's errors, where it is installed: the SDKs' async clients send through it (see _clients.py)."""
+    return (import_sdk("aiohttp").ClientError,) if importlib.util.find_spec("aiohttp") is not None else ()
 
 
 @cache
@@ -279,8 +285,11 @@ def _transport_error(error: BaseException, context: Context) -> ProviderError:
 
 
 def _transport_kind(error: BaseException) -> str:
+    """timeout or connection, by the innermost error that tells: the one closest to the network. An SDK's
+    aiohttp transport renames aiohttp's errors loosely (a refused connection, or a server that hung up, becomes
+    httpx's ConnectTimeout), keeping the original as the cause."""
     timeouts = tuple(library.TimeoutException for library in _loaded_http_libraries())
-    for link in _causes(error):
+    for link in reversed(list(_causes(error))):
         if isinstance(link, (*timeouts, TimeoutError)):
             return "timeout"
         if isinstance(link, transport_errors()):

@@ -108,6 +108,7 @@ class AnthropicProvider(SdkProvider):
     async_client_class = "AsyncAnthropic"
     error_class = "AnthropicError"
     resource = "messages"
+    path = "/v1/messages"
     default_url = ANTHROPIC_URL
 
     def _request(self, model: str, messages: list[Message], options: Options) -> dict[str, Any]:

@@ -11,14 +11,12 @@ from contextvars import ContextVar
 from functools import cache, cached_property
 from typing import Any
 
-import anyio
-
 from ..errors import NeedsKeyError
 from ..options import Options
 from ..record import Message
-from ._clients import shared_async_client, shared_client
+from ._clients import ASYNC_KEEPALIVE, ASYNC_MAX_CONNECTIONS, shared_async_client, shared_client
 from ._errors import aguarded, error_context, guarded, translated, transport_errors
-from .base import SDK_IMPORTS, Chunk, Endpoint, Provider, awatch_request, import_sdk, watch_request
+from .base import SDK_IMPORTS, Chunk, Endpoint, Provider, awatch_request, import_sdk, load_off_loop, watch_request
 
 GEMINI_URL = "https://generativelanguage.googleapis.com"
 API_VERSION = "v1beta"
@@ -115,6 +113,18 @@ def _build_stream_types() -> None:
         for name in STREAM_TYPES:
             if model := getattr(types, name, None):  # a name the SDK dropped costs only its first-use build
                 model.model_rebuild()
+
+
+def _async_transport() -> Any:
+    """An httpx transport of the async client's own, with room for many calls at once. Passing one also keeps
+    google-genai on httpx where aiohttp is installed (the other SDKs send through it): on aiohttp it would skip
+    the request hooks that set the timeouts and say when the request has left."""
+    try:
+        library = import_sdk("httpx2")  # google-genai's first choice of HTTP library
+    except ImportError:
+        library = import_sdk("httpx")
+    limits = library.Limits(max_connections=ASYNC_MAX_CONNECTIONS, max_keepalive_connections=ASYNC_KEEPALIVE)
+    return library.AsyncHTTPTransport(limits=limits)
 
 
 def _timeout_limits(endpoint: Endpoint) -> dict[str, float]:
@@ -227,7 +237,7 @@ class GeminiProvider(Provider):
     async def _async_client(self) -> Any:
         """The running loop's client (google-genai's async half, `client.aio`, belongs to the loop it first ran on)."""
         if "_errors" not in self.__dict__:  # the first import of the SDK takes about a second: never on the loop
-            await anyio.to_thread.run_sync(lambda: (self._errors, _build_stream_types()))
+            await load_off_loop("google.genai", lambda: (self._errors, _build_stream_types()))
         genai = import_sdk("google.genai")
 
         def build() -> Any:
@@ -260,7 +270,7 @@ class GeminiProvider(Provider):
             api_version=API_VERSION,
             retry_options=types.HttpRetryOptions(attempts=1),  # the core retries, the same way for every provider
             client_args={"event_hooks": {"request": hooks}} if hooks else None,
-            async_client_args={"event_hooks": async_hooks} if async_hooks else None,
+            async_client_args={"event_hooks": async_hooks, "transport": _async_transport()} if async_hooks else None,
         )
 
     @cached_property

@@ -32,6 +32,7 @@ class GroqProvider(SdkProvider):
     async_client_class = "AsyncGroq"
     error_class = "GroqError"
     resource = "chat.completions"
+    path = "/openai/v1/chat/completions"
     default_url = GROQ_URL
 
     def _request(self, model: str, messages: list[Message], options: Options) -> dict[str, Any]:

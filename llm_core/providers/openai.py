@@ -98,6 +98,7 @@ class OpenAIProvider(SdkProvider):
     async_client_class = "AsyncOpenAI"
     error_class = "OpenAIError"
     resource = "chat.completions"
+    path = "/chat/completions"
     default_url = OPENAI_URL
 
     def _request(self, model: str, messages: list[Message], options: Options) -> dict[str, Any]:
