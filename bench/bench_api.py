@@ -231,7 +231,7 @@ def stream_crowd(workdir: Path, count: int) -> bool:
                 for _ in range(STREAM_ROUNDS)
             ]
         alone, crowd = median([r[0] for r in rounds]), median([r[1] for r in rounds])
-        _, last_crowd, statuses, chunks, used = rounds[-1]
+        _, last_crowd, _, chunks, used = rounds[-1]
         answers = (1 + count) + 2 + STREAM_ROUNDS * (1 + count)  # direct, warm-up, then each round's alone and crowd
         upstream = upstream_spread(timings, answers, count, used.pop("started_at"))
         logged = len(LogStore(workdir / "stream-logs").read_requests().frame)

@@ -175,9 +175,9 @@ async def _chunks(stream: TurnStream, first: str | None, include_usage: bool) ->
             status = 504 if r.error_kind == "timeout" else 502
             yield opening + wire.sse_data(wire.WireError(status, r.error or f"the call ended {r.status}").body())
             return
-        ending = [wire.chunk(r, {}, wire.finish_reason(r))] + (
-            [wire.chunk(r, {}, choices=False)] if include_usage else []
-        )
-        yield opening + b"".join(map(wire.sse_data, [*ending, "[DONE]"]))
+        closing = [wire.chunk(r, {}, wire.finish_reason(r))]
+        if include_usage:
+            closing.append(wire.chunk(r, {}, choices=False))
+        yield opening + b"".join(wire.sse_data(event) for event in [*closing, "[DONE]"])
     finally:
         await stream.close()

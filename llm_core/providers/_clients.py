@@ -124,9 +124,9 @@ def sdk_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
     return shared_client(client_class, provider.endpoint, build)
 
 
-async def sdk_async_client(sdk: ModuleType, client_class: type, provider: Provider, resource: str) -> Any:
-    """`sdk_client`'s async twin (AsyncOpenAI, ...) for the running event loop, with room for many calls at once;
-    its `resource` module is imported as it is built, off the loop."""
+async def sdk_async_client(sdk: ModuleType, client_class: type, provider: Provider) -> Any:
+    """`sdk_client`'s async twin (AsyncOpenAI, ...) for the running event loop, with room for many calls at once.
+    Its endpoint modules are never loaded: the async path posts to the endpoint's path itself."""
     settings = _client_settings(sdk, provider)
 
     def build() -> Any:
@@ -134,10 +134,7 @@ async def sdk_async_client(sdk: ModuleType, client_class: type, provider: Provid
             max_connections=ASYNC_MAX_CONNECTIONS, max_keepalive_connections=ASYNC_KEEPALIVE
         )
         http_client = _async_http_client(sdk, limits)
-        client = without_environment_headers(client_class(**settings, http_client=http_client))
-        with SDK_IMPORTS:
-            operator.attrgetter(resource)(client)
-        return client
+        return without_environment_headers(client_class(**settings, http_client=http_client))
 
     return await shared_async_client(client_class, provider.endpoint, build)
 
@@ -229,7 +226,7 @@ class SdkProvider(Provider):
     async_client_class = ""  # and its async twin
     error_class = ""  # the root of the SDK's exceptions
     default_url = ""  # the provider's public endpoint, named in errors when no base URL is set
-    resource = ""  # the client's streaming endpoint, e.g. "chat.completions"
+    resource = ""  # the client's streaming endpoint for the blocking path, e.g. "chat.completions"
     path = ""  # the path its `create` posts to (the async path posts there itself), e.g. "/chat/completions"
 
     def stream(self, model: str, messages: list[Message], options: Options) -> Iterator[Chunk]:
@@ -303,7 +300,7 @@ class SdkProvider(Provider):
     async def _async_client(self) -> Any:
         if "_errors" not in self.__dict__:  # the first import of an SDK takes 0.3-1 s: never on the loop
             await load_off_loop(self.sdk, lambda: self._errors)
-        return await sdk_async_client(self._sdk, getattr(self._sdk, self.async_client_class), self, self.resource)
+        return await sdk_async_client(self._sdk, getattr(self._sdk, self.async_client_class), self)
 
     @cached_property
     def _resource(self) -> Any:

@@ -140,11 +140,10 @@ class LogStore(ConversationQueries):
     def append_responses(self, results: Sequence[Result]) -> list[str]:
         """Log several responses in one write (one lock and one fsync, or one INSERT); for each, "" when written,
         else a warning for the user. Never raises: a row that cannot be built is reported alone."""
-        warnings, rows, written = [""] * len(results), [], set()
+        warnings, rows = [""] * len(results), []
         for n, result in enumerate(results):
             try:
                 rows.append(response_row(result))
-                written.add(n)
             except Exception as e:  # a bug: report it on this answer, write the others
                 log.exception("response %s not logged", result.request_id)
                 warnings[n] = _unexpected(e)
@@ -153,10 +152,10 @@ class LogStore(ConversationQueries):
                 self._append(self.requests_path, REQUEST_COLUMNS, rows)
         except LogWriteError as e:
             log.warning("%d responses not logged: %s", len(rows), e)
-            return [f"This answer was not saved to the log: {e}" if n in written else w for n, w in enumerate(warnings)]
+            return [warning or f"This answer was not saved to the log: {e}" for warning in warnings]
         except Exception as e:  # logging never breaks a response: report the bug, keep the answer
             log.exception("%d responses not logged", len(rows))
-            return [_unexpected(e) if n in written else w for n, w in enumerate(warnings)]
+            return [warning or _unexpected(e) for warning in warnings]
         return warnings
 
     def append_rating(self, request_id: str, stars: int, comment: str = "") -> None:
